@@ -1,0 +1,16 @@
+"""funcdl: a functional, JAX-style deep-learning library on numpy + numba.
+
+>>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
+>>> print(fd.make_ir(lambda x: fnp.sum(fnp.sin(x)))(np.ones(3, np.float32)))
+{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }
+"""
+from . import errors, tree_util
+from .config import config
+from .core import IR, make_ir
+from .tree_util import tree_map
+
+from . import numpy, primitives, random  # noqa: E402  (after the core)
+
+__version__ = "0.1.0"
+__all__ = ["config", "errors", "make_ir", "IR", "numpy", "primitives", "random", "tree_map",
+           "tree_util"]

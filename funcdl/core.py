@@ -1,0 +1,623 @@
+"""The core: abstract values, the IR, primitives, tracing and the IR interpreter.
+
+A function over arrays is *traced* into an :class:`IR`: a list of equations, each
+applying a :class:`Primitive` to variables or literals. Every interpretation of a
+primitive (eager evaluation, shape rule, and in the transforms: jvp, transpose,
+batching, numba lowering) is a rule registered on the primitive itself.
+
+Tracing is a stack of :class:`Trace` objects. ``bind`` records an equation into
+the innermost active trace, or evaluates the primitive eagerly when no trace is
+active. ``eval_ir`` simply binds each equation again, so evaluating a (rewritten)
+program while another trace is active records it into that trace: this is how
+transforms nest.
+
+A trace may be *concrete*: its inputs' values are known (grad/vjp/jvp outside jit),
+and values of traced intermediates are computed lazily, only when Python asks for
+them (``if x > 0``). An abstract trace (``make_ir``, ``jit``) raises
+:class:`~funcdl.errors.ConcretizationError` instead.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+
+from . import tree_util
+from .errors import ConcretizationError, ShapeError, UnexpectedTracerError
+
+# ----------------------------------------------------------------------------------------
+# Abstract values
+# ----------------------------------------------------------------------------------------
+
+_SHORT_DTYPE = {
+    "float16": "f16", "float32": "f32", "float64": "f64",
+    "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+    "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64", "bool": "bool",
+}
+
+
+class Aval:
+    """The abstract value of an array: its shape and dtype.
+
+    >>> Aval((2, 3), np.float32)
+    f32[2,3]
+    """
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    def __eq__(self, other):
+        return isinstance(other, Aval) and self.shape == other.shape and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+    def str_short(self):
+        return f"{_SHORT_DTYPE.get(self.dtype.name, self.dtype.name)}[{','.join(map(str, self.shape))}]"
+
+    __repr__ = str_short
+
+
+def aval_of(x):
+    """The :class:`Aval` of an array, scalar or tracer."""
+    if isinstance(x, Tracer):
+        return x.aval
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
+    return Aval(x.shape, x.dtype)
+
+
+# ----------------------------------------------------------------------------------------
+# The IR: variables, literals, equations, programs
+# ----------------------------------------------------------------------------------------
+
+
+class Var:
+    """A variable of the IR; it holds one array of abstract value ``aval``."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Var({self.aval})"
+
+
+class Literal:
+    """A scalar constant written inline in the IR."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val):
+        self.val = np.asarray(val)
+        self.aval = Aval((), self.val.dtype)
+
+    def __repr__(self):
+        return f"Literal({self.val!r})"
+
+
+class Eqn:
+    """One equation: ``outputs = primitive[params](*inputs)``."""
+
+    __slots__ = ("prim", "inputs", "outputs", "params")
+
+    def __init__(self, prim, inputs, outputs, params):
+        self.prim, self.inputs, self.outputs, self.params = prim, inputs, outputs, params
+
+
+class IR:
+    """A traced program: ``in_vars`` and ``const_vars`` (with values ``consts``) in,
+    equations, ``out_vars`` (variables or literals) out.
+
+    ``str(ir)`` prints it like a jaxpr:
+
+    >>> import funcdl as fd, funcdl.numpy as fnp
+    >>> print(fd.make_ir(lambda x: fnp.sum(fnp.sin(x)))(np.ones(3, np.float32)))
+    { lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }
+    """
+
+    def __init__(self, in_vars, const_vars, consts, eqns, out_vars):
+        self.in_vars = list(in_vars)
+        self.const_vars = list(const_vars)
+        self.consts = list(consts)
+        self.eqns = list(eqns)
+        self.out_vars = list(out_vars)
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.in_vars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.out_vars]
+
+    def __call__(self, *args):
+        """Evaluate the program on ``args`` (see :func:`eval_ir`)."""
+        return eval_ir(self, args)
+
+    def __str__(self):
+        return format_ir(self)
+
+    __repr__ = __str__
+
+
+def _var_names():
+    for n in itertools.count(1):
+        s = ""
+        while n:
+            n, r = divmod(n - 1, 26)
+            s = chr(ord("a") + r) + s
+        yield s
+
+
+def _format_param(v):
+    if isinstance(v, IR):
+        return "{...}"
+    if isinstance(v, np.dtype) or isinstance(v, type):
+        return np.dtype(v).name
+    return repr(v)
+
+
+def format_ir(ir, indent=0):
+    """Readable text of ``ir``: one line when short, else one equation per line."""
+    names = {}
+    fresh = _var_names()
+
+    def name(v):
+        if isinstance(v, Literal):
+            return repr(v.val.item())
+        if v not in names:
+            names[v] = next(fresh)
+        return names[v]
+
+    def decl(v):
+        return f"{name(v)}:{v.aval.str_short()}"
+
+    consts = " ".join(decl(v) for v in ir.const_vars)
+    ins = " ".join(decl(v) for v in ir.in_vars)
+    lines = []
+    for e in ir.eqns:
+        outs = " ".join(decl(v) for v in e.outputs)
+        params = ", ".join(f"{k}={_format_param(v)}" for k, v in e.params.items())
+        params = f"[{params}]" if params else ""
+        args = " ".join(name(v) for v in e.inputs)
+        lines.append(f"{outs} = {e.prim.name}{params} {args}".rstrip())
+    outs = "(" + ", ".join(name(v) for v in ir.out_vars) + ")"
+    head = f"{{ lambda {consts}; {ins}. let" if consts else f"{{ lambda ; {ins}. let"
+    one_line = f"{head} {'; '.join(lines)} in {outs} }}" if lines else f"{head} in {outs} }}"
+    if len(one_line) <= 100:
+        return one_line
+    pad = " " * indent
+    body = "".join(f"\n{pad}    {line}" for line in lines)
+    return f"{pad}{head}{body}\n{pad}  in {outs} }}"
+
+
+def typecheck_ir(ir):
+    """Check that every variable is defined before use and every equation's output
+    avals agree with its primitive's shape rule; raise TypeError otherwise."""
+    defined = set(ir.in_vars) | set(ir.const_vars)
+    for e in ir.eqns:
+        for v in e.inputs:
+            if isinstance(v, Var) and v not in defined:
+                raise TypeError(f"IR typecheck: {e.prim.name} uses an undefined variable {v}")
+        avals = e.prim.abstract_eval(*[v.aval for v in e.inputs], **e.params)
+        avals = avals if e.prim.multiple_results else [avals]
+        if [a for a in avals] != [v.aval for v in e.outputs]:
+            raise TypeError(f"IR typecheck: {e.prim.name} outputs {[v.aval for v in e.outputs]}, "
+                            f"its shape rule says {avals}")
+        defined.update(e.outputs)
+    for v in ir.out_vars:
+        if isinstance(v, Var) and v not in defined:
+            raise TypeError(f"IR typecheck: output {v} is undefined")
+
+
+# ----------------------------------------------------------------------------------------
+# Primitives
+# ----------------------------------------------------------------------------------------
+
+primitives: dict[str, "Primitive"] = {}
+
+
+class Primitive:
+    """A named operation. Its rules are attributes set where the primitive is defined:
+
+    - ``impl(*arrays, **params)``: eager evaluation with numpy;
+    - ``shape_rule(*avals, **params)``: output aval(s), raising ShapeError;
+    - the transforms add their own rules (``jvp``, ``transpose``, ``batch``, ``lower``).
+    """
+
+    def __init__(self, name, impl, shape_rule, multiple_results=False):
+        if name in primitives:
+            raise ValueError(f"primitive {name!r} is already registered")
+        self.name = name
+        self.impl = impl
+        self.shape_rule = shape_rule
+        self.multiple_results = multiple_results
+        primitives[name] = self
+
+    def abstract_eval(self, *avals, **params):
+        return self.shape_rule(*avals, **params)
+
+    def bind(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self):
+        return self.name
+
+
+def shape_error(op, message, *shapes):
+    """A ShapeError whose message names ``op`` and the operand ``shapes``."""
+    got = ", ".join(str(tuple(s)) for s in shapes)
+    return ShapeError(f"{op}: {message} (got shapes {got})")
+
+
+# ----------------------------------------------------------------------------------------
+# Tracing
+# ----------------------------------------------------------------------------------------
+
+_state = threading.local()
+
+
+def _trace_stack():
+    stack = getattr(_state, "stack", None)
+    if stack is None:
+        stack = _state.stack = []
+    return stack
+
+
+def current_trace():
+    """The innermost active trace, or None when evaluating eagerly."""
+    stack = _trace_stack()
+    return stack[-1] if stack else None
+
+
+_UNKNOWN = object()
+
+
+class Tracer:
+    """A traced array: a variable of the trace being built.
+
+    It has the array interface of ``funcdl.numpy`` (operators, ``.shape``,
+    ``.dtype``, indexing, ``.at[]``), installed by ``funcdl.numpy``.
+    """
+
+    __slots__ = ("trace", "ir_var", "aval", "__weakref__")
+    __array_priority__ = 1000
+    __array_ufunc__ = None  # numpy defers to our reflected operators
+
+    def __init__(self, trace, var):
+        self.trace, self.ir_var, self.aval = trace, var, var.aval
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: len(self.aval.shape))
+    size = property(lambda self: self.aval.size)
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d traced array")
+        return self.aval.shape[0]
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d traced array")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    def concrete_value(self, what="this operation"):
+        """The concrete numpy value, or ConcretizationError when it is abstract."""
+        if not self.trace.active:
+            raise _escaped_error(self)
+        value = self.trace.value_of(self.ir_var)
+        if value is _UNKNOWN:
+            index = self.trace._producer.get(self.ir_var)
+            origin = (f" (the output of `{self.trace.eqns[index].prim.name}`)"
+                      if index is not None else " (an input)")
+            raise ConcretizationError(
+                f"{what} needs a concrete value, but got an abstract traced array "
+                f"{self.aval}{origin} "
+                "(inside jit, make_ir or vmap only shapes and dtypes are known). "
+                "Fix: pass the argument as static (jit(f, static_argnums=...)), select with "
+                "fnp.where(cond, a, b), or branch with lax.cond(pred, true_fun, false_fun, *operands).")
+        return value
+
+    def __bool__(self):
+        return bool(self.concrete_value("bool(x) (a Python `if`/`while` on a traced value)"))
+
+    def __int__(self):
+        return int(self.concrete_value("int(x)"))
+
+    def __float__(self):
+        return float(self.concrete_value("float(x)"))
+
+    def __index__(self):
+        return int(self.concrete_value("using a traced value as a Python index"))
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self.concrete_value("np.asarray(x) (converting a traced value to numpy)"))
+        return value if dtype is None else value.astype(dtype)
+
+    def __hash__(self):
+        raise TypeError("traced arrays are unhashable (they cannot be static arguments or dict keys)")
+
+    def __repr__(self):
+        state = "" if self.trace.active else ", escaped"
+        return f"Tracer<{self.aval}{state}>"
+
+
+def _escaped_error(tracer):
+    return UnexpectedTracerError(
+        f"a traced value {tracer.aval} was used after the transform that created it ended "
+        "(it escaped, e.g. stored in a global or on an object). Return it from the "
+        "function instead of storing it.")
+
+
+class Trace:
+    """An IR under construction. Use as a context manager around the traced call.
+
+    ``concrete=True`` lets traced values be read (lazily evaluated) when their
+    inputs' values are known; otherwise the trace is abstract.
+    """
+
+    _levels = itertools.count()
+
+    def __init__(self, concrete=False):
+        self.concrete = concrete
+        self.active = False
+        self.level = next(Trace._levels)
+        self.eqns: list[Eqn] = []
+        self.in_vars: list[Var] = []
+        self.const_vars: list[Var] = []
+        self.consts: list = []  # numpy arrays, or tracers of an outer trace
+        self._const_ids: dict[int, Var] = {}
+        self._producer: dict[Var, int] = {}
+        self.known: dict[Var, object] = {}
+        self._evaluated = 0  # eqns[:_evaluated] have been tried for values
+
+    def __enter__(self):
+        self.active = True
+        _trace_stack().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        stack = _trace_stack()
+        assert stack and stack[-1] is self, "trace stack corrupted"
+        stack.pop()
+        self.active = False
+        return False
+
+    # -- building ---------------------------------------------------------------------
+    def new_arg(self, aval, value=_UNKNOWN):
+        """A new input variable; ``value`` is its concrete value when known."""
+        var = Var(aval)
+        self.in_vars.append(var)
+        if value is not _UNKNOWN:
+            if isinstance(value, Tracer):  # an outer tracer: its value, if concrete
+                value = _outer_value(value)
+            if value is not _UNKNOWN:
+                self.known[var] = value
+        return Tracer(self, var)
+
+    def to_atom(self, x):
+        """The IR atom (Var or Literal) for an operand of a primitive in this trace."""
+        if isinstance(x, Tracer):
+            if x.trace is self:
+                return x.ir_var
+            if not x.trace.active:
+                raise _escaped_error(x)
+            return self._const(x, x.aval)  # a value of an enclosing trace
+        if isinstance(x, np.ndarray):
+            if x.ndim == 0:
+                return Literal(x)
+            return self._const(x, Aval(x.shape, x.dtype))
+        if isinstance(x, (np.generic, bool, int, float)):
+            return Literal(x)
+        raise TypeError(f"{type(x).__name__} is not a valid array operand: {x!r}")
+
+    def _const(self, x, aval):
+        var = self._const_ids.get(id(x))
+        if var is None:
+            var = self._const_ids[id(x)] = Var(aval)
+            self.const_vars.append(var)
+            self.consts.append(x)
+        return var
+
+    def add_eqn(self, prim, atoms, params):
+        avals = prim.abstract_eval(*[a.aval for a in atoms], **params)
+        out_avals = avals if prim.multiple_results else [avals]
+        outs = [Var(a) for a in out_avals]
+        index = len(self.eqns)
+        self.eqns.append(Eqn(prim, atoms, outs, params))
+        for v in outs:
+            self._producer[v] = index
+        tracers = [Tracer(self, v) for v in outs]
+        return tracers if prim.multiple_results else tracers[0]
+
+    def to_ir(self, outputs):
+        """Close the trace into an IR whose outputs are ``outputs`` (tracers or values)."""
+        return IR(self.in_vars, self.const_vars, self.consts, self.eqns,
+                  [self.to_atom(x) for x in outputs])
+
+    # -- lazy concrete values ---------------------------------------------------------
+    def value_of(self, var):
+        """The concrete value of ``var`` or _UNKNOWN (evaluating equations lazily)."""
+        if var in self.known:
+            return self.known[var]
+        if not self.concrete:
+            return _UNKNOWN
+        if var in self._producer:
+            self._evaluate_upto(self._producer[var])
+        elif var in self.const_vars:
+            x = self.consts[self.const_vars.index(var)]
+            value = _outer_value(x) if isinstance(x, Tracer) else x
+            if value is not _UNKNOWN:
+                self.known[var] = value
+        return self.known.get(var, _UNKNOWN)
+
+    def _evaluate_upto(self, index):
+        for i in range(self._evaluated, index + 1):
+            eqn = self.eqns[i]
+            ins = [a.val if isinstance(a, Literal) else self.value_of(a) for a in eqn.inputs]
+            if any(v is _UNKNOWN for v in ins):
+                continue
+            outs = eqn.prim.impl(*ins, **eqn.params)
+            outs = outs if eqn.prim.multiple_results else [outs]
+            for var, val in zip(eqn.outputs, outs):
+                self.known[var] = val
+        self._evaluated = max(self._evaluated, index + 1)
+
+
+def _outer_value(tracer):
+    if not tracer.trace.active:
+        raise _escaped_error(tracer)
+    return tracer.trace.value_of(tracer.ir_var)
+
+
+def bind(prim, *args, **params):
+    """Apply ``prim`` to ``args``: record it in the innermost trace, or evaluate it."""
+    stack = _trace_stack()
+    if not stack:
+        try:
+            return prim.impl(*args, **params)
+        except Exception:
+            _explain_eager_failure(prim, args, params)
+            raise
+    trace = stack[-1]
+    return trace.add_eqn(prim, [trace.to_atom(x) for x in args], params)
+
+
+def _explain_eager_failure(prim, args, params):
+    """Raise the shape rule's clear error (or the escaped-tracer error) if it has one."""
+    for x in args:
+        if isinstance(x, Tracer):
+            raise _escaped_error(x)
+    prim.abstract_eval(*[aval_of(x) for x in args], **params)
+
+
+def is_tracer(x):
+    return isinstance(x, Tracer)
+
+
+# ----------------------------------------------------------------------------------------
+# Evaluating an IR
+# ----------------------------------------------------------------------------------------
+
+
+def eval_ir(ir, args, consts=None, known=None):
+    """Evaluate ``ir`` on ``args`` (a sequence, one per input variable).
+
+    With no active trace this computes numpy arrays; inside a trace it records the
+    program's equations into that trace (inlining it). ``known`` maps variables to
+    values already computed (they are not recomputed).
+    """
+    env = dict(known) if known else {}
+    consts = ir.consts if consts is None else consts
+    if len(args) != len(ir.in_vars):
+        raise TypeError(f"IR takes {len(ir.in_vars)} arguments, got {len(args)}")
+    env.update(zip(ir.const_vars, consts))
+    env.update(zip(ir.in_vars, args))
+
+    def read(a):
+        return a.val if isinstance(a, Literal) else env[a]
+
+    eager = not _trace_stack()
+    for eqn in ir.eqns:
+        if known and all(v in env for v in eqn.outputs):
+            continue
+        ins = [read(a) for a in eqn.inputs]
+        if eager:
+            outs = eqn.prim.impl(*ins, **eqn.params)
+        else:
+            outs = bind(eqn.prim, *ins, **eqn.params)
+        if eqn.prim.multiple_results:
+            env.update(zip(eqn.outputs, outs))
+        else:
+            env[eqn.outputs[0]] = outs
+    return [read(a) for a in ir.out_vars]
+
+
+# ----------------------------------------------------------------------------------------
+# make_ir: tracing a Python function over pytrees
+# ----------------------------------------------------------------------------------------
+
+
+def _static_key(fn_name, argnums, args):
+    for i in argnums:
+        try:
+            hash(args[i])
+        except TypeError:
+            raise ValueError(f"{fn_name}: static argument {i} must be hashable, got "
+                             f"{type(args[i]).__name__}") from None
+
+
+def _as_array(x):
+    """A leaf as a numpy array or tracer (lists/scalars converted)."""
+    if isinstance(x, (Tracer, np.ndarray)):
+        return x
+    return np.asarray(x)
+
+
+def trace_to_ir(fun, args, *, concrete=False, static_argnums=()):
+    """Trace ``fun(*args)`` into an IR over the flattened non-static arguments.
+
+    Returns ``(ir, out_tree, trace)``. Leaves of ``args`` may be arrays, scalars or
+    tracers of an enclosing trace; with ``concrete=True`` their values (when known)
+    are available to Python control flow.
+    """
+    static_argnums = _normalize_argnums(static_argnums, len(args), "make_ir")
+    dynamic = [a for i, a in enumerate(args) if i not in static_argnums]
+    leaves, in_tree = tree_util.tree_flatten(dynamic)
+    leaves = [_as_array(x) for x in leaves]
+    with Trace(concrete=concrete) as trace:
+        tracers = [trace.new_arg(aval_of(x), x if concrete else _UNKNOWN) for x in leaves]
+        dyn_args = iter(tree_util.tree_unflatten(in_tree, tracers))
+        full = [a if i in static_argnums else next(dyn_args) for i, a in enumerate(args)]
+        out = fun(*full)
+        out_leaves, out_tree = tree_util.tree_flatten(out)
+        for x in out_leaves:
+            _check_output_leaf(x)
+        ir = trace.to_ir(out_leaves)
+    return ir, out_tree, trace
+
+
+def _check_output_leaf(x):
+    if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float)):
+        return
+    raise TypeError(f"a traced function must return arrays or scalars (in any pytree), "
+                    f"got a {type(x).__name__}: {x!r}")
+
+
+def _normalize_argnums(argnums, nargs, fn_name):
+    argnums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    out = []
+    for i in argnums:
+        j = i + nargs if i < 0 else i
+        if not 0 <= j < nargs:
+            raise ValueError(f"{fn_name}: argnum {i} is out of range for {nargs} positional arguments")
+        out.append(j)
+    return tuple(out)
+
+
+def make_ir(fun, static_argnums=()):
+    """Return a function that traces ``fun`` at the given arguments and returns its IR.
+
+    Tracing is abstract (only shapes and dtypes), as under ``jit``.
+
+    >>> import funcdl as fd, funcdl.numpy as fnp
+    >>> print(fd.make_ir(lambda x, y: x * y + 1.0)(np.float32(2), np.float32(3)))
+    { lambda ; a:f32[] b:f32[]. let c:f32[] = mul a b; d:f32[] = add c 1.0 in (d) }
+    """
+
+    def traced(*args):
+        ir, _, _ = trace_to_ir(fun, args, static_argnums=static_argnums)
+        return ir
+
+    traced.__name__ = f"make_ir({getattr(fun, '__name__', 'fun')})"
+    return traced

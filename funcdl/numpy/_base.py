@@ -1,0 +1,104 @@
+"""Conversion and dtype promotion shared by every ``funcdl.numpy`` function.
+
+Arrays (numpy or traced) and numpy scalars have strong dtypes; Python scalars are weak
+(``x * 2.0`` keeps ``x``'s float32), exactly numpy 2's NEP 50 rules.
+"""
+import numpy as np
+
+from .. import primitives as P
+from ..core import Tracer
+
+ARRAY_TYPES = (Tracer, np.ndarray, np.generic)
+
+
+def is_traced(x):
+    return isinstance(x, Tracer)
+
+
+def _contains_tracer(seq):
+    return any(is_traced(e) or (isinstance(e, (list, tuple)) and _contains_tracer(e)) for e in seq)
+
+
+def asarray(x, dtype=None):
+    """Convert ``x`` to an array (a traced value stays traced).
+
+    >>> asarray([1, 2], dtype=np.float32)
+    array([1., 2.], dtype=float32)
+    """
+    if isinstance(x, Tracer):
+        return x if dtype is None else P.convert(x, dtype)
+    if isinstance(x, (list, tuple)) and _contains_tracer(x):
+        from ._shape import stack
+        return asarray(stack([asarray(e) for e in x]), dtype)
+    if isinstance(x, np.ndarray) and (dtype is None or x.dtype == dtype):
+        return x
+    return np.asarray(x, dtype=dtype)
+
+
+def array(x, dtype=None, copy=True):
+    """Like ``numpy.array``; a traced value or a list holding one gives a traced value.
+
+    >>> array([[1, 2]]).shape
+    (1, 2)
+    """
+    if isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_tracer(x)):
+        return asarray(x, dtype)
+    return np.array(x, dtype=dtype, copy=copy)
+
+
+def _dtype_or_weak(x):
+    if isinstance(x, ARRAY_TYPES):
+        return x.dtype
+    if isinstance(x, (bool, int, float)):
+        return x  # weak: numpy's result_type treats Python scalars weakly
+    return np.asarray(x).dtype
+
+
+def result_type(*args):
+    """The promoted dtype of ``args`` (Python scalars are weak).
+
+    >>> result_type(np.ones(2, np.float32), 2.0)
+    dtype('float32')
+    """
+    return np.result_type(*[_dtype_or_weak(a) for a in args])
+
+
+def cast(x, dtype):
+    """``x`` as an array of ``dtype`` (Python scalars become 0-d numpy arrays)."""
+    if isinstance(x, Tracer):
+        return P.convert(x, dtype)
+    if isinstance(x, np.ndarray):
+        return x if x.dtype == dtype else x.astype(dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def promote(*args):
+    """Convert ``args`` to arrays of one promoted dtype."""
+    dtype = result_type(*args)
+    return [cast(a, dtype) for a in args]
+
+
+def to_float(x):
+    """``x`` as a floating array (integers and booleans become float64, as numpy)."""
+    x = asarray(x)
+    return x if x.dtype.kind == "f" else cast(x, np.float64)
+
+
+def normalize_axis(axis, ndim, op):
+    """A non-negative axis, or an AxisError-style ValueError naming ``op``."""
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise np.exceptions.AxisError(f"{op}: axis {axis} is out of bounds for an array of "
+                                      f"dimension {ndim}")
+    return a % ndim if ndim else 0
+
+
+def normalize_axes(axis, ndim, op):
+    """A sorted tuple of axes from ``None`` (all), an int or a sequence."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = tuple(normalize_axis(a, ndim, op) for a in axes)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))

@@ -1,0 +1,162 @@
+"""Products: dot, matmul, tensordot, einsum, outer — all on ``dot_general``."""
+import numpy as np
+
+from .. import primitives as P
+from ._base import asarray, normalize_axis, promote
+from ._math import multiply
+from ._shape import broadcast_to, ravel, reshape, transpose
+
+
+def _operands(a, b):
+    a, b = promote(asarray(a), asarray(b))
+    if a.dtype == np.bool_:
+        raise TypeError("matrix products of booleans are not supported; cast to a number type")
+    return a, b
+
+
+def dot(a, b):
+    """``numpy.dot``: inner product for 1-D, matrix product for 2-D, and in general a sum
+    over the last axis of ``a`` and the second-to-last of ``b``.
+
+    >>> dot(np.ones((2, 3)), np.ones(3))
+    array([3., 3.])
+    """
+    a, b = _operands(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    rc = max(b.ndim - 2, 0)
+    if a.shape[-1] != b.shape[rc]:
+        raise P.structural.shape_error("dot", f"shapes are not aligned (axis {a.ndim - 1} of the "
+                                       f"first vs axis {rc} of the second)", a.shape, b.shape)
+    return P.dot_general(a, b, (((a.ndim - 1,), (rc,)), ((), ())))
+
+
+def matmul(a, b):
+    """``numpy.matmul`` (the ``@`` operator), with broadcast batch dimensions.
+
+    >>> matmul(np.ones((5, 2, 3)), np.ones((3, 4))).shape
+    (5, 2, 4)
+    """
+    a, b = _operands(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions (0-d)")
+    if a.shape[-1] != b.shape[max(b.ndim - 2, 0)]:
+        raise P.structural.shape_error("matmul", "the contracted dimensions differ",
+                                       a.shape, b.shape)
+    if b.ndim <= 2:  # no batch on the right: one contraction
+        return P.dot_general(a, b, (((a.ndim - 1,), (0,)), ((), ())))
+    if a.ndim == 1:
+        out = P.dot_general(a, b, (((0,), (b.ndim - 2,)), ((), ())))  # (...batch, n)
+        return out
+    batch = P.broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
+    a = broadcast_to(a, batch + a.shape[-2:])
+    b = broadcast_to(b, batch + b.shape[-2:])
+    nb = len(batch)
+    return P.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
+
+
+def tensordot(a, b, axes=2):
+    """Sum products over the given axes (an int: the last ``axes`` of ``a`` with the
+    first of ``b``; or a pair of axis sequences).
+
+    >>> tensordot(np.ones((2, 3, 4)), np.ones((3, 4, 5)), axes=2).shape
+    (2, 5)
+    """
+    a, b = _operands(a, b)
+    if isinstance(axes, (int, np.integer)):
+        la, lb = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        la, lb = ([axes_] if isinstance(axes_, (int, np.integer)) else list(axes_) for axes_ in axes)
+    la = [normalize_axis(i, a.ndim, "tensordot") for i in la]
+    lb = [normalize_axis(i, b.ndim, "tensordot") for i in lb]
+    return P.dot_general(a, b, ((tuple(la), tuple(lb)), ((), ())))
+
+
+def outer(a, b):
+    """Outer product of two flattened arrays.
+
+    >>> outer(np.array([1, 2]), np.array([1, 10, 100])).shape
+    (2, 3)
+    """
+    a, b = ravel(a), ravel(b)
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def _parse_einsum(subscripts, operands):
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        inputs, output = subscripts.split("->")
+    else:
+        inputs, output = subscripts, None
+    specs = inputs.split(",")
+    if len(specs) != len(operands):
+        raise ValueError(f"einsum: {len(specs)} operand specs for {len(operands)} operands")
+    pool = iter(ch for ch in "ZYXWVUTSRQPONMLKJIHGFEDCBA" if ch not in subscripts)
+    ell = []
+    for spec, x in zip(specs, operands):
+        n = x.ndim - (len(spec) - 3 if "..." in spec else len(spec))
+        if n < 0 or (n and "..." not in spec):
+            raise ValueError(f"einsum: spec {spec!r} does not match operand shape {x.shape}")
+        while len(ell) < n:
+            ell.insert(0, next(pool))
+    specs = [s.replace("...", "".join(ell[len(ell) - (x.ndim - len(s) + 3):])) if "..." in s else s
+             for s, x in zip(specs, operands)]
+    if output is None:
+        counts = {}
+        for s in specs:
+            for ch in s:
+                counts[ch] = counts.get(ch, 0) + 1
+        output = "".join(ell) + "".join(sorted(ch for ch, c in counts.items() if c == 1 and ch not in ell))
+    else:
+        output = output.replace("...", "".join(ell))
+    return specs, output
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation (``'ij,jk->ik'``, implicit output, ``...``), as pairwise
+    ``dot_general`` contractions from left to right. A label repeated within one operand
+    (a diagonal) is not supported.
+
+    >>> einsum("bij,bjk->bik", np.ones((2, 3, 4)), np.ones((2, 4, 5))).shape
+    (2, 3, 5)
+    """
+    ops = promote(*[asarray(x) for x in operands])
+    specs, output = _parse_einsum(subscripts, ops)
+    for s in specs:
+        if len(set(s)) != len(s):
+            raise ValueError(f"einsum: repeated label within one operand ({s!r}, a diagonal) is "
+                             "not supported; take the diagonal with indexing first")
+    sizes = {}
+    for s, x in zip(specs, ops):
+        for ch, d in zip(s, x.shape):
+            if sizes.setdefault(ch, d) != d:
+                raise P.structural.shape_error("einsum", f"label {ch!r} has sizes {sizes[ch]} and {d}",
+                                               *[o.shape for o in ops])
+    # sum out labels used by one operand only and absent from the output
+    terms = []
+    for k, (s, x) in enumerate(zip(specs, ops)):
+        others = set(output).union(*[set(t) for j, t in enumerate(specs) if j != k])
+        drop = [i for i, ch in enumerate(s) if ch not in others]
+        if drop:
+            x = P.reduce("reduce_sum", x, drop)
+            s = "".join(ch for ch in s if ch in others)
+        terms.append((s, x))
+    s, x = terms[0]
+    for k in range(1, len(terms)):
+        t, y = terms[k]
+        later = set(output).union(*[set(u) for u, _ in terms[k + 1:]])
+        common = [ch for ch in s if ch in t]
+        batch = [ch for ch in common if ch in later]
+        contract = [ch for ch in common if ch not in later]
+        dims = ((tuple(s.index(c) for c in contract), tuple(t.index(c) for c in contract)),
+                (tuple(s.index(c) for c in batch), tuple(t.index(c) for c in batch)))
+        x = P.dot_general(x, y, dims)
+        s = "".join(batch) + "".join(ch for ch in s if ch not in common) + \
+            "".join(ch for ch in t if ch not in common)
+    extra = [i for i, ch in enumerate(s) if ch not in output]
+    if extra:
+        x = P.reduce("reduce_sum", x, extra)
+        s = "".join(ch for ch in s if ch in output)
+    if set(output) - set(s):
+        raise ValueError(f"einsum: output labels {sorted(set(output) - set(s))} not in any input")
+    return transpose(x, [s.index(ch) for ch in output])

@@ -1,0 +1,327 @@
+"""The table of primitives that every transform's tests walk.
+
+Each :class:`Case` applies one primitive (through its binding helper in
+``funcdl.primitives``) to example arguments, with an independent numpy reference.
+``diff`` lists the arguments that are differentiable (floating point, in a smooth region).
+Adding a primitive means adding its cases here; ``test_primitives`` fails for a
+registered primitive without a case.
+"""
+import dataclasses
+from typing import Callable
+
+import numpy as np
+import scipy.special
+
+from funcdl import primitives as P
+
+
+@dataclasses.dataclass
+class Case:
+    prim: str
+    fun: Callable
+    args: tuple
+    ref: Callable
+    diff: tuple = ()
+    note: str = ""
+
+    @property
+    def id(self):
+        shapes = ",".join("x".join(map(str, np.shape(a))) or "s" for a in self.args)
+        dtypes = ",".join(np.asarray(a).dtype.name for a in self.args)
+        return f"{self.prim}[{shapes}|{dtypes}]{self.note}"
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def floats(shape, seed=0, lo=-2.0, hi=2.0, dtype=np.float64):
+    return _rng(seed).uniform(lo, hi, size=shape).astype(dtype)
+
+
+def away_from_zero(shape, seed=0, dtype=np.float64):
+    """Values in [0.5, 2] with random signs (no kinks or poles near them)."""
+    r = _rng(seed)
+    return (r.uniform(0.5, 2.0, size=shape) * r.choice([-1, 1], size=shape)).astype(dtype)
+
+
+def distinct(shape, seed=0, dtype=np.float64):
+    """Values without ties (so max/min/argmax have a unique answer)."""
+    n = int(np.prod(shape))
+    return (_rng(seed).permutation(n).reshape(shape) * 0.37 - n * 0.15 + 0.05).astype(dtype)
+
+
+BROADCAST_PAIRS = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((4, 1, 3), (2, 1))]
+
+# (name, input generator (shape, seed) -> array, numpy reference, differentiable)
+UNARY = [
+    ("neg", floats, np.negative, True),
+    ("sign", away_from_zero, np.sign, True),
+    ("abs", away_from_zero, np.abs, True),
+    ("floor", lambda s, k: floats(s, k) + 0.01, np.floor, True),
+    ("ceil", lambda s, k: floats(s, k) + 0.01, np.ceil, True),
+    ("round", lambda s, k: floats(s, k) + 0.01, np.round, True),
+    ("exp", floats, np.exp, True),
+    ("log", lambda s, k: floats(s, k, 0.5, 3.0), np.log, True),
+    ("log1p", lambda s, k: floats(s, k, -0.5, 3.0), np.log1p, True),
+    ("expm1", floats, np.expm1, True),
+    ("sqrt", lambda s, k: floats(s, k, 0.5, 3.0), np.sqrt, True),
+    ("sin", floats, np.sin, True),
+    ("cos", floats, np.cos, True),
+    ("tan", lambda s, k: floats(s, k, -1.2, 1.2), np.tan, True),
+    ("tanh", floats, np.tanh, True),
+    ("sinh", floats, np.sinh, True),
+    ("cosh", floats, np.cosh, True),
+    ("arctan", floats, np.arctan, True),
+    ("erf", floats, scipy.special.erf, True),
+    ("erf_inv", lambda s, k: floats(s, k, -0.9, 0.9), scipy.special.erfinv, True),
+    ("isnan", lambda s, k: np.where(floats(s, k) > 1, np.nan, floats(s, k)), np.isnan, False),
+    ("isfinite", lambda s, k: np.where(floats(s, k) > 1, np.inf, floats(s, k)), np.isfinite, False),
+    ("logical_not", lambda s, k: floats(s, k) > 0, np.logical_not, False),
+]
+
+BINARY = [
+    ("add", floats, floats, np.add, True),
+    ("sub", floats, floats, np.subtract, True),
+    ("mul", floats, floats, np.multiply, True),
+    ("div", floats, away_from_zero, np.true_divide, True),
+    ("rem", floats, away_from_zero, np.remainder, True),
+    ("pow", lambda s, k: floats(s, k, 0.5, 2.0), floats, np.power, True),
+    ("max", distinct, lambda s, k: distinct(s, k + 7) + 0.01, np.maximum, True),
+    ("min", distinct, lambda s, k: distinct(s, k + 7) + 0.01, np.minimum, True),
+    ("eq", lambda s, k: np.round(floats(s, k)), lambda s, k: np.round(floats(s, k + 1)), np.equal, False),
+    ("ne", lambda s, k: np.round(floats(s, k)), lambda s, k: np.round(floats(s, k + 1)), np.not_equal, False),
+    ("lt", floats, floats, np.less, False),
+    ("le", floats, floats, np.less_equal, False),
+    ("gt", floats, floats, np.greater, False),
+    ("ge", floats, floats, np.greater_equal, False),
+    ("and", lambda s, k: floats(s, k) > 0, lambda s, k: floats(s, k + 1) > 0, np.logical_and, False),
+    ("or", lambda s, k: floats(s, k) > 0, lambda s, k: floats(s, k + 1) > 0, np.logical_or, False),
+]
+
+
+def _elementwise_cases():
+    cases = []
+    for name, gen, ref, diff in UNARY:
+        for k, shape in enumerate([(), (3,), (2, 3), (0, 2)]):
+            x = gen(shape, k)
+            cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref,
+                              (0,) if diff else ()))
+        if name not in ("logical_not",):
+            x = gen((3,), 9).astype(np.float32)
+            cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref,
+                              (0,) if diff else ()))
+    for name, gen_x, gen_y, ref, diff in BINARY:
+        for k, (sx, sy) in enumerate(BROADCAST_PAIRS):
+            x, y = gen_x(sx, k), gen_y(sy, k + 3)
+            cases.append(Case(name, lambda x, y, name=name: P.binary(name, x, y), (x, y), ref,
+                              (0, 1) if diff else ()))
+    ints = [("add", np.add), ("mul", np.multiply), ("div", np.floor_divide), ("rem", np.remainder),
+            ("max", np.maximum), ("lt", np.less), ("eq", np.equal)]
+    for name, ref in ints:
+        x = _rng(1).integers(-5, 6, (2, 3)).astype(np.int32)
+        y = _rng(2).integers(1, 4, (3,)).astype(np.int32)
+        cases.append(Case(name, lambda x, y, name=name: P.binary(name, x, y), (x, y), ref, (),
+                          "int"))
+    for shapes in [((2, 3), (2, 3), (2, 3)), ((3,), (2, 3), ()), ((2, 1), (1, 3), (3,))]:
+        p = floats(shapes[0], 4) > 0
+        cases.append(Case("select", P.select, (p, floats(shapes[1], 5), floats(shapes[2], 6)),
+                          np.where, (1, 2)))
+    for src, dst in [(np.float64, np.float32), (np.float32, np.float64), (np.float64, np.int32),
+                     (np.int32, np.float64), (np.bool_, np.float32)]:
+        x = (floats((2, 3), 7) * 3).astype(src)
+        cases.append(Case("convert", lambda x, dst=dst: P.convert(x, dst), (x,),
+                          lambda x, dst=dst: x.astype(dst),
+                          (0,) if np.dtype(src).kind == np.dtype(dst).kind == "f" else (),
+                          f"->{np.dtype(dst).name}"))
+    return cases
+
+
+def _structural_cases():
+    x23, x234 = floats((2, 3), 1), floats((2, 3, 4), 2)
+    c = []
+    c += [Case("broadcast_to", lambda x, s=s: P.broadcast_to(x, s), (x,),
+               lambda x, s=s: np.broadcast_to(x, s), (0,))
+          for x, s in [(floats((3,), 1), (2, 3)), (floats((2, 1), 2), (4, 2, 5)), (np.float64(1.5), (2,))]]
+    c += [Case("reshape", lambda x, s=s: P.reshape(x, s), (x,), lambda x, s=s: np.reshape(x, s), (0,))
+          for x, s in [(x23, (3, 2)), (x234, (4, 6)), (floats((1,), 3), ()), (x23, (6,))]]
+    c += [Case("transpose", lambda x, p=p: P.transpose(x, p), (x,),
+               lambda x, p=p: np.transpose(x, p), (0,))
+          for x, p in [(x23, (1, 0)), (x234, (2, 0, 1))]]
+    c += [Case("slice", lambda x, a=a, b=b, s=s: P.slice(x, a, b, s), (x,),
+               lambda x, a=a, b=b, s=s: x[tuple(slice(*t) for t in zip(a, b, s))], (0,))
+          for x, a, b, s in [(x23, (0, 1), (2, 3), (1, 1)), (x234, (1, 0, 1), (2, 3, 4), (1, 2, 2)),
+                             (floats((7,), 4), (1,), (7,), (3,))]]
+    c += [Case("rev", lambda x, d=d: P.rev(x, d), (x,), lambda x, d=d: np.flip(x, d), (0,))
+          for x, d in [(x23, (1,)), (x234, (0, 2))]]
+    c += [Case("pad", lambda x, v, cfg=cfg: P.pad(x, v, cfg), (x, np.float64(0.5)),
+               lambda x, v, cfg=cfg: _pad_ref(x, v, cfg), (0, 1))
+          for x, cfg in [(x23, ((1, 2, 0), (0, 1, 0))), (x23, ((0, 0, 1), (2, 0, 2))),
+                         (floats((5,), 6), ((-1, -2, 0),)), (floats((3,), 5), ((-1, 2, 1),))]]
+    c += [Case("concatenate", lambda *xs, d=d: P.concatenate(xs, d), xs,
+               lambda *xs, d=d: np.concatenate(xs, d), tuple(range(len(xs))))
+          for xs, d in [((x23, floats((2, 2), 3)), 1), ((floats((1, 3), 4), x23, floats((3, 3), 5)), 0)]]
+    return c
+
+
+def _pad_ref(x, value, config):
+    """Independent reference for lax-style padding (low, high, interior; negatives crop)."""
+    for axis, (lo, hi, interior) in enumerate(config):
+        n = x.shape[axis]
+        if interior and n > 1:
+            idx = np.repeat(np.arange(1, n), interior)
+            x = np.insert(x, idx, value, axis=axis)
+        pad = [(0, 0)] * x.ndim
+        pad[axis] = (max(lo, 0), max(hi, 0))
+        x = np.pad(x, pad, constant_values=value)
+        x = np.take(x, np.arange(max(-lo, 0), x.shape[axis] - max(-hi, 0)), axis=axis)
+    return x
+
+
+def _reduction_cases():
+    c = []
+    refs = {"reduce_sum": np.sum, "reduce_prod": np.prod, "reduce_max": np.max, "reduce_min": np.min}
+    for name, ref in refs.items():
+        gen = distinct if name in ("reduce_max", "reduce_min") else floats
+        for shape, axes in [((5,), (0,)), ((2, 3), (1,)), ((2, 3, 4), (0, 2)), ((2, 3), (0, 1))]:
+            c.append(Case(name, lambda x, name=name, axes=axes: P.reduce(name, x, axes), (gen(shape, 1),),
+                          lambda x, ref=ref, axes=axes: ref(x, axis=axes), (0,)))
+    c.append(Case("reduce_sum", lambda x: P.reduce("reduce_sum", x, (0,)),
+                  (np.arange(6, dtype=np.int32).reshape(3, 2),),
+                  lambda x: np.sum(x, 0, dtype=np.int32), (), "int"))
+    for name, ref in (("argmax", np.argmax), ("argmin", np.argmin)):
+        for shape, axis in [((5,), 0), ((3, 4), 1), ((3, 4), 0)]:
+            c.append(Case(name, lambda x, f=getattr(P, name), a=axis: f(x, a), (distinct(shape, 2),),
+                          lambda x, ref=ref, a=axis: ref(x, a)))
+    for shape, axis, reverse in [((5,), 0, False), ((3, 4), 1, True), ((3, 4), 0, False)]:
+        c.append(Case("cumsum", lambda x, a=axis, r=reverse: P.cumsum(x, a, r), (floats(shape, 3),),
+                      lambda x, a=axis, r=reverse: np.flip(np.cumsum(np.flip(x, a), a), a) if r
+                      else np.cumsum(x, a), (0,)))
+    for shape, axis in [((6,), 0), ((3, 4), 1)]:
+        c.append(Case("argsort", lambda x, a=axis: P.argsort(x, a), (distinct(shape, 4),),
+                      lambda x, a=axis: np.argsort(x, a)))
+    return c
+
+
+def _contraction_cases():
+    c = []
+    dot_specs = [  # (lhs shape, rhs shape, dimension numbers, einsum reference)
+        ((2, 3), (3, 4), (((1,), (0,)), ((), ())), "ij,jk->ik"),
+        ((3,), (3,), (((0,), (0,)), ((), ())), "i,i->"),
+        ((5, 2, 3), (5, 3, 4), (((2,), (1,)), ((0,), (0,))), "bij,bjk->bik"),
+        ((2, 3, 4), (4, 3), (((1, 2), (1, 0)), ((), ())), "ijk,kj->i"),
+        ((3, 2), (3, 2, 5), (((0,), (0,)), ((1,), (1,))), "ib,ibk->bk"),
+        ((2, 3), (4,), (((), ()), ((), ())), "ij,k->ijk"),
+    ]
+    for k, (sa, sb, dims, spec) in enumerate(dot_specs):
+        c.append(Case("dot_general", lambda a, b, d=dims: P.dot_general(a, b, d),
+                      (floats(sa, k), floats(sb, k + 10)),
+                      lambda a, b, s=spec: np.einsum(s, a, b), (0, 1)))
+    c.append(Case("dot_general", lambda a, b: P.dot_general(a, b, (((1,), (0,)), ((), ()))),
+                  (floats((2, 3), 1, dtype=np.float32), floats((3, 2), 2, dtype=np.float32)),
+                  lambda a, b: a @ b, (0, 1)))
+    conv_specs = [  # (x shape, w shape, strides, padding, dilation, groups)
+        ((2, 3, 6, 5), (4, 3, 3, 2), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+        ((1, 2, 7, 7), (3, 2, 3, 3), (2, 2), ((1, 1), (2, 0)), (1, 1), 1),
+        ((1, 2, 8, 6), (2, 2, 2, 2), (1, 2), ((0, 1), (1, 1)), (2, 1), 1),
+        ((2, 4, 5, 5), (6, 2, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 2),
+    ]
+    for k, (sx, sw, st, pad, dil, g) in enumerate(conv_specs):
+        c.append(Case("conv", lambda x, w, st=st, pad=pad, dil=dil, g=g: P.conv(x, w, st, pad, dil, g),
+                      (floats(sx, k), floats(sw, k + 5)),
+                      lambda x, w, st=st, pad=pad, dil=dil, g=g: _conv_ref(x, w, st, pad, dil, g), (0, 1)))
+    return c
+
+
+def _conv_ref(x, w, strides, padding, dilation, groups):
+    """Direct loop reference for grouped, strided, dilated NCHW/OIHW convolution."""
+    x = np.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    ho = (h - (kh - 1) * dilation[0] - 1) // strides[0] + 1
+    wo = (wd - (kw - 1) * dilation[1] - 1) // strides[1] + 1
+    out = np.zeros((n, o, ho, wo), x.dtype)
+    og = o // groups
+    for oc in range(o):
+        g = oc // og
+        for i in range(ho):
+            for j in range(wo):
+                for a in range(kh):
+                    for b in range(kw):
+                        xi = i * strides[0] + a * dilation[0]
+                        xj = j * strides[1] + b * dilation[1]
+                        out[:, oc, i, j] += x[:, g * cg:(g + 1) * cg, xi, xj] @ w[oc, :, a, b]
+    return out
+
+
+def _indexing_cases():
+    c = []
+    x = floats((5, 3), 1)
+    for idx in [np.array([4, 0, 2, 2]), np.array([[1, 3], [0, 0]]), np.array(2), np.array([7, -1])]:
+        c.append(Case("gather", P.gather, (x, idx),
+                      lambda x, i: x[np.clip(i, 0, x.shape[0] - 1)], (0,)))
+    upd_specs = [(np.array([4, 0, 2]), (3, 3)), (np.array([[1, 1], [3, 1]]), (2, 2, 3))]
+    for mode in ("add", "set", "mul"):
+        for k, (idx, ushape) in enumerate(upd_specs):
+            if mode == "set" and len(np.unique(idx)) != idx.size:
+                continue  # 'set' with duplicate indices has no unique derivative
+            c.append(Case("scatter", lambda x, i, u, m=mode: P.scatter(x, i, u, m),
+                          (x, idx, floats(ushape, k + 3)),
+                          lambda x, i, u, m=mode: _scatter_ref(x, i, u, m), (0, 2), m_note(mode)))
+    c.append(Case("scatter", lambda x, i, u: P.scatter(x, i, u, "add"),
+                  (x, np.array([1, 9, -1]), floats((3, 3), 8)),
+                  lambda x, i, u: _scatter_ref(x, i[:1], u[:1], "add"), (0, 2), "-drop-out-of-range"))
+    return c
+
+
+def m_note(mode):
+    return f"-{mode}"
+
+
+def _scatter_ref(x, idx, updates, mode):
+    out = x.copy()
+    for i, u in zip(idx.reshape(-1), updates.reshape((-1,) + x.shape[1:])):
+        if mode == "add":
+            out[i] += u
+        elif mode == "mul":
+            out[i] *= u
+        else:
+            out[i] = u
+    return out
+
+
+def _threefry_reference(k0, k1, x0, x1):
+    """Threefry-2x32, 20 rounds, written with Python ints (independent of the numpy impl)."""
+    mask = 0xFFFFFFFF
+    rot = [13, 15, 26, 6, 17, 29, 16, 24]
+    ks = [k0, k1, k0 ^ k1 ^ 0x1BD11BDA]
+    x = [(x0 + ks[0]) & mask, (x1 + ks[1]) & mask]
+    for r in range(20):
+        x[0] = (x[0] + x[1]) & mask
+        x[1] = ((x[1] << rot[r % 8]) | (x[1] >> (32 - rot[r % 8]))) & mask
+        x[1] ^= x[0]
+        if r % 4 == 3:
+            s = r // 4 + 1
+            x[0] = (x[0] + ks[s % 3]) & mask
+            x[1] = (x[1] + ks[(s + 1) % 3] + s) & mask
+    return x
+
+
+def _threefry_ref_arrays(k0, k1, x0, x1):
+    arrays = np.broadcast_arrays(k0, k1, x0, x1)
+    out = [np.zeros(arrays[0].shape, np.uint32) for _ in range(2)]
+    for i in np.ndindex(arrays[0].shape):
+        y = _threefry_reference(*[int(a[i]) for a in arrays])
+        out[0][i], out[1][i] = y
+    return out
+
+
+def _random_cases():
+    r = _rng(5)
+    u32 = lambda *s: r.integers(0, 2 ** 32, size=s, dtype=np.uint64).astype(np.uint32)  # noqa: E731
+    return [Case("threefry2x32", lambda *a: list(P.threefry2x32(*a)), args, _threefry_ref_arrays)
+            for args in [(u32(), u32(), u32(4), u32(4)), (u32(2, 1), u32(1), u32(3), u32(2, 3))]]
+
+
+CASES = (_elementwise_cases() + _structural_cases() + _reduction_cases() + _contraction_cases()
+         + _indexing_cases() + _random_cases())
