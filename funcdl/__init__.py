@@ -10,7 +10,10 @@ from .core import IR, make_ir
 from .tree_util import tree_map
 
 from . import numpy, primitives, random  # noqa: E402  (after the core)
+from .transforms import (custom_vjp, grad, hessian, jacfwd, jacrev, jvp, stop_gradient,
+                         value_and_grad, vjp)
 
 __version__ = "0.1.0"
-__all__ = ["config", "errors", "make_ir", "IR", "numpy", "primitives", "random", "tree_map",
-           "tree_util"]
+__all__ = ["config", "custom_vjp", "errors", "grad", "hessian", "IR", "jacfwd", "jacrev", "jvp",
+           "make_ir", "numpy", "primitives", "random", "stop_gradient", "tree_map", "tree_util",
+           "value_and_grad", "vjp"]

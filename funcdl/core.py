@@ -24,6 +24,7 @@ import threading
 import numpy as np
 
 from . import tree_util
+from .config import config
 from .errors import ConcretizationError, ShapeError, UnexpectedTracerError
 
 # ----------------------------------------------------------------------------------------
@@ -161,8 +162,10 @@ def _var_names():
 def _format_param(v):
     if isinstance(v, IR):
         return "{...}"
-    if isinstance(v, np.dtype) or isinstance(v, type):
+    if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
         return np.dtype(v).name
+    if callable(v):
+        return getattr(v, "__name__", type(v).__name__)
     return repr(v)
 
 
@@ -393,6 +396,21 @@ class Trace:
         self.active = False
         return False
 
+    @classmethod
+    def extending(cls, ir):
+        """A trace that continues ``ir``: its variables stay valid (``tracer_of``) and new
+        equations are appended after ``ir``'s."""
+        trace = cls(concrete=False)
+        trace.in_vars, trace.eqns = list(ir.in_vars), list(ir.eqns)
+        for var, value in zip(ir.const_vars, ir.consts):
+            trace._const(value, var.aval, var)
+        trace._producer = {v: i for i, e in enumerate(ir.eqns) for v in e.outputs}
+        return trace
+
+    def tracer_of(self, atom):
+        """A tracer (or literal value) of this trace for an existing variable."""
+        return atom.val if isinstance(atom, Literal) else Tracer(self, atom)
+
     # -- building ---------------------------------------------------------------------
     def new_arg(self, aval, value=_UNKNOWN):
         """A new input variable; ``value`` is its concrete value when known."""
@@ -421,12 +439,13 @@ class Trace:
             return Literal(x)
         raise TypeError(f"{type(x).__name__} is not a valid array operand: {x!r}")
 
-    def _const(self, x, aval):
-        var = self._const_ids.get(id(x))
-        if var is None:
-            var = self._const_ids[id(x)] = Var(aval)
-            self.const_vars.append(var)
-            self.consts.append(x)
+    def _const(self, x, aval, var=None):
+        existing = self._const_ids.get(id(x))
+        if existing is not None:
+            return existing
+        var = self._const_ids[id(x)] = var or Var(aval)
+        self.const_vars.append(var)
+        self.consts.append(x)
         return var
 
     def add_eqn(self, prim, atoms, params):
@@ -485,10 +504,13 @@ def bind(prim, *args, **params):
     stack = _trace_stack()
     if not stack:
         try:
-            return prim.impl(*args, **params)
+            out = prim.impl(*args, **params)
         except Exception:
             _explain_eager_failure(prim, args, params)
             raise
+        if config.debug_nans:
+            check_nans(prim, out)
+        return out
     trace = stack[-1]
     return trace.add_eqn(prim, [trace.to_atom(x) for x in args], params)
 
@@ -510,12 +532,13 @@ def is_tracer(x):
 # ----------------------------------------------------------------------------------------
 
 
-def eval_ir(ir, args, consts=None, known=None):
+def eval_ir(ir, args, consts=None, known=None, return_env=False):
     """Evaluate ``ir`` on ``args`` (a sequence, one per input variable).
 
     With no active trace this computes numpy arrays; inside a trace it records the
     program's equations into that trace (inlining it). ``known`` maps variables to
-    values already computed (they are not recomputed).
+    values already computed (they are not recomputed). With ``return_env`` the
+    mapping of every variable to its value is returned too.
     """
     env = dict(known) if known else {}
     consts = ir.consts if consts is None else consts
@@ -534,13 +557,24 @@ def eval_ir(ir, args, consts=None, known=None):
         ins = [read(a) for a in eqn.inputs]
         if eager:
             outs = eqn.prim.impl(*ins, **eqn.params)
+            if config.debug_nans:
+                check_nans(eqn.prim, outs)
         else:
             outs = bind(eqn.prim, *ins, **eqn.params)
         if eqn.prim.multiple_results:
             env.update(zip(eqn.outputs, outs))
         else:
             env[eqn.outputs[0]] = outs
-    return [read(a) for a in ir.out_vars]
+    outs = [read(a) for a in ir.out_vars]
+    return (outs, env) if return_env else outs
+
+
+def check_nans(prim, outs):
+    """``debug_nans``: raise FloatingPointError if ``prim`` produced a NaN."""
+    for out in (outs if prim.multiple_results else [outs]):
+        if isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind == "f" and np.isnan(out).any():
+            raise FloatingPointError(f"debug_nans: primitive `{prim.name}` produced a NaN "
+                                     f"(output {np.shape(out)} {out.dtype.name})")
 
 
 # ----------------------------------------------------------------------------------------

@@ -172,22 +172,32 @@ def truncated_normal(k, lower=-2.0, upper=2.0, shape=None, dtype=np.float32):
     a, b = fnp.erf(fnp.divide(lower, sqrt2)), fnp.erf(fnp.divide(upper, sqrt2))
     u = uniform(k, shape, dtype, a, b)
     out = fnp.multiply(fnp.erfinv(u), sqrt2)
-    return fnp.clip(out, fnp.negative(_below(fnp.negative(lower))), _below(upper))
+    return fnp.clip(out, -_below(-lower), _below(upper))
 
 
 def _below(bound):
-    """A float a little below ``bound`` (at most 2 ulps; ``-tiny`` for 0), infinities kept.
+    """A float a little below ``bound`` (1-2 ulps for normal floats, ``bound - tiny`` near
+    zero); infinities are kept.
 
-    Plain arithmetic, so concrete and traced bounds give the same value:
+    The same IEEE operations on concrete (numpy) and traced bounds, so both give the
+    same value:
 
-    >>> float(_below(np.float32(1.0))) < 1.0 and float(_below(np.float32(0.0))) < 0.0
+    >>> bool(_below(np.float32(1.0)) < 1.0 and _below(np.float32(0.0)) < 0.0)
     True
     """
-    bound = fnp.asarray(bound)
+    if not isinstance(bound, Tracer):
+        bound = np.asarray(bound)
+        info = np.finfo(bound.dtype)
+        finite = np.isfinite(bound)
+        safe = np.where(finite, bound, bound.dtype.type(0))
+        step = np.minimum(safe - np.abs(safe) * info.eps, safe - info.tiny)
+        return np.where(finite, step, bound)
     info = np.finfo(bound.dtype)
-    step = fnp.minimum(fnp.subtract(bound, fnp.multiply(fnp.abs(bound), info.eps)),
-                       fnp.subtract(bound, info.tiny))
-    return fnp.where(fnp.isfinite(bound), step, bound)
+    finite = fnp.isfinite(bound)
+    safe = fnp.where(finite, bound, bound.dtype.type(0))
+    step = fnp.minimum(fnp.subtract(safe, fnp.multiply(fnp.abs(safe), info.eps)),
+                       fnp.subtract(safe, info.tiny))
+    return fnp.where(finite, step, bound)
 
 
 def bernoulli(k, p=0.5, shape=None):

@@ -87,8 +87,8 @@ BINARY = [
     ("div", floats, away_from_zero, np.true_divide, True),
     ("rem", floats, away_from_zero, np.remainder, True),
     ("pow", lambda s, k: floats(s, k, 0.5, 2.0), floats, np.power, True),
-    ("max", distinct, lambda s, k: distinct(s, k + 7) + 0.01, np.maximum, True),
-    ("min", distinct, lambda s, k: distinct(s, k + 7) + 0.01, np.minimum, True),
+    ("max", distinct, lambda s, k: distinct(s, k + 7) + 0.0123, np.maximum, True),
+    ("min", distinct, lambda s, k: distinct(s, k + 7) + 0.0123, np.minimum, True),
     ("eq", lambda s, k: np.round(floats(s, k)), lambda s, k: np.round(floats(s, k + 1)), np.equal, False),
     ("ne", lambda s, k: np.round(floats(s, k)), lambda s, k: np.round(floats(s, k + 1)), np.not_equal, False),
     ("lt", floats, floats, np.less, False),
@@ -323,5 +323,34 @@ def _random_cases():
             for args in [(u32(), u32(), u32(4), u32(4)), (u32(2, 1), u32(1), u32(3), u32(2, 3))]]
 
 
-CASES = (_elementwise_cases() + _structural_cases() + _reduction_cases() + _contraction_cases()
+def _custom_sin_mul():
+    import funcdl as fd
+    import funcdl.numpy as fnp
+
+    @fd.custom_vjp
+    def sin_mul(x, y):
+        return fnp.sin(x) * y
+
+    def fwd(x, y):
+        return sin_mul(x, y), (x, y)
+
+    def bwd(res, g):
+        x, y = res
+        return (P.binary("mul", g, P.binary("mul", fnp.cos(x), y)), fnp.sum(g * fnp.sin(x), axis=0))
+
+    sin_mul.defvjp(fwd, bwd)
+    return sin_mul
+
+
+def _transform_cases():
+    sin_mul = _custom_sin_mul()
+    from funcdl.transforms.ad_rules import stop_gradient
+    return [
+        Case("custom_vjp_call", sin_mul, (floats((2, 3), 1), floats((3,), 2)),
+             lambda x, y: np.sin(x) * y, (0, 1)),
+        Case("stop_gradient", stop_gradient, (floats((2, 3), 3),), lambda x: x),
+    ]
+
+
+CASES = (_transform_cases() + _elementwise_cases() + _structural_cases() + _reduction_cases() + _contraction_cases()
          + _indexing_cases() + _random_cases())

@@ -141,6 +141,8 @@ def _convert_impl(x, *, new_dtype):
 convert_p = Primitive("convert", _convert_impl, _convert_rule)
 
 
+stop_gradient_p = Primitive("stop_gradient", lambda x: x, lambda x: x)  # identity; zero derivative
+
 # ---------------------------------------------------------------------------------------
 # Binding helpers (the "lax" level: no promotion, exact dtypes)
 # ---------------------------------------------------------------------------------------

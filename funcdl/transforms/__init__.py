@@ -1,0 +1,7 @@
+"""The transforms, one module each: ``ad`` (grad, vjp, jvp, jacobians), ``custom``
+(custom_vjp), ``simplify`` (IR clean-up)."""
+from .ad import (grad, hessian, jacfwd, jacrev, jvp, stop_gradient, value_and_grad, vjp)
+from .custom import custom_vjp
+
+__all__ = ["custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jvp", "stop_gradient",
+           "value_and_grad", "vjp"]

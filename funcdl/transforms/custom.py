@@ -1,0 +1,91 @@
+"""``custom_vjp``: a function with a user-defined reverse-mode rule (JAX semantics).
+
+>>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
+>>> @fd.custom_vjp
+... def clip_gradient(x):
+...     return x
+>>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (fnp.clip(g, -1.0, 1.0),))
+>>> fd.grad(lambda x: 5.0 * clip_gradient(x))(2.0)
+np.float64(1.0)
+"""
+import functools
+
+from .. import tree_util
+from ..core import Primitive, Tracer, bind, current_trace, eval_ir, trace_to_ir
+from .ad_rules import zeros_like
+
+
+def _call_impl(*args, call_ir, **_):
+    return eval_ir(call_ir, args)
+
+
+def _call_shape_rule(*avals, call_ir, **_):
+    if list(avals) != call_ir.in_avals:
+        raise TypeError(f"custom_vjp_call: operands {list(avals)} do not match {call_ir.in_avals}")
+    return call_ir.out_avals
+
+
+custom_vjp_call_p = Primitive("custom_vjp_call", _call_impl, _call_shape_rule, multiple_results=True)
+
+
+def _call_jvp(tangents, primals, out, **params):
+    raise TypeError(f"can't apply forward-mode differentiation (jvp, jacfwd, hessian) to the "
+                    f"custom_vjp function {params['name']!r}: it only defines a reverse rule. "
+                    "Use grad/vjp/jacrev, or define the function without custom_vjp.")
+
+
+def _call_vjp(gs, *primals, out, call_ir, fwd, bwd, in_tree, out_tree, name):
+    args = tree_util.tree_unflatten(in_tree, list(primals))
+    result = fwd(*args)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"custom_vjp {name!r}: fwd must return a pair (output, residuals), "
+                        f"got {type(result).__name__}")
+    _, residuals = result
+    cts = [g if g is not None else zeros_like(o) for g, o in zip(gs, out)]
+    in_cts = bwd(residuals, tree_util.tree_unflatten(out_tree, cts))
+    if not isinstance(in_cts, tuple) or len(in_cts) != len(args):
+        raise TypeError(f"custom_vjp {name!r}: bwd must return a tuple with one cotangent per "
+                        f"argument ({len(args)}), got {type(in_cts).__name__}"
+                        f"{'' if not isinstance(in_cts, tuple) else ' of length %d' % len(in_cts)}")
+    leaves = []
+    for arg, ct in zip(args, in_cts):
+        arg_tree = tree_util.tree_structure(arg)
+        if ct is None:
+            leaves.extend([None] * arg_tree.num_leaves)
+        else:
+            leaves.extend(arg_tree.flatten_up_to(ct))
+    return leaves
+
+
+custom_vjp_call_p.jvp, custom_vjp_call_p.vjp = _call_jvp, _call_vjp
+
+
+class custom_vjp:  # noqa: N801 - JAX's name
+    """Wrap ``fun`` so that reverse mode uses ``fwd``/``bwd`` given to :meth:`defvjp`:
+    ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, out_cotangent) -> tuple`` with
+    one cotangent per argument."""
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun, self.fwd, self.bwd = fun, None, None
+
+    def defvjp(self, fwd, bwd):
+        """Set the forward (``fwd(*args) -> (out, residuals)``) and backward
+        (``bwd(residuals, g) -> tuple of cotangents``) rules."""
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args):
+        name = getattr(self.fun, "__name__", "fun")
+        if self.fwd is None:
+            raise TypeError(f"custom_vjp function {name!r} has no rule: call "
+                            f"{name}.defvjp(fwd, bwd) before using it")
+        if current_trace() is None:
+            return self.fun(*args)
+        leaves, in_tree = tree_util.tree_flatten(list(args))
+        call_ir, out_tree, _ = trace_to_ir(self.fun, args)
+        if any(isinstance(c, Tracer) for c in call_ir.consts):
+            raise TypeError(f"custom_vjp function {name!r} closes over a traced value; pass it "
+                            "as an argument instead, so that its cotangent is defined")
+        outs = bind(custom_vjp_call_p, *leaves, call_ir=call_ir, fwd=self.fwd, bwd=self.bwd,
+                    in_tree=tree_util.tree_structure(args), out_tree=out_tree, name=name)
+        return tree_util.tree_unflatten(out_tree, outs)

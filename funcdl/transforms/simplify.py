@@ -1,0 +1,68 @@
+"""IR clean-up passes: common-subexpression and dead-code elimination.
+
+>>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
+>>> ir = fd.make_ir(lambda x: (fnp.sin(x) + fnp.sin(x), fnp.cos(x))[0])(np.ones(2))
+>>> [e.prim.name for e in simplify(ir).eqns]
+['sin', 'add']
+"""
+from ..core import IR, Literal, Var
+
+
+def _param_key(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_param_key(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _param_key(v)) for k, v in value.items()))
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return ("id", id(value))
+
+
+def _atom_key(atom, rename):
+    if isinstance(atom, Literal):
+        return ("lit", atom.val.dtype.str, atom.val.item())
+    return rename.get(atom, atom)
+
+
+def cse(ir):
+    """Merge equations that apply the same primitive to the same inputs and params."""
+    rename, seen, eqns = {}, {}, []
+    for eqn in ir.eqns:
+        inputs = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
+        key = (eqn.prim, tuple(_atom_key(a, rename) for a in eqn.inputs), _param_key(eqn.params))
+        if key in seen:
+            for old, new in zip(eqn.outputs, seen[key].outputs):
+                rename[old] = new
+            continue
+        if inputs != eqn.inputs:
+            eqn = type(eqn)(eqn.prim, inputs, eqn.outputs, eqn.params)
+        seen[key] = eqn
+        eqns.append(eqn)
+    outs = [rename.get(v, v) if isinstance(v, Var) else v for v in ir.out_vars]
+    return IR(ir.in_vars, ir.const_vars, ir.consts, eqns, outs)
+
+
+def dce(ir):
+    """Drop equations whose outputs are not needed, and constants nobody reads."""
+    live = {v for v in ir.out_vars if isinstance(v, Var)}
+    kept = []
+    for eqn in reversed(ir.eqns):
+        if any(v in live for v in eqn.outputs):
+            kept.append(eqn)
+            live.update(a for a in eqn.inputs if isinstance(a, Var))
+    kept.reverse()
+    consts = [(v, c) for v, c in zip(ir.const_vars, ir.consts) if v in live]
+    return IR(ir.in_vars, [v for v, _ in consts], [c for _, c in consts], kept, ir.out_vars)
+
+
+def simplify(ir):
+    """CSE then DCE."""
+    return dce(cse(ir))
+
+
+def count_primitives(ir, name):
+    """How many equations of ``ir`` apply the primitive ``name``."""
+    return sum(e.prim.name == name for e in ir.eqns)
+

@@ -1,0 +1,463 @@
+"""Tests of funcdl.random and its threefry-2x32 primitive.
+
+Every test uses fixed keys, so the statistical checks are deterministic; their
+tolerances (several standard errors) are wide enough not to depend on the seed.
+"""
+import numpy as np
+import pytest
+import scipy.stats
+
+import funcdl as fd
+import funcdl.random as random
+from funcdl.primitives import threefry2x32
+
+N = 100_000  # samples for the moment / frequency checks
+
+
+# ---------------------------------------------------------------------------------------
+# The threefry-2x32 primitive: Random123 known-answer tests (20 rounds)
+# ---------------------------------------------------------------------------------------
+
+KNOWN_ANSWERS = [
+    # (key0, key1), (counter0, counter1) -> (out0, out1)
+    ((0x00000000, 0x00000000), (0x00000000, 0x00000000), (0x6B200159, 0x99BA4EFE)),
+    ((0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF), (0x1CB996FC, 0xBB002BE7)),
+    ((0x13198A2E, 0x03707344), (0x243F6A88, 0x85A308D3), (0xC4923A9C, 0x483DF7A0)),
+]
+
+
+@pytest.mark.parametrize("key,counter,expected", KNOWN_ANSWERS)
+def test_threefry_known_answers(key, counter, expected):
+    u32 = np.uint32
+    y0, y1 = threefry2x32(u32(key[0]), u32(key[1]), u32(counter[0]), u32(counter[1]))
+    assert (int(y0), int(y1)) == expected
+    assert np.asarray(y0).dtype == np.uint32 and np.asarray(y1).dtype == np.uint32
+
+
+def test_threefry_is_elementwise_and_traceable():
+    keys = np.array([[k[0], k[1]] for k, _, _ in KNOWN_ANSWERS], np.uint32)
+    ctrs = np.array([c for _, c, _ in KNOWN_ANSWERS], np.uint32)
+    want = np.array([e for _, _, e in KNOWN_ANSWERS], np.uint32)
+    args = (keys[:, 0], keys[:, 1], ctrs[:, 0], ctrs[:, 1])
+    y0, y1 = threefry2x32(*args)
+    np.testing.assert_array_equal(np.stack([y0, y1], 1), want)
+    t0, t1 = fd.make_ir(threefry2x32)(*args)(*args)
+    np.testing.assert_array_equal(np.stack([t0, t1], 1), want)
+    # A scalar key broadcasts against a vector of counters.
+    z0, z1 = threefry2x32(np.uint32(0), np.uint32(0), np.zeros(3, np.uint32),
+                          np.zeros(3, np.uint32))
+    assert z0.shape == (3,) and (z0 == 0x6B200159).all() and (z1 == 0x99BA4EFE).all()
+
+
+def test_threefry_rejects_non_uint32():
+    with pytest.raises(TypeError, match="threefry2x32"):
+        fd.make_ir(threefry2x32)(np.float32(0), np.uint32(0), np.uint32(0), np.uint32(0))
+
+
+# ---------------------------------------------------------------------------------------
+# Keys
+# ---------------------------------------------------------------------------------------
+
+def test_key_layout():
+    k = random.key(42)
+    assert k.dtype == np.uint32 and k.shape == (2,)
+    np.testing.assert_array_equal(k, [0, 42])
+    np.testing.assert_array_equal(random.PRNGKey(2 ** 32 + 7), [1, 7])
+    np.testing.assert_array_equal(random.key(-1), [0xFFFFFFFF, 0xFFFFFFFF])
+
+
+@pytest.mark.parametrize("seed", [np.int32(7), np.int32(-7), np.int64(-1),
+                                  np.int64(2 ** 40 + 5), np.uint64(2 ** 63 + 3)])
+def test_key_traced_seed_matches_concrete(seed):
+    traced = fd.make_ir(random.key)(seed)(seed)[0]
+    assert traced.dtype == np.uint32
+    np.testing.assert_array_equal(traced, random.key(seed))
+
+
+@pytest.mark.parametrize("seed", [1.5, np.float32(2.0), np.array([1, 2]), np.array(3.0)])
+def test_key_rejects_bad_seed(seed):
+    with pytest.raises(TypeError, match=r"random\.key"):
+        random.key(seed)
+
+
+# ---------------------------------------------------------------------------------------
+# Determinism: same key, same numbers (eagerly and through a traced IR)
+# ---------------------------------------------------------------------------------------
+
+SAMPLERS = {
+    "uniform": lambda k: random.uniform(k, (7, 3)),
+    "uniform64": lambda k: random.uniform(k, (5,), np.float64, -2.0, 3.0),
+    "normal": lambda k: random.normal(k, (4, 5)),
+    "truncated_normal": lambda k: random.truncated_normal(k, -1.0, 2.0, (9,)),
+    "bernoulli": lambda k: random.bernoulli(k, 0.3, (11,)),
+    "randint": lambda k: random.randint(k, (6,), -3, 17),
+    "permutation": lambda k: random.permutation(k, 10),
+    "categorical": lambda k: random.categorical(k, np.log(np.arange(1.0, 5.0)), shape=(8,)),
+    "split": lambda k: random.split(k, 3),
+    "fold_in": lambda k: random.fold_in(k, 12345),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_same_key_same_numbers(name):
+    f = SAMPLERS[name]
+    a, b = f(random.key(123)), f(random.key(123))
+    np.testing.assert_array_equal(a, b)
+    assert np.asarray(a).dtype == np.asarray(b).dtype
+    c = f(random.key(124))
+    assert not np.array_equal(a, c), "a different key should give different numbers"
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_traced_ir_gives_the_same_numbers(name):
+    f = SAMPLERS[name]
+    k = random.key(123)
+    ir = fd.make_ir(f)(k)
+    (traced,) = ir(k)
+    eager = f(k)
+    assert traced.dtype == np.asarray(eager).dtype
+    np.testing.assert_array_equal(traced, eager)
+    # The IR is a function of the key, not a recording of one key's numbers.
+    k2 = random.key(999)
+    np.testing.assert_array_equal(ir(k2)[0], f(k2))
+
+
+def test_traced_bounds_give_the_same_numbers():
+    def f(k, lo, hi):
+        return random.uniform(k, (1000,), minval=lo, maxval=hi), \
+            random.truncated_normal(k, lo, hi, (1000,))
+
+    args = (random.key(5), np.float32(-0.5), np.float32(1.5))
+    traced = fd.make_ir(f)(*args)(*args)
+    for t, e in zip(traced, f(*args)):
+        np.testing.assert_array_equal(t, e)
+
+
+def test_fixed_values_do_not_drift():
+    # Pins the bit stream: split of key(0) is the threefry KAT for key (0, 0), counter (0, 0).
+    np.testing.assert_array_equal(random.split(random.key(0), 1), [[0x6B200159, 0x99BA4EFE]])
+
+
+# ---------------------------------------------------------------------------------------
+# split / fold_in independence
+# ---------------------------------------------------------------------------------------
+
+def test_split_shapes_and_distinct_rows():
+    k = random.key(0)
+    ks = random.split(k, 3)
+    assert ks.shape == (3, 2) and ks.dtype == np.uint32
+    rows = {tuple(r) for r in ks.tolist()}
+    assert len(rows) == 3 and tuple(k.tolist()) not in rows
+    k1, k2 = random.split(k)  # default num=2, unpackable
+    assert k1.shape == (2,) and not np.array_equal(k1, k2)
+    assert random.split(k, 1000).shape == (1000, 2)
+    assert len({tuple(r) for r in random.split(k, 1000).tolist()}) == 1000
+
+
+def test_subkeys_give_independent_streams():
+    k1, k2 = random.split(random.key(7))
+    a, b = random.uniform(k1, (N,)), random.uniform(k2, (N,))
+    assert not np.array_equal(a, b)
+    assert np.mean(a == b) < 1e-3
+    # Uncorrelated: |r| is about N**-0.5 = 0.003.
+    assert abs(np.corrcoef(a, b)[0, 1]) < 5 / np.sqrt(N)
+    # Nested splits stay distinct from each other and from their parents.
+    k11, k12 = random.split(k1)
+    keys = {tuple(x.tolist()) for x in (k1, k2, k11, k12)}
+    assert len(keys) == 4
+
+
+def test_fold_in_distinct_data_give_distinct_keys():
+    k = random.key(3)
+    folded = np.stack([random.fold_in(k, i) for i in range(200)])
+    assert folded.dtype == np.uint32 and folded.shape == (200, 2)
+    assert len({tuple(r) for r in folded.tolist()}) == 200
+    assert tuple(k.tolist()) not in {tuple(r) for r in folded.tolist()}
+    # Deterministic, and depends on the key as well as the data.
+    np.testing.assert_array_equal(random.fold_in(k, 5), random.fold_in(k, 5))
+    assert not np.array_equal(random.fold_in(k, 5), random.fold_in(random.key(4), 5))
+    # fold_in keys differ from split keys of the same parent.
+    split_rows = {tuple(r) for r in random.split(k, 200).tolist()}
+    assert not split_rows & {tuple(r) for r in folded.tolist()}
+
+
+# ---------------------------------------------------------------------------------------
+# Shapes and dtypes
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3, 4), (0,), (4, 0)])
+def test_shapes(shape):
+    k = random.key(1)
+    for f in (random.uniform, random.normal):
+        assert np.shape(f(k, shape)) == shape
+    assert np.shape(random.truncated_normal(k, -1.0, 1.0, shape)) == shape
+    assert np.shape(random.bernoulli(k, 0.5, shape)) == shape
+    assert np.shape(random.randint(k, shape, 0, 5)) == shape
+
+
+def test_int_shape_and_default_shapes():
+    k = random.key(1)
+    assert random.uniform(k, 5).shape == (5,)
+    assert np.shape(random.uniform(k)) == ()
+    assert np.shape(random.normal(k)) == ()
+    p = np.array([0.1, 0.5, 0.9])
+    assert random.bernoulli(k, p).shape == (3,)
+    assert random.truncated_normal(k, np.zeros(4) - 1, np.ones(4)).shape == (4,)
+
+
+def test_dtypes():
+    k = random.key(2)
+    for f in (random.uniform, random.normal):
+        assert np.asarray(f(k, (3,))).dtype == np.float32
+        assert np.asarray(f(k, (3,), np.float64)).dtype == np.float64
+        assert np.asarray(f(k, ())).dtype == np.float32
+    assert random.truncated_normal(k, -1.0, 1.0, (3,)).dtype == np.float32
+    assert random.truncated_normal(k, -1.0, 1.0, (3,), np.float64).dtype == np.float64
+    assert random.bernoulli(k, 0.5, (3,)).dtype == np.bool_
+    assert random.randint(k, (3,), 0, 5).dtype == np.int32
+    assert random.randint(k, (3,), 0, 5, np.int64).dtype == np.int64
+    assert random.categorical(k, np.zeros(4)).dtype.kind == "i"
+
+
+def test_bad_dtypes_are_rejected():
+    k = random.key(2)
+    with pytest.raises(TypeError, match=r"random\.uniform"):
+        random.uniform(k, (3,), np.int32)
+    with pytest.raises(TypeError, match=r"random\.normal"):
+        random.normal(k, (3,), np.float16)
+    with pytest.raises(TypeError, match=r"random\.randint"):
+        random.randint(k, (3,), 0, 5, np.float32)
+    with pytest.raises(TypeError, match=r"random\.uniform"):
+        random.uniform(k, (2, -1))
+
+
+def test_float64_uses_more_than_float32_resolution():
+    x = random.uniform(random.key(3), (1000,), np.float64)
+    # float32-resolution values would all be multiples of 2**-24.
+    assert np.any(x * 2.0 ** 24 != np.floor(x * 2.0 ** 24))
+
+
+# ---------------------------------------------------------------------------------------
+# Ranges
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lo,hi", [(0.0, 1.0), (-2.0, 3.0), (5.0, 5.5), (-1e-3, 1e-3)])
+def test_uniform_range(dtype, lo, hi):
+    x = random.uniform(random.key(4), (N,), dtype, lo, hi)
+    assert x.dtype == dtype
+    assert (x >= dtype(lo)).all() and (x < dtype(hi)).all()
+    assert x.min() < dtype(lo) + 1e-3 * (hi - lo) and x.max() > dtype(hi) - 1e-3 * (hi - lo)
+
+
+def test_uniform_never_returns_maxval(monkeypatch):
+    # Force the largest unit draw, 1 - 2**-23: lo + u * (hi - lo) rounds up to hi in float32
+    # for this range, and must be pulled back below it.
+    lo, hi = np.float32(0.0006530252), np.float32(0.0007021276)
+    monkeypatch.setattr(random, "_unit_uniform",
+                        lambda k, shape, dtype: np.full(shape, 1 - 2.0 ** -23, dtype))
+    assert lo + np.float32(1 - 2.0 ** -23) * (hi - lo) == hi  # the rounding really happens
+    x = random.uniform(random.key(0), (4,), np.float32, lo, hi)
+    assert (x < hi).all() and (x >= lo).all()
+
+
+def test_randint_range_and_coverage():
+    x = random.randint(random.key(5), (N,), -3, 7)
+    assert x.min() == -3 and x.max() == 6
+    counts = np.bincount(x + 3, minlength=10)
+    assert len(counts) == 10
+    expected = N / 10
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected))
+    # Array bounds broadcast against the shape.
+    lo, hi = np.array([0, 10, 100]), np.array([1, 20, 101])
+    y = random.randint(random.key(6), (1000, 3), lo, hi)
+    assert (y >= lo).all() and (y < hi).all()
+    np.testing.assert_array_equal(y[:, 0], 0)
+
+
+@pytest.mark.parametrize("lower,upper", [(-2.0, 2.0), (-0.5, 0.25), (1.0, 1.5), (2.5, 4.0)])
+def test_truncated_normal_range(lower, upper):
+    x = random.truncated_normal(random.key(7), lower, upper, (N,))
+    assert x.dtype == np.float32
+    assert (x > lower).all() and (x < upper).all()
+    # And distributed like the truncated normal.
+    dist = scipy.stats.truncnorm(lower, upper)
+    assert scipy.stats.kstest(x.astype(np.float64), dist.cdf).statistic < 0.01
+
+
+def test_truncated_normal_infinite_bound():
+    x = random.truncated_normal(random.key(8), 0.0, np.inf, (N,))
+    assert (x > 0).all() and np.isfinite(x).all()
+    assert abs(x.mean() - np.sqrt(2 / np.pi)) < 5 * x.std() / np.sqrt(N)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.05, 0.3, 0.5, 1.0])
+def test_bernoulli_frequency(p):
+    x = random.bernoulli(random.key(9), p, (N,))
+    assert x.dtype == np.bool_ and x.shape == (N,)
+    se = np.sqrt(p * (1 - p) / N)
+    assert abs(x.mean() - p) <= 5 * se
+
+
+def test_bernoulli_array_p():
+    p = np.array([0.1, 0.5, 0.9], np.float32)
+    x = random.bernoulli(random.key(10), p, (N // 10, 3))
+    freq = x.mean(axis=0)
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / (N // 10)))
+
+
+# ---------------------------------------------------------------------------------------
+# Moments and goodness of fit
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_uniform_moments_and_ks(dtype):
+    x = random.uniform(random.key(11), (N,), dtype).astype(np.float64)
+    # mean 1/2, var 1/12; se(mean) = sqrt(1/12 / N), se(var) = sqrt((1/80 - 1/144) / N)
+    assert abs(x.mean() - 0.5) < 5 * np.sqrt(1 / 12 / N)
+    assert abs(x.var() - 1 / 12) < 5 * np.sqrt((1 / 80 - 1 / 144) / N)
+    assert scipy.stats.kstest(x, "uniform").pvalue > 1e-3
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normal_moments_and_ks(dtype):
+    x = random.normal(random.key(12), (N,), dtype).astype(np.float64)
+    assert np.isfinite(x).all()
+    # mean 0, var 1; se(mean) = 1/sqrt(N), se(var) = sqrt(2/N)
+    assert abs(x.mean()) < 5 / np.sqrt(N)
+    assert abs(x.var() - 1) < 5 * np.sqrt(2 / N)
+    assert abs(scipy.stats.skew(x)) < 5 * np.sqrt(6 / N)
+    assert abs(scipy.stats.kurtosis(x)) < 5 * np.sqrt(24 / N)
+    assert scipy.stats.kstest(x, "norm").pvalue > 1e-3
+
+
+def test_uniform_bits_are_balanced():
+    # Each of the 23 mantissa bits of float32 uniforms is 1 about half of the time.
+    x = random.uniform(random.key(13), (N,))
+    ints = np.round(x.astype(np.float64) * 2 ** 23).astype(np.int64)
+    freq = np.array([((ints >> b) & 1).mean() for b in range(23)])
+    assert np.all(np.abs(freq - 0.5) < 5 * np.sqrt(0.25 / N))
+
+
+# ---------------------------------------------------------------------------------------
+# permutation and categorical
+# ---------------------------------------------------------------------------------------
+
+def test_permutation_of_int():
+    p = random.permutation(random.key(14), 100)
+    assert p.shape == (100,) and p.dtype.kind == "i"
+    np.testing.assert_array_equal(np.sort(p), np.arange(100))
+    assert not np.array_equal(p, np.arange(100))
+
+
+def test_permutation_of_array():
+    x = np.linspace(-1.0, 1.0, 50).astype(np.float32)
+    p = random.permutation(random.key(15), x)
+    assert p.dtype == np.float32 and p.shape == x.shape
+    np.testing.assert_array_equal(np.sort(p), x)
+    assert not np.array_equal(p, x)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_permutation_along_axis(axis):
+    x = np.arange(6 * 40).reshape(6, 40)
+    p = random.permutation(random.key(16), x, axis=axis)
+    assert p.shape == x.shape
+    # Whole slices move together: the result is x with its `axis` indices reordered.
+    moved, orig = np.moveaxis(p, axis, 0), np.moveaxis(x, axis, 0)
+    order = [int(np.flatnonzero((orig == row).all(axis=1))[0]) for row in moved]
+    assert sorted(order) == list(range(x.shape[axis]))
+    np.testing.assert_array_equal(np.take(x, order, axis=axis), p)
+    assert order != list(range(x.shape[axis]))
+
+
+def test_permutation_is_roughly_uniform():
+    # Over many keys, each element lands in each position about equally often.
+    n, trials = 4, 4000
+    keys = random.split(random.key(17), trials)
+    counts = np.zeros((n, n))
+    for k in keys:
+        p = random.permutation(k, n)
+        counts[np.arange(n), p] += 1
+    expected = trials / n
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected * (1 - 1 / n)))
+
+
+def test_permutation_rejects_scalar_array():
+    with pytest.raises(TypeError, match=r"random\.permutation"):
+        random.permutation(random.key(0), np.array(3.0))
+
+
+def _softmax(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def test_categorical_frequencies_match_softmax():
+    logits = np.array([1.0, 2.0, 0.5, -1.0], np.float32)
+    x = random.categorical(random.key(18), logits, shape=(N,))
+    assert x.shape == (N,)
+    freq = np.bincount(x, minlength=4) / N
+    p = _softmax(logits.astype(np.float64))
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / N))
+
+
+def test_categorical_batched_and_axis():
+    logits = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32))
+    x = random.categorical(random.key(19), logits, shape=(N // 4, 2))
+    assert x.shape == (N // 4, 2)
+    for row in range(2):
+        freq = np.bincount(x[:, row], minlength=3) / (N // 4)
+        assert np.abs(freq - np.exp(logits[row])).max() < 0.01
+    # The same distribution with classes along axis 0.
+    y = random.categorical(random.key(19), logits.T, axis=0, shape=(N // 4, 2))
+    assert y.shape == (N // 4, 2)
+    for row in range(2):
+        freq = np.bincount(y[:, row], minlength=3) / (N // 4)
+        assert np.abs(freq - np.exp(logits[row])).max() < 0.01
+    # Default shape is the batch shape; a certain class is always chosen.
+    z = random.categorical(random.key(20), np.log(np.array([[0.0, 1.0], [1.0, 0.0]]) + 1e-30))
+    np.testing.assert_array_equal(z, [1, 0])
+
+
+def test_categorical_rejects_incompatible_shape():
+    with pytest.raises(ValueError, match=r"random\.categorical"):
+        random.categorical(random.key(0), np.zeros((3, 4)), shape=(10,))
+
+
+# ---------------------------------------------------------------------------------------
+# Bad keys
+# ---------------------------------------------------------------------------------------
+
+KEYED = {
+    "split": lambda k: random.split(k),
+    "fold_in": lambda k: random.fold_in(k, 1),
+    "uniform": lambda k: random.uniform(k, (2,)),
+    "normal": lambda k: random.normal(k, (2,)),
+    "truncated_normal": lambda k: random.truncated_normal(k, -1.0, 1.0, (2,)),
+    "bernoulli": lambda k: random.bernoulli(k, 0.5, (2,)),
+    "randint": lambda k: random.randint(k, (2,), 0, 3),
+    "permutation": lambda k: random.permutation(k, 3),
+    "categorical": lambda k: random.categorical(k, np.zeros(3)),
+}
+
+BAD_KEYS = {
+    "float": np.zeros(2, np.float32),
+    "int64": np.zeros(2, np.int64),
+    "too long": np.zeros(3, np.uint32),
+    "batch of keys": np.zeros((2, 2), np.uint32),
+    "python int": 0,
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_KEYS))
+@pytest.mark.parametrize("name", sorted(KEYED))
+def test_bad_key_raises_type_error_naming_the_function(name, bad):
+    with pytest.raises(TypeError, match=rf"random\.{name}\b.*key") as info:
+        KEYED[name](BAD_KEYS[bad])
+    assert "(2,)" in str(info.value)  # says what a key should be
+
+
+def test_bad_key_is_caught_at_trace_time():
+    with pytest.raises(TypeError, match=r"random\.normal"):
+        fd.make_ir(lambda k: random.normal(k, (2,)))(np.zeros(2, np.float32))
