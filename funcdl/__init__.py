@@ -9,7 +9,7 @@ from .config import config
 from .core import IR, make_ir
 from .tree_util import tree_map
 
-from . import numpy, primitives, random  # noqa: E402  (after the core)
+from . import lax, numpy, primitives, random  # noqa: E402  (after the core)
 from .transforms import (custom_vjp, grad, hessian, jacfwd, jacrev, jvp, stop_gradient,
                          value_and_grad, vjp)
 

@@ -19,6 +19,7 @@ them (``if x > 0``). An abstract trace (``make_ir``, ``jit``) raises
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 
 import numpy as np
@@ -48,11 +49,11 @@ class Aval:
     __slots__ = ("shape", "dtype")
 
     def __init__(self, shape, dtype):
-        self.shape = tuple(int(d) for d in shape)
-        self.dtype = np.dtype(dtype)
+        self.shape = shape if type(shape) is tuple else tuple(int(d) for d in shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
 
     ndim = property(lambda self: len(self.shape))
-    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+    size = property(lambda self: math.prod(self.shape))
 
     def __eq__(self, other):
         return isinstance(other, Aval) and self.shape == other.shape and self.dtype == other.dtype
@@ -266,19 +267,21 @@ def shape_error(op, message, *shapes):
 # Tracing
 # ----------------------------------------------------------------------------------------
 
-_state = threading.local()
+class _TraceState(threading.local):
+    def __init__(self):
+        self.stack = []  # the active traces, innermost last (one stack per thread)
+
+
+_state = _TraceState()
 
 
 def _trace_stack():
-    stack = getattr(_state, "stack", None)
-    if stack is None:
-        stack = _state.stack = []
-    return stack
+    return _state.stack
 
 
 def current_trace():
     """The innermost active trace, or None when evaluating eagerly."""
-    stack = _trace_stack()
+    stack = _state.stack
     return stack[-1] if stack else None
 
 
@@ -501,7 +504,7 @@ def _outer_value(tracer):
 
 def bind(prim, *args, **params):
     """Apply ``prim`` to ``args``: record it in the innermost trace, or evaluate it."""
-    stack = _trace_stack()
+    stack = _state.stack
     if not stack:
         try:
             out = prim.impl(*args, **params)

@@ -36,8 +36,10 @@ def _dot_general_rule(lhs, rhs, *, dimension_numbers):
 def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
-    if not lb and lhs.ndim == 2 and rhs.ndim == 2 and lc == (1,) and rc == (0,):
-        return np.dot(lhs, rhs)
+    if not lb and lhs.ndim == 2 and rhs.ndim == 2 and len(lc) == 1:  # 2-D: one BLAS call
+        a = lhs if lc == (1,) else lhs.T
+        b = rhs if rc == (0,) else rhs.T
+        return np.dot(a, b)
     lf, rf = _free_axes(lhs.ndim, lc, lb), _free_axes(rhs.ndim, rc, rb)
     batch = [lhs.shape[i] for i in lb]
     nb, nk = int(np.prod(batch, dtype=np.int64)), int(np.prod([lhs.shape[i] for i in lc], dtype=np.int64))

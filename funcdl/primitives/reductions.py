@@ -18,11 +18,11 @@ def _reduce_rule(name):
     return rule
 
 
-REDUCERS = {
-    "reduce_sum": lambda x, *, axes: np.sum(x, axis=axes, dtype=x.dtype),
-    "reduce_prod": lambda x, *, axes: np.prod(x, axis=axes, dtype=x.dtype),
-    "reduce_max": lambda x, *, axes: np.max(x, axis=axes),
-    "reduce_min": lambda x, *, axes: np.min(x, axis=axes),
+REDUCERS = {  # ufunc.reduce directly: numpy's np.sum/np.max wrappers cost microseconds
+    "reduce_sum": lambda x, *, axes: np.add.reduce(x, axis=axes, dtype=x.dtype),
+    "reduce_prod": lambda x, *, axes: np.multiply.reduce(x, axis=axes, dtype=x.dtype),
+    "reduce_max": lambda x, *, axes: np.maximum.reduce(x, axis=axes),
+    "reduce_min": lambda x, *, axes: np.minimum.reduce(x, axis=axes),
 }
 reduce_prims = {name: Primitive(name, impl, _reduce_rule(name)) for name, impl in REDUCERS.items()}
 reduce_sum_p, reduce_prod_p = reduce_prims["reduce_sum"], reduce_prims["reduce_prod"]

@@ -1,5 +1,6 @@
 """Shape primitives: broadcast_to, reshape, transpose, slice, rev, pad, concatenate."""
 import builtins
+import math
 
 import numpy as np
 
@@ -30,13 +31,14 @@ def broadcast_to(x, shape):
 
 
 def _reshape_rule(x, *, new_sizes):
-    if int(np.prod(new_sizes, dtype=np.int64)) != x.size or any(d < 0 for d in new_sizes):
+    if math.prod(new_sizes) != x.size or any(d < 0 for d in new_sizes):
         raise shape_error("reshape", f"cannot reshape an array of size {x.size} into shape "
                           f"{tuple(new_sizes)}", x.shape)
     return Aval(new_sizes, x.dtype)
 
 
-reshape_p = Primitive("reshape", lambda x, *, new_sizes: np.reshape(x, new_sizes), _reshape_rule)
+reshape_p = Primitive("reshape", lambda x, *, new_sizes: np.asarray(x).reshape(new_sizes),
+                      _reshape_rule)
 
 
 def reshape(x, new_sizes):
@@ -56,7 +58,7 @@ def _transpose_rule(x, *, permutation):
     return Aval([x.shape[p] for p in permutation], x.dtype)
 
 
-transpose_p = Primitive("transpose", lambda x, *, permutation: np.transpose(x, permutation),
+transpose_p = Primitive("transpose", lambda x, *, permutation: np.asarray(x).transpose(permutation),
                         _transpose_rule)
 
 

@@ -13,13 +13,15 @@ the equations in reverse and applying each ``vjp`` rule), then removes dead and
 duplicate equations. Outside ``jit`` the forward values computed while tracing (for
 Python control flow) are reused, not recomputed.
 """
+import collections
+
 import numpy as np
 
 from .. import tree_util
-from ..core import Literal, Trace, Var, aval_of, current_trace, eval_ir, trace_to_ir
+from ..core import IR, Literal, Trace, Var, aval_of, current_trace, eval_ir, trace_to_ir
 from ..core import _normalize_argnums  # shared argnum validation
 from . import ad_rules  # noqa: F401  (registers the rules)
-from .simplify import simplify
+from .simplify import fold_constants, param_key, simplify
 
 
 def is_float(aval):
@@ -88,18 +90,20 @@ def _active_vars(ir, wrt):
     return active
 
 
-def backward_ir(ir, wrt, out_cotangents=None):
+def backward_ir(ir, wrt, seed_ones=False):
     """Extend ``ir`` with its backward pass.
 
-    ``wrt``: indices of the inputs to differentiate. ``out_cotangents``: None to add one
-    cotangent input per output, or a list of fixed cotangent values (e.g. ``1.0``).
-    The new program takes ``ir``'s inputs (then the cotangent inputs) and returns
-    ``ir``'s outputs followed by the cotangents of ``wrt`` inputs.
+    ``wrt``: indices of the inputs to differentiate. The new program takes ``ir``'s
+    inputs, then (unless ``seed_ones``, which seeds the single output with 1) one
+    cotangent input per float output; it returns ``ir``'s outputs followed by the
+    cotangents of the ``wrt`` inputs.
     """
     wrt_vars = [ir.in_vars[i] for i in wrt]
     active = _active_vars(ir, wrt_vars)
     with Trace.extending(ir) as trace:
-        if out_cotangents is None:
+        if seed_ones:
+            out_cotangents = [np.ones((), ir.out_vars[0].aval.dtype)] + [None] * (len(ir.out_vars) - 1)
+        else:
             out_cotangents = [trace.new_arg(v.aval) if is_float(v.aval) else None
                               for v in ir.out_vars]
         cts = {}
@@ -123,6 +127,69 @@ def backward_ir(ir, wrt, out_cotangents=None):
                  for v in wrt_vars]
         outs = [trace.tracer_of(v) for v in ir.out_vars]
         return simplify(trace.to_ir(outs + grads))
+
+
+class BackwardProgram:
+    """A cached backward program for every forward program of one structure.
+
+    ``run`` evaluates it for a forward ``ir`` of that structure: the forward program's
+    constants and known values are mapped onto the template's variables by position.
+    """
+
+    def __init__(self, ir, wrt, seed_ones):
+        self.joint = fold_constants(backward_ir(ir, wrt, seed_ones), keep=ir.const_vars)
+        forward_consts = {id(v): i for i, v in enumerate(ir.const_vars)}
+        self.const_sources = [forward_consts.get(id(v)) for v in self.joint.const_vars]
+        self.forward_vars = _vars_in_order(ir)
+
+    def run(self, ir, args, known=None):
+        consts = [c if i is None else ir.consts[i]
+                  for c, i in zip(self.joint.consts, self.const_sources)]
+        mapped = None
+        if known:
+            mapped = {t: known[v] for v, t in zip(_vars_in_order(ir), self.forward_vars) if v in known}
+        outs, env = eval_ir(self.joint, args, consts, known=mapped, return_env=True)
+        return outs, env
+
+
+def _vars_in_order(ir):
+    return ir.in_vars + ir.const_vars + [v for e in ir.eqns for v in e.outputs]
+
+
+def fingerprint(ir):
+    """A hashable key that is equal for programs of the same structure (primitives,
+    params, wiring, literals and abstract values), whatever their constants' values."""
+    ids = {}
+    for v in ir.in_vars + ir.const_vars:
+        ids[v] = len(ids)
+
+    def atom(a):
+        return ids[a] if isinstance(a, Var) else (a.val.dtype.char, a.val.item())
+
+    parts = [tuple(v.aval for v in ir.in_vars), tuple(v.aval for v in ir.const_vars)]
+    for e in ir.eqns:
+        parts.append((e.prim, tuple(atom(a) for a in e.inputs), param_key(e.params)))
+        for v in e.outputs:
+            ids[v] = len(ids)
+    parts.append(tuple(atom(a) for a in ir.out_vars))
+    return tuple(parts)
+
+
+_BACKWARD_CACHE = collections.OrderedDict()
+_BACKWARD_CACHE_SIZE = 256
+
+
+def backward_program(ir, wrt, seed_ones):
+    """The (cached) :class:`BackwardProgram` of ``ir``."""
+    key = (fingerprint(ir), tuple(wrt), seed_ones)
+    prog = _BACKWARD_CACHE.get(key)
+    if prog is None:
+        prog = _BACKWARD_CACHE[key] = BackwardProgram(ir, wrt, seed_ones)
+        if len(_BACKWARD_CACHE) > _BACKWARD_CACHE_SIZE:
+            _BACKWARD_CACHE.popitem(last=False)
+    else:
+        _BACKWARD_CACHE.move_to_end(key)
+    return prog
 
 
 def _seed(trace):
@@ -178,11 +245,9 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         ir, _, trace = trace_to_ir(flat_fun, args, concrete=True)
         _check_scalar_output("grad", ir.out_vars[0].aval)
         wrt = [i for group in wrt_groups for i in group]
-        joint = backward_ir(ir, wrt, [np.ones((), ir.out_vars[0].aval.dtype)]
-                            + [None] * (len(ir.out_vars) - 1))
-        leaves = [np.asarray(x) if not hasattr(x, "aval") else x
-                  for x in tree_util.tree_leaves(list(args))]
-        results = eval_ir(joint, leaves, known=_seed(trace))
+        prog = backward_program(ir, wrt, seed_ones=True)
+        leaves = [_leaf(x) for x in tree_util.tree_leaves(list(args))]
+        results, _ = prog.run(ir, leaves, known=_seed(trace))
         n_out = len(ir.out_vars)
         value, aux_leaves, grads = results[0], results[1:n_out], results[n_out:]
         grad_trees, pos = [], 0
@@ -261,11 +326,10 @@ def vjp(fun, *primals, has_aux=False):
             _check_diff_input("vjp", i, x)
     leaves = tree_util.tree_leaves(list(primals))
     n_out = info["n_out"]
+    leaves = [_leaf(x) for x in leaves]
     outs, env = eval_ir(ir, leaves, known=_seed(trace), return_env=True)
-    main_ir_out_vars = ir.out_vars
-    ir.out_vars = main_ir_out_vars[:n_out]
-    joint = backward_ir(ir, list(range(len(leaves))))
-    ir.out_vars = main_ir_out_vars
+    primal_ir = IR(ir.in_vars, ir.const_vars, ir.consts, ir.eqns, ir.out_vars[:n_out])
+    prog = backward_program(primal_ir, list(range(len(leaves))), seed_ones=False)
     out_tree = info["out_tree"]
     out = tree_util.tree_unflatten(out_tree, outs[:n_out])
 
@@ -281,7 +345,7 @@ def vjp(fun, *primals, has_aux=False):
         cts = [c if hasattr(c, "aval") else np.asarray(c, dtype=aval_of(o).dtype)
                for c, o in zip(ct_leaves, outs[:n_out])]
         float_cts = [c for c, v in zip(cts, ir.out_vars[:n_out]) if is_float(v.aval)]
-        results = eval_ir(joint, leaves + float_cts, known=env)
+        results, _ = prog.run(primal_ir, leaves + float_cts, known=env)
         grads = results[n_out:]
         trees, pos = [], 0
         for p in primals:

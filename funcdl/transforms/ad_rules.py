@@ -102,6 +102,11 @@ def _unary_rules(name, derivative):
     return jvp, vjp
 
 
+def _is_constant(x):
+    """A literal operand (a Python/numpy scalar) needs no cotangent."""
+    return not hasattr(x, "aval")
+
+
 def _scale(g, d):
     """``g * d`` without an equation when ``d`` is the constant 1 or -1."""
     if isinstance(d, float) and d in (1.0, -1.0):
@@ -119,17 +124,21 @@ def _binary_rules(partials):
         return fnp.broadcast_to(total, shape_of(out))
 
     def vjp(g, x, y, *, out):
-        dx, dy = partials(x, y, out, True, True)
-        return [unbroadcast(_scale(g, dx), shape_of(x)), unbroadcast(_scale(g, dy), shape_of(y))]
+        dx, dy = partials(x, y, out, not _is_constant(x), not _is_constant(y))
+        return [None if dx is None else unbroadcast(_scale(g, dx), shape_of(x)),
+                None if dy is None else unbroadcast(_scale(g, dy), shape_of(y))]
     return jvp, vjp
 
 
 def _max_min_partials(compare):
+    """1 where an operand wins, 1/2 on ties (the gradient is shared), else 0. Written
+    with converts, not selects: numpy's ``where`` is slow on unpredictable masks."""
     def partials(x, y, out, need_x, need_y):
-        wins = P.convert(P.binary(compare, x, y), dtype_of(x))
-        ties = fnp.multiply(P.convert(P.binary("eq", x, y), dtype_of(x)), 0.5)
-        dx = fnp.add(wins, ties)
-        return dx, fnp.subtract(1.0, dx)
+        dtype = dtype_of(x)
+        ties = fnp.multiply(P.convert(P.binary("eq", x, y), dtype), 0.5)
+        dx = fnp.add(P.convert(P.binary(compare, x, y), dtype), ties) if need_x else None
+        dy = fnp.add(P.convert(P.binary(compare, y, x), dtype), ties) if need_y else None
+        return dx, dy
     return partials
 
 
@@ -350,14 +359,27 @@ def _dot_general_vjp(g, lhs, rhs, *, out, dimension_numbers):
     g_batch = tuple(range(nb))
     g_lfree = tuple(range(nb, nb + len(lf)))
     g_rfree = tuple(range(nb + len(lf), nb + len(lf) + len(rf)))
-    # d lhs: contract g's rhs-free axes with rhs's free axes
-    d_lhs = P.dot_general(g, rhs, ((g_rfree, tuple(rf)), (g_batch, tuple(rb))))
-    lhs_axes = list(lb) + lf + [lc[list(rc).index(r)] for r in sorted(rc)]
-    d_lhs = P.transpose(d_lhs, np.argsort(lhs_axes))
-    d_rhs = P.dot_general(g, lhs, ((g_lfree, tuple(lf)), (g_batch, tuple(lb))))
-    rhs_axes = list(rb) + rf + [rc[list(lc).index(c)] for c in sorted(lc)]
-    d_rhs = P.transpose(d_rhs, np.argsort(rhs_axes))
+    # d lhs contracts g's rhs-free axes with rhs's free axes; d rhs likewise. Each can be
+    # computed with either operand first; take the order whose result needs no transpose.
+    from_rhs = [lc[list(rc).index(r)] for r in sorted(rc)]
+    from_lhs = [rc[list(lc).index(c)] for c in sorted(lc)]
+    d_lhs = _contract_in_order(
+        (g, rhs, ((g_rfree, tuple(rf)), (g_batch, tuple(rb))), list(lb) + lf + from_rhs),
+        (rhs, g, ((tuple(rf), g_rfree), (tuple(rb), g_batch)), list(lb) + from_rhs + lf))
+    d_rhs = _contract_in_order(
+        (lhs, g, ((tuple(lf), g_lfree), (tuple(lb), g_batch)), list(rb) + from_lhs + rf),
+        (g, lhs, ((g_lfree, tuple(lf)), (g_batch, tuple(lb))), list(rb) + rf + from_lhs))
     return [d_lhs, d_rhs]
+
+
+def _contract_in_order(*options):
+    """dot_general of the first option whose result axes are already in order (else the
+    first one, transposed); each option is (a, b, dimension_numbers, result axes)."""
+    for a, b, dims, axes in options:
+        if axes == sorted(axes):
+            return P.dot_general(a, b, dims)
+    a, b, dims, axes = options[0]
+    return P.transpose(P.dot_general(a, b, dims), np.argsort(axes))
 
 
 P.dot_general_p.jvp, P.dot_general_p.vjp = _bilinear_jvp(P.dot_general_p), _dot_general_vjp

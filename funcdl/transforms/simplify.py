@@ -5,14 +5,17 @@
 >>> [e.prim.name for e in simplify(ir).eqns]
 ['sin', 'add']
 """
+import numpy as np
+
 from ..core import IR, Literal, Var
 
 
-def _param_key(value):
+def param_key(value):
+    """A hashable key for an equation's params (unhashable values by identity)."""
     if isinstance(value, (list, tuple)):
-        return tuple(_param_key(v) for v in value)
+        return tuple(param_key(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _param_key(v)) for k, v in value.items()))
+        return tuple(sorted((k, param_key(v)) for k, v in value.items()))
     try:
         hash(value)
         return value
@@ -31,7 +34,7 @@ def cse(ir):
     rename, seen, eqns = {}, {}, []
     for eqn in ir.eqns:
         inputs = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
-        key = (eqn.prim, tuple(_atom_key(a, rename) for a in eqn.inputs), _param_key(eqn.params))
+        key = (eqn.prim, tuple(_atom_key(a, rename) for a in eqn.inputs), param_key(eqn.params))
         if key in seen:
             for old, new in zip(eqn.outputs, seen[key].outputs):
                 rename[old] = new
@@ -57,9 +60,55 @@ def dce(ir):
     return IR(ir.in_vars, [v for v, _ in consts], [c for _, c in consts], kept, ir.out_vars)
 
 
+def fold_constants(ir, keep=()):
+    """Evaluate, once, the equations whose inputs are all literals or constants (except
+    the constant variables in ``keep``, whose values may change between runs, and
+    constants that are traced values). Scalar results become literals."""
+    keep = set(keep)
+    values = {v: c for v, c in zip(ir.const_vars, ir.consts)
+              if v not in keep and isinstance(c, np.ndarray)}
+    rename, eqns, folded = {}, [], []
+    for eqn in ir.eqns:
+        inputs = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
+        if not eqn.prim.multiple_results and all(
+                isinstance(a, Literal) or a in values for a in inputs):
+            value = np.asarray(eqn.prim.impl(*[a.val if isinstance(a, Literal) else values[a]
+                                               for a in inputs], **eqn.params))
+            out = eqn.outputs[0]
+            if value.ndim == 0:
+                rename[out] = Literal(value)
+            else:
+                values[out] = value
+                folded.append(out)
+            continue
+        eqns.append(type(eqn)(eqn.prim, inputs, eqn.outputs, eqn.params) if inputs != eqn.inputs else eqn)
+    outs = [rename.get(v, v) if isinstance(v, Var) else v for v in ir.out_vars]
+    return dce(IR(ir.in_vars, ir.const_vars + folded, ir.consts + [values[v] for v in folded],
+                  eqns, outs))
+
+
+def merge_reshapes(ir):
+    """``reshape(reshape(x))`` -> ``reshape(x)``, and reshapes to the source's own shape
+    disappear."""
+    source, rename, eqns = {}, {}, []
+    for eqn in ir.eqns:
+        inputs = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
+        if eqn.prim.name == "reshape" and isinstance(inputs[0], Var):
+            x = source.get(inputs[0], inputs[0])
+            out = eqn.outputs[0]
+            if x.aval.shape == out.aval.shape:
+                rename[out] = x
+                continue
+            source[out] = x
+            inputs = [x]
+        eqns.append(type(eqn)(eqn.prim, inputs, eqn.outputs, eqn.params) if inputs != eqn.inputs else eqn)
+    outs = [rename.get(v, v) if isinstance(v, Var) else v for v in ir.out_vars]
+    return IR(ir.in_vars, ir.const_vars, ir.consts, eqns, outs)
+
+
 def simplify(ir):
-    """CSE then DCE."""
-    return dce(cse(ir))
+    """Merge reshapes, CSE, then DCE."""
+    return dce(cse(merge_reshapes(ir)))
 
 
 def count_primitives(ir, name):

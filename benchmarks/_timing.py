@@ -1,0 +1,51 @@
+"""Shared timing: interleave the contenders, report medians per call.
+
+Each contender is called in blocks of enough calls to last ``min_time``; the blocks of
+all contenders alternate (in rotating order) ``repeat`` times, so a noisy neighbour
+slows them all alike. The result is the median time per call of each contender.
+"""
+import statistics
+import time
+
+
+def _calls_per_block(fn, min_time):
+    n = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - start >= min_time or n >= 1 << 20:
+            return n
+        n *= 2
+
+
+def compare(contenders, repeat=15, min_time=0.02):
+    """``{name: fn}`` -> ``{name: median seconds per call}``, interleaved."""
+    names = list(contenders)
+    for fn in contenders.values():  # warm up (and compile, for jitted contenders)
+        fn()
+    counts = {n: _calls_per_block(contenders[n], min_time) for n in names}
+    samples = {n: [] for n in names}
+    for r in range(repeat):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for n in order:
+            fn, count = contenders[n], counts[n]
+            start = time.perf_counter()
+            for _ in range(count):
+                fn()
+            samples[n].append((time.perf_counter() - start) / count)
+    return {n: statistics.median(s) for n, s in samples.items()}
+
+
+def table(rows, columns, baseline, unit=1e-6, unit_name="us"):
+    """Markdown-style table of ``rows`` ({row: {column: seconds}}) with ratios to
+    ``baseline``."""
+    header = ["workload"] + [f"{c} ({unit_name})" for c in columns] + \
+             [f"{c}/{baseline}" for c in columns if c != baseline]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row, times in rows.items():
+        cells = [row] + [f"{times[c] / unit:.1f}" if c in times else "-" for c in columns]
+        cells += [f"{times[c] / times[baseline]:.2f}" if c in times else "-"
+                  for c in columns if c != baseline]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
