@@ -3,6 +3,8 @@
 Arrays (numpy or traced) and numpy scalars have strong dtypes; Python scalars are weak
 (``x * 2.0`` keeps ``x``'s float32), exactly numpy 2's NEP 50 rules.
 """
+import functools
+
 import numpy as np
 
 from .. import primitives as P
@@ -61,6 +63,38 @@ def result_type(*args):
     dtype('float32')
     """
     return np.result_type(*[_dtype_or_weak(a) for a in args])
+
+
+def _ufunc_operand(x):
+    """What numpy's loop resolution sees: a dtype, or the type of a weak Python scalar."""
+    if isinstance(x, ARRAY_TYPES):
+        return x.dtype
+    if isinstance(x, bool):
+        return np.dtype(np.bool_)  # bool is the lowest kind: strong and weak agree
+    if isinstance(x, (int, float, complex)):
+        return type(x)
+    return np.asarray(x).dtype
+
+
+@functools.lru_cache(maxsize=None)
+def _resolve(ufunc, operands, op):
+    try:
+        return ufunc.resolve_dtypes(operands + (None,) * ufunc.nout)
+    except TypeError as e:
+        names = ", ".join(getattr(o, "name", getattr(o, "__name__", str(o))) for o in operands)
+        raise TypeError(f"{op}: not supported for operands of dtype {names} (as in numpy: {e})") \
+            from None
+
+
+def ufunc_dtypes(op, ufunc, *args):
+    """``(input dtypes, output dtype)`` of the numpy loop ``ufunc`` would run on ``args``
+    (NEP 50: Python scalars are weak), or a TypeError naming ``op`` when numpy has none.
+
+    >>> ufunc_dtypes("sin", np.sin, np.ones(2, np.bool_))
+    ((dtype('float16'),), dtype('float16'))
+    """
+    dtypes = _resolve(ufunc, tuple(_ufunc_operand(a) for a in args), op)
+    return dtypes[:ufunc.nin], dtypes[ufunc.nin]
 
 
 def cast(x, dtype):

@@ -1,19 +1,33 @@
 """Products: dot, matmul, tensordot, einsum, outer — all on ``dot_general``."""
 import numpy as np
 
+import functools
+
 from .. import primitives as P
-from ._base import asarray, normalize_axis, promote
+from ..core import shape_error
+from ._base import asarray, cast, normalize_axis, promote
 from ._math import multiply
 from ._shape import broadcast_to, ravel, reshape, transpose
 
 
 def _operands(a, b):
-    a, b = promote(asarray(a), asarray(b))
-    if a.dtype == np.bool_:
-        raise TypeError("matrix products of booleans are not supported; cast to a number type")
-    return a, b
+    return promote(asarray(a), asarray(b))
 
 
+def _boolean_as_count(fn):
+    """numpy's products of booleans are ``any(a & b)``: count in int32, then test > 0."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ops = [asarray(x) for x in args if not isinstance(x, str)]
+        if not ops or any(x.dtype != np.bool_ for x in ops):
+            return fn(*args, **kwargs)
+        args = [x if isinstance(x, str) else cast(asarray(x), np.int32) for x in args]
+        out = fn(*args, **kwargs)
+        return P.binary("ne", out, cast(0, out.dtype))
+    return wrapper
+
+
+@_boolean_as_count
 def dot(a, b):
     """``numpy.dot``: inner product for 1-D, matrix product for 2-D, and in general a sum
     over the last axis of ``a`` and the second-to-last of ``b``.
@@ -31,6 +45,7 @@ def dot(a, b):
     return P.dot_general(a, b, (((a.ndim - 1,), (rc,)), ((), ())))
 
 
+@_boolean_as_count
 def matmul(a, b):
     """``numpy.matmul`` (the ``@`` operator), with broadcast batch dimensions.
 
@@ -48,13 +63,18 @@ def matmul(a, b):
     if a.ndim == 1:
         out = P.dot_general(a, b, (((0,), (b.ndim - 2,)), ((), ())))  # (...batch, n)
         return out
-    batch = P.broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
+    try:
+        batch = P.broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise shape_error("matmul", "the batch dimensions cannot be broadcast together",
+                          a.shape, b.shape) from None
     a = broadcast_to(a, batch + a.shape[-2:])
     b = broadcast_to(b, batch + b.shape[-2:])
     nb = len(batch)
     return P.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
 
 
+@_boolean_as_count
 def tensordot(a, b, axes=2):
     """Sum products over the given axes (an int: the last ``axes`` of ``a`` with the
     first of ``b``; or a pair of axis sequences).
@@ -69,6 +89,9 @@ def tensordot(a, b, axes=2):
         la, lb = ([axes_] if isinstance(axes_, (int, np.integer)) else list(axes_) for axes_ in axes)
     la = [normalize_axis(i, a.ndim, "tensordot") for i in la]
     lb = [normalize_axis(i, b.ndim, "tensordot") for i in lb]
+    if len(la) != len(lb) or any(a.shape[i] != b.shape[j] for i, j in zip(la, lb)):
+        raise shape_error("tensordot", f"shape mismatch for sum over axes {la} and {lb}",
+                          a.shape, b.shape)
     return P.dot_general(a, b, ((tuple(la), tuple(lb)), ((), ())))
 
 
@@ -112,26 +135,51 @@ def _parse_einsum(subscripts, operands):
     return specs, output
 
 
+def _diagonal(x, spec):
+    """Take the diagonal over every label repeated within ``spec`` (``'ii' -> 'i'``)."""
+    from ._indexing import getitem
+    for ch in dict.fromkeys(spec):
+        where_ = [i for i, c in enumerate(spec) if c == ch]
+        if len(where_) == 1:
+            continue
+        sizes = {x.shape[i] for i in where_}
+        if len(sizes) > 1:
+            raise shape_error("einsum", f"repeated label {ch!r} has sizes {sorted(sizes)}",
+                              x.shape)
+        rest = [i for i in range(x.ndim) if i not in where_]
+        x = transpose(x, rest + where_)
+        diag = np.arange(sizes.pop())
+        x = getitem(x, (Ellipsis,) + (diag,) * len(where_))
+        spec = "".join(spec[i] for i in rest) + ch
+    return x, spec
+
+
+@_boolean_as_count
 def einsum(subscripts, *operands):
-    """Einstein summation (``'ij,jk->ik'``, implicit output, ``...``), as pairwise
-    ``dot_general`` contractions from left to right. A label repeated within one operand
-    (a diagonal) is not supported.
+    """Einstein summation, as ``numpy.einsum``: explicit (``'ij,jk->ik'``) or implicit
+    output (``'ij,jk'``), ``...`` for broadcast dimensions, repeated labels within an
+    operand for diagonals (``'ii'`` is the trace), size-1 dimensions broadcast. Computed
+    as pairwise ``dot_general`` contractions from left to right.
 
     >>> einsum("bij,bjk->bik", np.ones((2, 3, 4)), np.ones((2, 4, 5))).shape
     (2, 3, 5)
+    >>> einsum("ii", np.eye(3))
+    np.float64(3.0)
     """
     ops = promote(*[asarray(x) for x in operands])
     specs, output = _parse_einsum(subscripts, ops)
-    for s in specs:
-        if len(set(s)) != len(s):
-            raise ValueError(f"einsum: repeated label within one operand ({s!r}, a diagonal) is "
-                             "not supported; take the diagonal with indexing first")
+    if len(set(output)) != len(output):
+        raise ValueError(f"einsum: output subscript {output!r} repeats a label")
+    ops, specs = map(list, zip(*[_diagonal(x, s) for x, s in zip(ops, specs)]))
     sizes = {}
     for s, x in zip(specs, ops):
         for ch, d in zip(s, x.shape):
-            if sizes.setdefault(ch, d) != d:
-                raise P.structural.shape_error("einsum", f"label {ch!r} has sizes {sizes[ch]} and {d}",
-                                               *[o.shape for o in ops])
+            if sizes.get(ch, 1) == 1:
+                sizes[ch] = d
+            elif d not in (1, sizes[ch]):
+                raise shape_error("einsum", f"label {ch!r} has sizes {sizes[ch]} and {d}",
+                                  *[o.shape for o in operands])
+    ops = [broadcast_to(x, [sizes[ch] for ch in s]) for x, s in zip(ops, specs)]
     # sum out labels used by one operand only and absent from the output
     terms = []
     for k, (s, x) in enumerate(zip(specs, ops)):

@@ -1,21 +1,49 @@
-"""Elementwise math, comparisons and logic with numpy semantics."""
+"""Elementwise math, comparisons and logic with numpy semantics.
+
+Every function asks numpy which loop its ufunc would run on the operands
+(:func:`~funcdl.numpy._base.ufunc_dtypes`: NEP 50 promotion with weak Python scalars),
+casts the operands to that loop's dtype and binds the primitive, so results have numpy's
+dtypes exactly: ``sin`` of booleans is float16, ``divide`` of integers float64, ``floor``
+of integers stays integer, ``add`` of booleans is a logical or.
+"""
 import numpy as np
+import scipy.special
 
 from .. import primitives as P
-from ._base import asarray, cast, promote, to_float
+from ._base import ARRAY_TYPES, asarray, cast, promote, to_float, ufunc_dtypes
+
+_SCALARS = (bool, int, float, complex)
 
 
-def _unary_float(name, doc_example):
+def _operands(op, ufunc, *args):
+    """``args`` cast to the input dtypes of numpy's ``ufunc`` loop for them, and the
+    loop's output dtype. Broadcasting is checked here so a ShapeError names ``op``."""
+    args = [a if isinstance(a, ARRAY_TYPES + _SCALARS) else asarray(a) for a in args]
+    ins, out = ufunc_dtypes(op, ufunc, *args)
+    xs = [cast(a, d) for a, d in zip(args, ins)]
+    if len(xs) > 1:
+        P.broadcast_shapes(op, *[x.shape for x in xs])
+    return xs, out
+
+
+def _unary_ufunc(name, ufunc, numpy_name, doc_example):
     def fn(x):
-        return P.unary(name, to_float(x))
-    fn.__name__ = {"neg": "negative", "erf_inv": "erfinv"}.get(name, name)
-    fn.__doc__ = f"Elementwise ``{fn.__name__}`` (integers become float64).\n\n{doc_example}"
+        (x,), _ = _operands(numpy_name, ufunc, x)
+        return P.unary(name, x)
+    fn.__name__ = numpy_name
+    fn.__doc__ = (f"Elementwise ``{numpy_name}``, with numpy's result dtype (integers give "
+                  f"float64, booleans float16).\n\n{doc_example}")
     return fn
 
 
-def _binary_arith(name, numpy_name):
+_BOOL_ARITH = {"add": "or", "mul": "and"}  # numpy's boolean add / multiply
+
+
+def _binary_ufunc(name, ufunc, numpy_name):
     def fn(x, y):
-        return P.binary(name, *promote(x, y))
+        (x, y), _ = _operands(numpy_name, ufunc, x, y)
+        prim = _BOOL_ARITH.get(name, name) if x.dtype == np.bool_ else name
+        return P.binary(prim, x, y)
     fn.__name__ = numpy_name
     fn.__doc__ = (f"Elementwise ``{numpy_name}`` with broadcasting and numpy promotion.\n\n"
                   f">>> {numpy_name}(np.array([4., 6.]), 2.0)\n"
@@ -23,46 +51,62 @@ def _binary_arith(name, numpy_name):
     return fn
 
 
-def _comparison(name, numpy_name):
+def _comparison(name, ufunc, numpy_name):
     def fn(x, y):
-        return P.binary(name, *promote(x, y))
+        (x, y), _ = _operands(numpy_name, ufunc, x, y)
+        if x.dtype == np.bool_ and name not in ("eq", "ne"):  # order False < True as 0 < 1
+            x, y = cast(x, np.int8), cast(y, np.int8)
+        return P.binary(name, x, y)
     fn.__name__ = numpy_name
     fn.__doc__ = (f"Elementwise ``{numpy_name}`` as booleans.\n\n>>> {numpy_name}(1.0, 2.0)\n"
                   f"{getattr(np, numpy_name)(1.0, 2.0)!r}")
     return fn
 
 
-exp = _unary_float("exp", ">>> exp(0.0)\nnp.float64(1.0)")
-log = _unary_float("log", ">>> log(1.0)\nnp.float64(0.0)")
-log1p = _unary_float("log1p", ">>> log1p(0.0)\nnp.float64(0.0)")
-expm1 = _unary_float("expm1", ">>> expm1(0.0)\nnp.float64(0.0)")
-sqrt = _unary_float("sqrt", ">>> sqrt(4.0)\nnp.float64(2.0)")
-sin = _unary_float("sin", ">>> sin(0.0)\nnp.float64(0.0)")
-cos = _unary_float("cos", ">>> cos(0.0)\nnp.float64(1.0)")
-tan = _unary_float("tan", ">>> tan(0.0)\nnp.float64(0.0)")
-tanh = _unary_float("tanh", ">>> tanh(0.0)\nnp.float64(0.0)")
-sinh = _unary_float("sinh", ">>> sinh(0.0)\nnp.float64(0.0)")
-cosh = _unary_float("cosh", ">>> cosh(0.0)\nnp.float64(1.0)")
-arctan = _unary_float("arctan", ">>> arctan(0.0)\nnp.float64(0.0)")
-floor = _unary_float("floor", ">>> floor(1.5)\nnp.float64(1.0)")
-ceil = _unary_float("ceil", ">>> ceil(1.5)\nnp.float64(2.0)")
-erf = _unary_float("erf", ">>> erf(0.0)\nnp.float64(0.0)")
-erfinv = _unary_float("erf_inv", ">>> erfinv(0.0)\nnp.float64(0.0)")
+exp = _unary_ufunc("exp", np.exp, "exp", ">>> exp(0.0)\nnp.float64(1.0)")
+log = _unary_ufunc("log", np.log, "log", ">>> log(1.0)\nnp.float64(0.0)")
+log1p = _unary_ufunc("log1p", np.log1p, "log1p", ">>> log1p(0.0)\nnp.float64(0.0)")
+expm1 = _unary_ufunc("expm1", np.expm1, "expm1", ">>> expm1(0.0)\nnp.float64(0.0)")
+sqrt = _unary_ufunc("sqrt", np.sqrt, "sqrt", ">>> sqrt(4.0)\nnp.float64(2.0)")
+sin = _unary_ufunc("sin", np.sin, "sin", ">>> sin(0.0)\nnp.float64(0.0)")
+cos = _unary_ufunc("cos", np.cos, "cos", ">>> cos(0.0)\nnp.float64(1.0)")
+tan = _unary_ufunc("tan", np.tan, "tan", ">>> tan(0.0)\nnp.float64(0.0)")
+tanh = _unary_ufunc("tanh", np.tanh, "tanh", ">>> tanh(0.0)\nnp.float64(0.0)")
+sinh = _unary_ufunc("sinh", np.sinh, "sinh", ">>> sinh(0.0)\nnp.float64(0.0)")
+cosh = _unary_ufunc("cosh", np.cosh, "cosh", ">>> cosh(0.0)\nnp.float64(1.0)")
+arctan = _unary_ufunc("arctan", np.arctan, "arctan", ">>> arctan(0.0)\nnp.float64(0.0)")
+erf = _unary_ufunc("erf", scipy.special.erf, "erf", ">>> erf(0.0)\nnp.float64(0.0)")
+erfinv = _unary_ufunc("erf_inv", scipy.special.erfinv, "erfinv",
+                      ">>> erfinv(0.0)\nnp.float64(0.0)")
 
-add = _binary_arith("add", "add")
-subtract = _binary_arith("sub", "subtract")
-multiply = _binary_arith("mul", "multiply")
-maximum = _binary_arith("max", "maximum")
-minimum = _binary_arith("min", "minimum")
-power = _binary_arith("pow", "power")
-remainder = mod = _binary_arith("rem", "remainder")
 
-equal = _comparison("eq", "equal")
-not_equal = _comparison("ne", "not_equal")
-less = _comparison("lt", "less")
-less_equal = _comparison("le", "less_equal")
-greater = _comparison("gt", "greater")
-greater_equal = _comparison("ge", "greater_equal")
+def _rounding(name, ufunc, doc_example):
+    def fn(x):
+        (x,), _ = _operands(name, ufunc, x)
+        return x if x.dtype.kind != "f" else P.unary(name, x)  # integers are already whole
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` (integers and booleans are returned as they are).\n\n" \
+                 f"{doc_example}"
+    return fn
+
+
+floor = _rounding("floor", np.floor, ">>> floor(1.5)\nnp.float64(1.0)")
+ceil = _rounding("ceil", np.ceil, ">>> ceil(1.5)\nnp.float64(2.0)")
+
+add = _binary_ufunc("add", np.add, "add")
+subtract = _binary_ufunc("sub", np.subtract, "subtract")
+multiply = _binary_ufunc("mul", np.multiply, "multiply")
+maximum = _binary_ufunc("max", np.maximum, "maximum")
+minimum = _binary_ufunc("min", np.minimum, "minimum")
+power = _binary_ufunc("pow", np.power, "power")
+remainder = mod = _binary_ufunc("rem", np.remainder, "remainder")
+
+equal = _comparison("eq", np.equal, "equal")
+not_equal = _comparison("ne", np.not_equal, "not_equal")
+less = _comparison("lt", np.less, "less")
+less_equal = _comparison("le", np.less_equal, "less_equal")
+greater = _comparison("gt", np.greater, "greater")
+greater_equal = _comparison("ge", np.greater_equal, "greater_equal")
 
 
 def divide(x, y):
@@ -71,9 +115,7 @@ def divide(x, y):
     >>> divide(1, 2)
     np.float64(0.5)
     """
-    x, y = promote(x, y)
-    if x.dtype.kind != "f":
-        x, y = cast(x, np.float64), cast(y, np.float64)
+    (x, y), _ = _operands("divide", np.divide, x, y)
     return P.binary("div", x, y)
 
 
@@ -81,28 +123,49 @@ true_divide = divide
 
 
 def floor_divide(x, y):
-    """Floor division, as ``numpy.floor_divide``.
+    """Floor division, as ``numpy.floor_divide`` (and Python's ``//``).
+
+    For floats the quotient is ``(x - remainder(x, y)) / y`` rounded to the nearest
+    integer, as numpy computes it: exact where ``floor(x / y)`` is not
+    (``1.0 // 0.1 == 9.0``).
 
     >>> floor_divide(7, 2)
     np.int64(3)
+    >>> floor_divide(1.0, 0.1)
+    np.float64(9.0)
     """
-    x, y = promote(x, y)
-    q = P.binary("div", x, y)
-    return q if x.dtype.kind != "f" else P.unary("floor", q)
+    (x, y), _ = _operands("floor_divide", np.floor_divide, x, y)
+    if x.dtype.kind != "f":
+        return P.binary("div", x, y)  # integer floor division
+    dtype = x.dtype
+    r = P.binary("rem", x, y)
+    q = P.binary("div", P.binary("sub", x, r), y)  # an integer, up to rounding
+    fl = P.unary("floor", q)
+    q = P.select(P.binary("gt", P.binary("sub", q, fl), cast(0.5, dtype)),
+                 P.binary("add", fl, cast(1, dtype)), fl)
+    q = P.select(P.binary("eq", y, cast(0, dtype)), P.binary("div", x, y), q)  # +-inf or nan
+    # finite x over an infinite y of the other sign: x - r is infinite, the quotient is -1
+    inf_y = P.binary("and", P.unary("logical_not", P.unary("isfinite", y)),
+                     P.unary("logical_not", P.unary("isnan", y)))
+    other_sign = P.binary("and", P.binary("and", inf_y, P.unary("isfinite", x)),
+                          P.binary("ne", r, x))
+    return P.select(other_sign, cast(-1, dtype), q)
 
 
 def negative(x):
-    """Elementwise negation.
+    """Elementwise negation (booleans are rejected, as numpy does).
 
     >>> negative(np.array([1, -2]))
     array([-1,  2])
     """
-    return P.unary("neg", asarray(x))
+    (x,), _ = _operands("negative", np.negative, x)
+    return P.unary("neg", x)
 
 
 def positive(x):
-    """Identity on arrays (``+x``)."""
-    return asarray(x)
+    """Identity on numeric arrays (``+x``; booleans are rejected, as numpy does)."""
+    (x,), _ = _operands("positive", np.positive, x)
+    return x
 
 
 def abs(x):  # noqa: A001 - numpy name
@@ -111,7 +174,7 @@ def abs(x):  # noqa: A001 - numpy name
     >>> abs(np.array([-1.5, 2.0]))
     array([1.5, 2. ])
     """
-    x = asarray(x)
+    (x,), _ = _operands("abs", np.absolute, x)
     return x if x.dtype == np.bool_ else P.unary("abs", x)
 
 
@@ -119,26 +182,28 @@ absolute = abs
 
 
 def sign(x):
-    """Elementwise sign (-1, 0 or 1).
+    """Elementwise sign (-1, 0 or 1; nan stays nan).
 
     >>> sign(np.array([-3.0, 0.0, 2.0]))
     array([-1.,  0.,  1.])
     """
-    return P.unary("sign", asarray(x))
+    (x,), _ = _operands("sign", np.sign, x)
+    return P.unary("sign", x)
 
 
 def square(x):
-    """``x * x``.
+    """``x * x`` (booleans give int8, as numpy).
 
     >>> square(3.0)
     np.float64(9.0)
     """
-    x = asarray(x)
+    (x,), _ = _operands("square", np.square, x)
     return P.binary("mul", x, x)
 
 
 def reciprocal(x):
-    """``1 / x`` (floats).
+    """``1 / x``. Integers and booleans become float64 (unlike numpy, whose integer
+    reciprocal truncates to 0 for ``|x| > 1``).
 
     >>> reciprocal(4.0)
     np.float64(0.25)
@@ -148,18 +213,32 @@ def reciprocal(x):
 
 
 def round(x, decimals=0):  # noqa: A001 - numpy name
-    """Round half to even, as ``numpy.round``.
+    """Round half to even to ``decimals`` places, as ``numpy.round``: ``x * 10**d`` is
+    rounded and scaled back (for ``d < 0``: ``x / 10**-d`` rounded, times ``10**-d``).
+    Integers are rounded only when ``decimals < 0``.
 
     >>> round(np.array([0.5, 1.5, 1.234]), 1)
     array([0.5, 1.5, 1.2])
+    >>> round(np.array([15, 25, -37]), -1)
+    array([ 20,  20, -40])
     """
     x = asarray(x)
+    decimals = int(decimals)
+    if x.dtype == np.bool_:
+        if decimals:
+            raise TypeError("round: booleans can only be rounded with decimals=0")
+        return P.unary("round", cast(x, np.float16))  # numpy's rint of booleans is float16
     if x.dtype.kind != "f":
-        return x
+        if decimals >= 0:
+            return x
+        return cast(round(cast(x, np.float64), decimals), x.dtype)
     if decimals == 0:
         return P.unary("round", x)
-    scale = cast(10.0 ** decimals, x.dtype)
-    return P.binary("div", P.unary("round", P.binary("mul", x, scale)), scale)
+    if decimals > 0:
+        scale = cast(10.0 ** decimals, x.dtype)
+        return P.binary("div", P.unary("round", P.binary("mul", x, scale)), scale)
+    scale = cast(10.0 ** -decimals, x.dtype)
+    return P.binary("mul", P.unary("round", P.binary("div", x, scale)), scale)
 
 
 around = round
@@ -188,8 +267,9 @@ def where(condition, x=None, y=None):
     if x is None or y is None:
         raise TypeError("fnp.where(condition) with one argument has a data-dependent shape and "
                         "is not supported; pass both x and y: fnp.where(condition, x, y)")
-    x, y = promote(x, y)
-    return P.select(to_bool(condition), x, y)
+    condition, (x, y) = to_bool(condition), promote(x, y)
+    P.broadcast_shapes("where", condition.shape, x.shape, y.shape)
+    return P.select(condition, x, y)
 
 
 def to_bool(x):
@@ -251,7 +331,7 @@ def logaddexp(x, y):
     >>> logaddexp(np.log(1.0), np.log(3.0))
     np.float64(1.3862943611198906)
     """
-    x, y = promote(to_float(x), to_float(y))
+    (x, y), _ = _operands("logaddexp", np.logaddexp, x, y)
     big = maximum(x, y)
     diff = where(equal(x, y), cast(0, x.dtype), subtract(x, y))
     return add(big, log1p(exp(negative(abs(diff)))))

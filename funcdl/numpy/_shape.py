@@ -176,15 +176,19 @@ def split(a, indices_or_sections, axis=0):
     axis = normalize_axis(axis, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
+        if indices_or_sections <= 0:
+            raise ValueError(f"split: number of sections must be larger than 0, got "
+                             f"{indices_or_sections}")
         if n % indices_or_sections:
             raise ValueError(f"split: array split does not result in an equal division "
                              f"({n} into {indices_or_sections})")
         step = n // indices_or_sections
         bounds = [i * step for i in range(indices_or_sections + 1)]
     else:
-        bounds = [0] + [min(int(i), n) for i in indices_or_sections] + [n]
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
     out = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in zip(bounds[:-1], bounds[1:]):  # x[lo:hi] along axis, as Python slices
+        lo, hi, _ = slice(lo, hi).indices(n)
         start = [0] * x.ndim
         limit = list(x.shape)
         start[axis], limit[axis] = lo, max(lo, hi)
@@ -217,13 +221,11 @@ def pad(array, pad_width, mode="constant", constant_values=0):
     """
     x = asarray(array)
     widths = _pad_widths(pad_width, x.ndim)
-    if mode == "constant":
+    if mode == "constant":  # the result keeps x's dtype: the value is cast to it
         value = asarray(constant_values)
         if value.ndim:
             raise ValueError("pad: constant_values must be a scalar")
-        value = cast(value, result_type(x, constant_values) if not hasattr(constant_values, "dtype")
-                     else x.dtype)
-        return P.pad(cast(x, value.dtype), value, [(lo, hi, 0) for lo, hi in widths])
+        return P.pad(x, cast(value, x.dtype), [(lo, hi, 0) for lo, hi in widths])
     if mode == "edge":
         for axis, (lo, hi) in enumerate(widths):
             if (lo or hi) and x.shape[axis] == 0:

@@ -1,7 +1,8 @@
 """The transforms, one module each: ``ad`` (grad, vjp, jvp, jacobians), ``custom``
-(custom_vjp), ``simplify`` (IR clean-up)."""
+(custom_vjp), ``batching`` (vmap), ``simplify`` (IR clean-up)."""
 from .ad import (grad, hessian, jacfwd, jacrev, jvp, stop_gradient, value_and_grad, vjp)
+from .batching import vmap
 from .custom import custom_vjp
 
 __all__ = ["custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jvp", "stop_gradient",
-           "value_and_grad", "vjp"]
+           "value_and_grad", "vjp", "vmap"]

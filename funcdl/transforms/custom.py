@@ -89,3 +89,37 @@ class custom_vjp:  # noqa: N801 - JAX's name
         outs = bind(custom_vjp_call_p, *leaves, call_ir=call_ir, fwd=self.fwd, bwd=self.bwd,
                     in_tree=tree_util.tree_structure(args), out_tree=out_tree, name=name)
         return tree_util.tree_unflatten(out_tree, outs)
+
+
+def _call_batch(args, dims, size, *, call_ir, fwd, bwd, in_tree, out_tree, name):
+    """A batched custom_vjp call is a custom_vjp call of the vmapped function, whose
+    rules are the vmapped ``fwd`` and ``bwd`` (cotangents of unbatched arguments are
+    summed over the batch)."""
+    from .batching import vmap
+    from .batching_rules import move_axis
+    args = [a if d is None else move_axis(a, d, 0) for a, d in zip(args, dims)]
+    axes = [None if d is None else 0 for d in dims]
+    in_axes = tuple(tree_util.tree_unflatten(in_tree, axes))
+
+    def fun(*a):
+        return tree_util.tree_unflatten(out_tree, eval_ir(call_ir, tree_util.tree_leaves(a)))
+
+    def batched_bwd(residuals, g):
+        cts = vmap(bwd, in_axes=(0, 0))(residuals, g)
+        summed = []
+        for ct, arg_axes in zip(cts, in_axes):
+            summed.append(tree_util.tree_map(
+                lambda c, ax: c if ax == 0 else c.sum(axis=0), ct,
+                tree_util.tree_unflatten(tree_util.tree_structure(ct), tree_util.tree_leaves(
+                    arg_axes, is_leaf=lambda x: x is None)))
+                if ct is not None else None)
+        return tuple(summed)
+
+    batched = custom_vjp(vmap(fun, in_axes=in_axes))
+    batched.fun.__name__ = name
+    batched.defvjp(vmap(fwd, in_axes=in_axes), batched_bwd)
+    outs = tree_util.tree_leaves(batched(*tree_util.tree_unflatten(in_tree, args)))
+    return outs, [0] * len(outs)
+
+
+custom_vjp_call_p.batch = _call_batch
