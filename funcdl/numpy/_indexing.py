@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..core import Tracer
-from ._base import asarray, cast
+from ._base import asarray, cast, normalize_axis
 from ._math import add, multiply, where, less
 from ._shape import broadcast_arrays, broadcast_to, ravel, reshape
 
@@ -25,12 +25,17 @@ def _expand_index(x, idx):
     turned into integer arrays, lists into arrays."""
     if not isinstance(idx, tuple):
         idx = (idx,)
-    entries = []
+    entries, masks = [], []
     for e in idx:
         if isinstance(e, (list, Tracer, np.ndarray)) and not isinstance(e, _INDEX_TYPES):
+            if isinstance(e, list) and not e:
+                e = np.zeros(0, np.int64)  # numpy reads [] as an empty integer index
             e = asarray(e)
             if e.dtype == np.bool_:
                 mask = np.asarray(e) if isinstance(e, Tracer) else e  # needs a concrete mask
+                if mask.ndim == 0:
+                    raise IndexError("indexing with a 0-d boolean is not supported")
+                masks.append((len(entries), mask))
                 entries.extend(np.nonzero(mask))
                 continue
             if e.dtype.kind not in "iu":
@@ -49,11 +54,20 @@ def _expand_index(x, idx):
         raise IndexError(f"too many indices for array: array is {x.ndim}-dimensional, but {used} "
                          "were indexed")
     fill = [slice(None)] * (x.ndim - used)
-    if Ellipsis in [e for e in entries if not isinstance(e, (np.ndarray, Tracer))]:
-        i = next(i for i, e in enumerate(entries) if e is Ellipsis)
-        entries[i:i + 1] = fill
+    ellipsis = next((i for i, e in enumerate(entries) if e is Ellipsis), None)
+    if ellipsis is not None:
+        entries[ellipsis:ellipsis + 1] = fill
     else:
         entries += fill
+    for position, mask in masks:  # each mask must match the axes it covers
+        if ellipsis is not None and position > ellipsis:
+            position += len(fill) - 1
+        axis = sum(e is not None for e in entries[:position])
+        covered = x.shape[axis:axis + mask.ndim]
+        if covered != mask.shape:
+            raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed "
+                             f"dimensions {covered} (axes {axis}..{axis + mask.ndim - 1} of an "
+                             f"array of shape {x.shape})")
     return entries
 
 
@@ -115,6 +129,11 @@ def _gather_advanced(x, entries):
     arrays = [_normalize_index_array(asarray(entries[i]), x.shape[i], i) for i in axes]
     sizes = [x.shape[i] for i in axes]
     strides = np.cumprod([1] + sizes[:0:-1])[::-1]
+    try:
+        P.broadcast_shapes("indexing", *[np.shape(a) for a in arrays])
+    except ValueError:
+        raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together with "
+                         f"shapes {[np.shape(a) for a in arrays]}") from None
     if any(isinstance(a, Tracer) for a in arrays):
         flat = None
         for a, stride in zip(broadcast_arrays(*arrays), strides):
@@ -192,7 +211,7 @@ def take(a, indices, axis=None):
     x = asarray(a)
     if axis is None:
         x, axis = ravel(x), 0
-    axis = axis % x.ndim if x.ndim else 0
+    axis = normalize_axis(axis, x.ndim, "take")
     return getitem(x, (slice(None),) * axis + (asarray(indices),))
 
 
@@ -209,7 +228,7 @@ def take_along_axis(arr, indices, axis):
     if indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices ({indices.ndim}-d) and array ({x.ndim}-d) "
                          "must have the same number of dimensions")
-    axis = axis % x.ndim
+    axis = normalize_axis(axis, x.ndim, "take_along_axis")
     index = []
     for i in range(x.ndim):
         if i == axis:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import primitives as P
-from ._base import asarray, cast, normalize_axis, normalize_axes, promote, result_type
+from ._base import asarray, cast, normalize_axis, normalize_axes, promote
 
 
 def reshape(a, newshape, order="C"):
@@ -75,6 +75,9 @@ def moveaxis(a, source, destination):
     dst = [normalize_axis(d, x.ndim, "moveaxis") for d in np.atleast_1d(destination)]
     if len(src) != len(dst):
         raise ValueError("moveaxis: source and destination need the same number of axes")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"moveaxis: repeated axis in source {source} or destination "
+                         f"{destination}")
     order = [i for i in range(x.ndim) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)

@@ -47,7 +47,10 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     n = int(np.prod([rhs.shape[i] for i in rf], dtype=np.int64))
     a = np.transpose(lhs, list(lb) + lf + list(lc)).reshape(nb, m, nk)
     b = np.transpose(rhs, list(rb) + list(rc) + rf).reshape(nb, nk, n)
-    out = np.matmul(a, b) if nb != 1 else np.dot(a[0], b[0])[None]
+    if nk == 1:  # outer products: a broadcast multiply beats a batched matmul with K = 1
+        out = a * b
+    else:
+        out = np.matmul(a, b) if nb != 1 else np.dot(a[0], b[0])[None]
     return out.reshape(batch + [lhs.shape[i] for i in lf] + [rhs.shape[i] for i in rf])
 
 
