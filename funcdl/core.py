@@ -559,7 +559,11 @@ def eval_ir(ir, args, consts=None, known=None, return_env=False):
             continue
         ins = [read(a) for a in eqn.inputs]
         if eager:
-            outs = eqn.prim.impl(*ins, **eqn.params)
+            try:
+                outs = eqn.prim.impl(*ins, **eqn.params)
+            except Exception:
+                _explain_eager_failure(eqn.prim, ins, eqn.params)
+                raise
             if config.debug_nans:
                 check_nans(eqn.prim, outs)
         else:

@@ -79,6 +79,8 @@ def _check_int(i, size, axis):
 
 def _normalize_index_array(e, size, axis):
     if isinstance(e, Tracer):  # negative indices wrap; out-of-range ones are clamped
+        if np.iinfo(e.dtype).max < size:  # e.g. int8 indices into a long axis
+            e = cast(e, np.int64)
         return where(less(e, 0), add(e, cast(size, e.dtype)), e)
     e = np.asarray(e, dtype=np.int64)
     if e.size and (e.min() < -size or e.max() >= size):

@@ -163,8 +163,8 @@ def einsum(subscripts, *operands):
 
     >>> einsum("bij,bjk->bik", np.ones((2, 3, 4)), np.ones((2, 4, 5))).shape
     (2, 3, 5)
-    >>> einsum("ii", np.eye(3))
-    np.float64(3.0)
+    >>> float(einsum("ii", np.eye(3)))
+    3.0
     """
     ops = promote(*[asarray(x) for x in operands])
     specs, output = _parse_einsum(subscripts, ops)

@@ -216,16 +216,17 @@ def _split_args(fn_name, args, argnums):
 
 
 def _flat_wrt(args, argnums, fn_name):
-    """Leaf indices (into the flattened args) of the differentiated arguments."""
-    indices, start = [], 0
-    for i, a in enumerate(args):
-        leaves = tree_util.tree_leaves(a)
-        if i in argnums:
-            for x in leaves:
-                _check_diff_input(fn_name, i, x)
-            indices.append(list(range(start, start + len(leaves))))
-        start += len(leaves)
-    return indices
+    """Leaf indices (into the flattened args) of each differentiated argument, in the
+    order of ``argnums``."""
+    ranges, start = [], 0
+    for a in args:
+        n = len(tree_util.tree_leaves(a))
+        ranges.append(list(range(start, start + n)))
+        start += n
+    for i in argnums:
+        for x in tree_util.tree_leaves(args[i]):
+            _check_diff_input(fn_name, i, x)
+    return [ranges[i] for i in argnums]
 
 
 def value_and_grad(fun, argnums=0, has_aux=False):

@@ -11,7 +11,7 @@ np.float64(1.0)
 import functools
 
 from .. import tree_util
-from ..core import Primitive, Tracer, bind, current_trace, eval_ir, trace_to_ir
+from ..core import Primitive, Tracer, aval_of, bind, current_trace, eval_ir, trace_to_ir
 from .ad_rules import zeros_like
 
 
@@ -48,12 +48,16 @@ def _call_vjp(gs, *primals, out, call_ir, fwd, bwd, in_tree, out_tree, name):
                         f"argument ({len(args)}), got {type(in_cts).__name__}"
                         f"{'' if not isinstance(in_cts, tuple) else ' of length %d' % len(in_cts)}")
     leaves = []
-    for arg, ct in zip(args, in_cts):
+    for i, (arg, ct) in enumerate(zip(args, in_cts)):
         arg_tree = tree_util.tree_structure(arg)
         if ct is None:
             leaves.extend([None] * arg_tree.num_leaves)
-        else:
-            leaves.extend(arg_tree.flatten_up_to(ct))
+            continue
+        for primal, c in zip(tree_util.tree_leaves(arg), arg_tree.flatten_up_to(ct)):
+            if c is not None and aval_of(c).shape != aval_of(primal).shape:
+                raise TypeError(f"custom_vjp {name!r}: bwd returned a cotangent of shape "
+                                f"{aval_of(c).shape} for argument {i} of shape {aval_of(primal).shape}")
+            leaves.append(c)
     return leaves
 
 
