@@ -11,9 +11,9 @@ from .tree_util import tree_map
 
 from . import lax, numpy, primitives, random  # noqa: E402  (after the core)
 from .transforms import (custom_vjp, grad, hessian, jacfwd, jacrev, jvp, stop_gradient,
-                         value_and_grad, vjp, vmap)
+                         jit, value_and_grad, vjp, vmap)
 
 __version__ = "0.1.0"
-__all__ = ["config", "custom_vjp", "errors", "grad", "hessian", "IR", "jacfwd", "jacrev", "jvp",
+__all__ = ["config", "custom_vjp", "errors", "grad", "hessian", "IR", "jacfwd", "jacrev", "jit", "jvp",
            "make_ir", "numpy", "primitives", "random", "stop_gradient", "tree_map", "tree_util",
            "value_and_grad", "vjp", "vmap"]

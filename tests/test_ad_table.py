@@ -50,3 +50,14 @@ def test_every_primitive_has_ad_rules():
     from funcdl.core import primitives
     missing = [n for n, p in primitives.items() if not (hasattr(p, "jvp") and hasattr(p, "vjp"))]
     assert not missing, missing
+
+
+@pytest.mark.parametrize("case", [c for c in GRAD_CASES if not _all_float64(c)], ids=lambda c: c.id)
+def test_gradients_keep_the_dtype_of_their_inputs(case):
+    import funcdl as fd
+    import funcdl.numpy as fnp
+    f, args = _restricted(case)
+    loss = lambda *a: sum(fnp.sum(o) for o in fd.tree_util.tree_leaves(f(*a)))  # noqa: E731
+    grads = fd.grad(loss, argnums=tuple(range(len(args))))(*args)
+    for g, a in zip(grads, args):
+        assert np.asarray(g).dtype == np.asarray(a).dtype, (case.id, np.asarray(g).dtype)

@@ -122,11 +122,22 @@ def backward_ir(ir, wrt, seed_ones=False):
                 in_cts = eqn.prim.vjp(gs[0], *primals, out=out[0], **eqn.params)
             for a, ct in zip(eqn.inputs, in_cts):
                 if ct is not None and isinstance(a, Var) and a in active:
+                    if aval_of(ct) != a.aval:
+                        ct = _fit_cotangent(eqn, a, ct)
                     cts[a] = _add(cts.get(a), ct)
         grads = [cts.get(v) if cts.get(v) is not None else zeros_like_aval(v.aval)
                  for v in wrt_vars]
         outs = [trace.tracer_of(v) for v in ir.out_vars]
         return simplify(trace.to_ir(outs + grads))
+
+
+def _fit_cotangent(eqn, var, ct):
+    """A rule's cotangent must match its primal's aval; cast a dtype slip, reject the rest."""
+    ct_aval = aval_of(ct)
+    if ct_aval.shape != var.aval.shape:
+        raise TypeError(f"internal error: the vjp rule of {eqn.prim.name} returned a cotangent "
+                        f"{ct_aval} for an operand {var.aval}")
+    return ad_rules.P.convert(ct, var.aval.dtype)
 
 
 class BackwardProgram:

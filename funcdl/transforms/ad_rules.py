@@ -85,8 +85,8 @@ UNARY_DERIVATIVES = {
     "sinh": lambda x, y: fnp.cosh(x),
     "cosh": lambda x, y: fnp.sinh(x),
     "arctan": lambda x, y: fnp.reciprocal(x * x + 1.0),
-    "erf": lambda x, y: (2.0 / np.sqrt(np.pi)) * fnp.exp(-(x * x)),
-    "erf_inv": lambda x, y: (np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),
+    "erf": lambda x, y: float(2.0 / np.sqrt(np.pi)) * fnp.exp(-(x * x)),  # Python floats
+    "erf_inv": lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),  # stay weak
 }
 PIECEWISE_CONSTANT = ("sign", "floor", "ceil", "round")
 NOT_DIFFERENTIABLE = ("isnan", "isfinite", "logical_not", "eq", "ne", "lt", "le", "gt", "ge",

@@ -1,0 +1,711 @@
+"""IR -> the source of one ``@numba.njit`` function.
+
+Elementwise equations (and ``broadcast_to``) are fused: an elementwise value used once,
+by an elementwise equation or a reduction over the same shape, is computed inline as a
+scalar expression in its consumer's loop nest instead of being stored. Everything else
+is materialized in a C-contiguous array by its primitive's emitter (``EMITTERS``):
+reductions and gathers are loops, contractions are ``np.dot`` on contiguous 2-D blocks,
+convolution is im2col + ``np.dot``. Constants are typed (``np.float32(0.5)``), so
+float32 programs stay float32.
+"""
+import math
+
+import numpy as np
+
+from ..core import IR, Eqn, Literal, Var
+from .simplify import dce
+
+ELEMENTWISE_UNARY = {
+    "neg": "(-{0})", "sign": "np.sign({0})", "abs": "abs({0})", "floor": "np.floor({0})",
+    "ceil": "np.ceil({0})", "round": "np.rint({0})", "exp": "np.exp({0})", "log": "np.log({0})",
+    "log1p": "np.log1p({0})", "expm1": "np.expm1({0})", "sqrt": "np.sqrt({0})",
+    "sin": "np.sin({0})", "cos": "np.cos({0})", "tan": "np.tan({0})", "tanh": "np.tanh({0})",
+    "sinh": "np.sinh({0})", "cosh": "np.cosh({0})", "arctan": "np.arctan({0})",
+    "erf": "math.erf({0})", "erf_inv": "_erfinv({0})", "isnan": "np.isnan({0})",
+    "isfinite": "np.isfinite({0})", "logical_not": "(not {0})", "stop_gradient": "{0}",
+}
+ELEMENTWISE_BINARY = {
+    "add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "rem": "({0} % {1})",
+    "pow": "({0} ** {1})", "max": "_max({0}, {1})", "min": "_min({0}, {1})",
+    "eq": "({0} == {1})", "ne": "({0} != {1})", "lt": "({0} < {1})", "le": "({0} <= {1})",
+    "gt": "({0} > {1})", "ge": "({0} >= {1})", "and": "({0} and {1})", "or": "({0} or {1})",
+}
+FUSIBLE = set(ELEMENTWISE_UNARY) | set(ELEMENTWISE_BINARY) | {"div", "select", "convert",
+                                                               "broadcast_to"}
+REDUCTIONS = {"reduce_sum", "reduce_max", "reduce_min", "reduce_prod"}
+
+HELPERS = {
+    "_max": '''
+@numba.njit(cache=True, inline="always")
+def _max(a, b):
+    return a if (a >= b or a != a) else b
+''',
+    "_min": '''
+@numba.njit(cache=True, inline="always")
+def _min(a, b):
+    return a if (a <= b or a != a) else b
+''',
+    "_erfinv": '''
+@numba.njit(cache=True)
+def _erfinv(y):
+    if y <= -1.0:
+        return -np.inf if y == -1.0 else np.nan
+    if y >= 1.0:
+        return np.inf if y == 1.0 else np.nan
+    w = -math.log((1.0 - y) * (1.0 + y))
+    if w < 5.0:
+        w = w - 2.5
+        p = 2.81022636e-08
+        for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
+            p = c + p * w
+    else:
+        w = math.sqrt(w) - 3.0
+        p = -0.000200214257
+        for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                  -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
+            p = c + p * w
+    x = p * y
+    for _ in range(2):  # Newton steps on erf(x) = y: full double precision
+        x -= (math.erf(x) - y) / (2.0 / math.sqrt(math.pi) * math.exp(-x * x))
+    return x
+''',
+    "_threefry": '''
+@numba.njit(cache=True)
+def _threefry(k0, k1, x0, x1):
+    m = np.uint64(0xFFFFFFFF)
+    ks0, ks1 = np.uint64(k0), np.uint64(k1)
+    ks2 = ks0 ^ ks1 ^ np.uint64(0x1BD11BDA)
+    ks = (ks0, ks1, ks2)
+    a = (np.uint64(x0) + ks0) & m
+    b = (np.uint64(x1) + ks1) & m
+    rot = (13, 15, 26, 6, 17, 29, 16, 24)
+    for block in range(5):
+        for r in range(4):
+            s = np.uint64(rot[(block % 2) * 4 + r])
+            a = (a + b) & m
+            b = ((b << s) | (b >> (np.uint64(32) - s))) & m
+            b = b ^ a
+        a = (a + ks[(block + 1) % 3]) & m
+        b = (b + ks[(block + 2) % 3] + np.uint64(block + 1)) & m
+    return np.uint32(a), np.uint32(b)
+''',
+}
+
+
+def inline_calls(ir):
+    """Replace ``custom_vjp_call`` equations by their own programs (their custom rule only
+    matters to differentiation); their constants join the program's constants."""
+    if not any(e.prim.name == "custom_vjp_call" for e in ir.eqns):
+        return ir
+    const_vars, consts, eqns = list(ir.const_vars), list(ir.consts), []
+    for eqn in ir.eqns:
+        if eqn.prim.name != "custom_vjp_call":
+            eqns.append(eqn)
+            continue
+        sub = inline_calls(eqn.params["call_ir"])
+        rename = dict(zip(sub.in_vars, eqn.inputs))
+        const_vars += sub.const_vars
+        consts += sub.consts
+        for e in sub.eqns:
+            eqns.append(Eqn(e.prim, [rename.get(a, a) if isinstance(a, Var) else a for a in e.inputs],
+                            e.outputs, e.params))
+        for inner, outer in zip(sub.out_vars, eqn.outputs):  # alias outputs with a copy-free op
+            source = rename.get(inner, inner) if isinstance(inner, Var) else inner
+            eqns.append(Eqn(_identity(), [source], [outer], {}))
+    return IR(ir.in_vars, const_vars, consts, eqns, ir.out_vars)
+
+
+def _identity():
+    from .. import primitives as P
+    return P.stop_gradient_p
+
+
+def dtype_ctor(dtype):
+    return f"np.{np.dtype(dtype).name}" if np.dtype(dtype) != np.bool_ else "np.bool_"
+
+
+def literal(value, dtype):
+    value = np.asarray(value, dtype).item()
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return repr(bool(value))
+    if dtype.kind == "f":
+        if math.isnan(value):
+            return f"{dtype_ctor(dtype)}(np.nan)"
+        if math.isinf(value):
+            return f"{dtype_ctor(dtype)}({'-' if value < 0 else ''}np.inf)"
+        return f"{dtype_ctor(dtype)}({value!r})"
+    return f"{dtype_ctor(dtype)}({int(value)})"
+
+
+class Codegen:
+    """Generates the source of ``def name(*inputs, *consts): ... return (*outputs,)``."""
+
+    def __init__(self, ir, name="kernel", fuse=True, nan_checks=False):
+        self.ir = dce(inline_calls(ir))
+        self.name = name
+        self.fuse = fuse and not nan_checks
+        self.nan_checks = nan_checks
+        self.lines = []
+        self.names = {}
+        self.helpers = set()
+        self.counter = 0
+        self._count_uses()
+
+    # -- naming and uses --------------------------------------------------------------
+    def fresh(self, prefix="t"):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def var(self, v):
+        if v not in self.names:
+            self.names[v] = self.fresh("v")
+        return self.names[v]
+
+    def _count_uses(self):
+        self.uses, self.consumer = {}, {}
+        for e in self.ir.eqns:
+            for a in e.inputs:
+                if isinstance(a, Var):
+                    self.uses[a] = self.uses.get(a, 0) + 1
+                    self.consumer[a] = e
+        for v in self.ir.out_vars:
+            if isinstance(v, Var):
+                self.uses[v] = self.uses.get(v, 0) + 2  # outputs are always materialized
+        self.inline = set()
+        if not self.fuse:
+            return
+        for e in self.ir.eqns:
+            if e.prim.name not in FUSIBLE or e.prim.multiple_results:
+                continue
+            out = e.outputs[0]
+            consumer = self.consumer.get(out)
+            if self.uses.get(out) != 1 or consumer is None or not out.aval.shape:
+                continue
+            if consumer.prim.name in FUSIBLE and consumer.outputs[0].aval.shape == out.aval.shape:
+                self.inline.add(out)
+            elif consumer.prim.name in REDUCTIONS:
+                self.inline.add(out)
+
+    def emit(self, line, depth=1):
+        self.lines.append("    " * depth + line)
+
+    # -- expressions ------------------------------------------------------------------
+    def read(self, atom, idx, shape):
+        """Expression for ``atom`` at loop indices ``idx`` of a loop over ``shape``
+        (right-aligned broadcasting)."""
+        if isinstance(atom, Literal):
+            return literal(atom.val, atom.aval.dtype)
+        if atom in self.inline:
+            return self.expr(self.producer[atom], idx, shape)
+        name = self.var(atom)
+        s = atom.aval.shape
+        if not s:
+            return name
+        offset = len(shape) - len(s)
+        parts = ["0" if d == 1 and shape[offset + k] != 1 else idx[offset + k] for k, d in enumerate(s)]
+        return f"{name}[{', '.join(parts)}]"
+
+    def expr(self, eqn, idx, shape):
+        """The scalar expression computing ``eqn``'s output at ``idx``."""
+        name, out = eqn.prim.name, eqn.outputs[0]
+        args = [self.read(a, idx, shape) for a in eqn.inputs]
+        if name == "broadcast_to":
+            return args[0]
+        if name == "select":
+            return f"({args[1]} if {args[0]} else {args[2]})"
+        if name == "convert":
+            if out.aval.dtype == np.bool_:
+                return f"({args[0]} != 0)"
+            return f"{dtype_ctor(out.aval.dtype)}({args[0]})"
+        if name == "div":
+            op = "//" if out.aval.dtype.kind in "iu" else "/"
+            text = f"({args[0]} {op} {args[1]})"
+        elif name in ELEMENTWISE_UNARY:
+            text = ELEMENTWISE_UNARY[name].format(*args)
+        else:
+            text = ELEMENTWISE_BINARY[name].format(*args)
+        for h in ("_max", "_min", "_erfinv"):
+            if h + "(" in text:
+                self.helpers.add(h)
+        dtype = out.aval.dtype
+        if dtype == np.bool_ or name in ("stop_gradient",):
+            return text
+        return f"{dtype_ctor(dtype)}({text})"
+
+    # -- loops ------------------------------------------------------------------------
+    def loop_nest(self, shape, body, depth=1):
+        """Emit nested loops over ``shape``; ``body(idx, depth)`` emits the innermost code."""
+        idx = []
+        for d in shape:
+            i = self.fresh("i")
+            self.emit(f"for {i} in range({d}):", depth)
+            idx.append(i)
+            depth += 1
+        body(idx, depth)
+
+    def alloc(self, v, fill=None):
+        name = self.var(v)
+        shape = tuple(v.aval.shape)
+        if fill is None:
+            self.emit(f"{name} = np.empty({shape!r}, dtype={dtype_ctor(v.aval.dtype)})")
+        else:
+            self.emit(f"{name} = np.full({shape!r}, {fill}, dtype={dtype_ctor(v.aval.dtype)})")
+        return name
+
+    def materialize_elementwise(self, eqn):
+        out = eqn.outputs[0]
+        shape = out.aval.shape
+        if not shape:
+            self.emit(f"{self.var(out)} = {self.expr(eqn, [], ())}")
+            return
+        name = self.alloc(out)
+        self.loop_nest(shape, lambda idx, depth: self.emit(
+            f"{name}[{', '.join(idx)}] = {self.expr(eqn, idx, shape)}", depth))
+
+    # -- the whole function -----------------------------------------------------------
+    def generate(self):
+        ir = self.ir
+        self.producer = {v: e for e in ir.eqns for v in e.outputs}
+        params = [self.var(v) for v in ir.in_vars + ir.const_vars]
+        for v in ir.in_vars + ir.const_vars:  # 0-d inputs arrive as 0-d arrays
+            if not v.aval.shape:
+                self.emit(f"{self.var(v)} = {self.var(v)}[()]")
+        for eqn in ir.eqns:
+            if eqn.outputs[0] in self.inline:
+                continue
+            if eqn.prim.name in FUSIBLE:
+                self.materialize_elementwise(eqn)
+            else:
+                emitter = EMITTERS.get(eqn.prim.name)
+                if emitter is None:
+                    raise NotImplementedError(f"jit: no numba emitter for primitive {eqn.prim.name}")
+                emitter(self, eqn)
+            if self.nan_checks:
+                self.nan_check(eqn)
+        outs = []
+        for v in ir.out_vars:
+            if isinstance(v, Literal):
+                outs.append(literal(v.val, v.aval.dtype))
+            elif v in ir.in_vars or v in ir.const_vars:
+                outs.append(f"{self.var(v)}.copy()" if v.aval.shape else self.var(v))
+            else:
+                outs.append(self.var(v))
+        self.emit(f"return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
+        header = ["import math", "", "import numba", "import numpy as np", ""]
+        for h in sorted(self.helpers):
+            header.append(HELPERS[h])
+        header.append("")
+        return "\n".join(header + [f"def {self.name}({', '.join(params)}):"] + self.lines) + "\n"
+
+    def nan_check(self, eqn):
+        for v in eqn.outputs:
+            if v.aval.dtype.kind != "f":
+                continue
+            test = f"np.isnan({self.var(v)}).any()" if v.aval.shape else f"{self.var(v)} != {self.var(v)}"
+            self.emit(f"if {test}:")
+            self.emit(f"raise FloatingPointError('debug_nans: primitive `{eqn.prim.name}` produced a NaN')", 2)
+
+
+def generate_source(ir, name="kernel", nan_checks=False):
+    """The numba source for ``ir`` (see :class:`Codegen`)."""
+    return Codegen(ir, name, nan_checks=nan_checks).generate()
+
+
+# ----------------------------------------------------------------------------------------
+# Emitters of the non-elementwise primitives: emitter(gen, eqn) appends code lines
+# ----------------------------------------------------------------------------------------
+
+EMITTERS = {}
+
+
+def emitter(*names):
+    def register(fn):
+        for n in names:
+            EMITTERS[n] = fn
+        return fn
+    return register
+
+
+def _contiguous(gen, atom):
+    """A C-contiguous array expression for ``atom`` (0-d atoms become 1-element arrays)."""
+    if isinstance(atom, Literal) or not atom.aval.shape:
+        value = gen.read(atom, [], ())
+        return f"np.full((), {value}, dtype={dtype_ctor(atom.aval.dtype)})"
+    return gen.var(atom)
+
+
+@emitter("reduce_sum", "reduce_prod", "reduce_max", "reduce_min")
+def _reduce(gen, eqn):
+    (x,), out, axes = eqn.inputs, eqn.outputs[0], eqn.params["axes"]
+    dtype = out.aval.dtype
+    shape = x.aval.shape
+    name = eqn.prim.name
+    if name == "reduce_sum":
+        init, update = "0", "{acc} + {v}"
+    elif name == "reduce_prod":
+        init, update = "1", "{acc} * {v}"
+    else:
+        fn = "_max" if name == "reduce_max" else "_min"
+        gen.helpers.add(fn)
+        if dtype.kind == "f":
+            init = f"{'-' if fn == '_max' else ''}np.inf"
+        elif dtype == np.bool_:
+            init = "False" if fn == "_max" else "True"
+        else:
+            info = np.iinfo(dtype)
+            init = str(info.min if fn == "_max" else info.max)
+        update = fn + "({acc}, {v})"
+    init_lit = literal(eval(init, {"np": np}), dtype) if dtype != np.bool_ else init
+    ctor = dtype_ctor(dtype)
+    if not out.aval.shape:
+        acc = gen.var(out)
+        gen.emit(f"{acc} = {init_lit}")
+        gen.loop_nest(shape, lambda idx, d: gen.emit(
+            f"{acc} = {ctor}({update.format(acc=acc, v=gen.read(x, idx, shape))})" if dtype != np.bool_
+            else f"{acc} = {update.format(acc=acc, v=gen.read(x, idx, shape))}", d))
+        return
+    acc = gen.alloc(out, init_lit)
+
+    def body(idx, d):
+        kept = ", ".join(i for k, i in enumerate(idx) if k not in axes)
+        target = f"{acc}[{kept}]"
+        gen.emit(f"{target} = {update.format(acc=target, v=gen.read(x, idx, shape))}", d)
+    gen.loop_nest(shape, body)
+
+
+@emitter("reshape")
+def _reshape(gen, eqn):
+    (x,), out = eqn.inputs, eqn.outputs[0]
+    name = gen.var(out)
+    if not out.aval.shape:
+        gen.emit(f"{name} = {_contiguous(gen, x)}.reshape(1)[0]" if x.aval.shape else f"{name} = {gen.read(x, [], ())}")
+        return
+    if not x.aval.shape:
+        gen.emit(f"{name} = np.full({tuple(out.aval.shape)!r}, {gen.read(x, [], ())}, dtype={dtype_ctor(out.aval.dtype)})")
+        return
+    gen.emit(f"{name} = {gen.var(x)}.reshape({tuple(out.aval.shape)!r})")
+
+
+@emitter("transpose")
+def _transpose(gen, eqn):
+    (x,), out = eqn.inputs, eqn.outputs[0]
+    perm = eqn.params["permutation"]
+    name = gen.alloc(out)
+    shape = out.aval.shape
+
+    def body(idx, d):
+        src = [None] * len(perm)
+        for k, p in enumerate(perm):
+            src[p] = idx[k]
+        gen.emit(f"{name}[{', '.join(idx)}] = {gen.var(x)}[{', '.join(src)}]", d)
+    gen.loop_nest(shape, body)
+
+
+@emitter("slice")
+def _slice(gen, eqn):
+    (x,), out = eqn.inputs, eqn.outputs[0]
+    p = eqn.params
+    sl = ", ".join(f"{lo}:{hi}:{st}" for lo, hi, st in zip(p["start_indices"], p["limit_indices"], p["strides"]))
+    gen.emit(f"{gen.var(out)} = np.ascontiguousarray({gen.var(x)}[{sl}])")
+
+
+@emitter("rev")
+def _rev(gen, eqn):
+    (x,), out = eqn.inputs, eqn.outputs[0]
+    sl = ", ".join("::-1" if k in eqn.params["dimensions"] else ":" for k in range(x.aval.ndim))
+    gen.emit(f"{gen.var(out)} = np.ascontiguousarray({gen.var(x)}[{sl}])")
+
+
+@emitter("pad")
+def _pad(gen, eqn):
+    (x, value), out = eqn.inputs, eqn.outputs[0]
+    config = eqn.params["padding_config"]
+    name = gen.alloc(out, gen.read(value, [], ()))
+    if not x.aval.size:
+        return
+    src, dst = [], []
+    for d, (lo, hi, interior), size in zip(x.aval.shape, config, out.aval.shape):
+        step = interior + 1
+        # element k of x lands at lo + k * step; keep those inside [0, size)
+        first = 0 if lo >= 0 else -(lo // -step) if False else max(0, -(lo) + step - 1) // step
+        last = d - 1
+        while last >= first and lo + last * step >= size:
+            last -= 1
+        src.append(f"{first}:{last + 1}")
+        dst.append(f"{lo + first * step}:{lo + last * step + 1}:{step}")
+    if all(s.split(":")[0] != s.split(":")[1] for s in src):
+        gen.emit(f"{name}[{', '.join(dst)}] = {gen.var(x)}[{', '.join(src)}]")
+
+
+@emitter("concatenate")
+def _concatenate(gen, eqn):
+    out = eqn.outputs[0]
+    axis = eqn.params["dimension"]
+    name = gen.alloc(out)
+    start = 0
+    for x in eqn.inputs:
+        size = x.aval.shape[axis]
+        if size:
+            sl = ", ".join(f"{start}:{start + size}" if k == axis else ":" for k in range(out.aval.ndim))
+            gen.emit(f"{name}[{sl}] = {_contiguous(gen, x) if isinstance(x, Literal) else gen.var(x)}")
+        start += size
+
+
+@emitter("argmax", "argmin")
+def _argext(gen, eqn):
+    (x,), out = eqn.inputs, eqn.outputs[0]
+    axis = eqn.params["axis"]
+    shape = x.aval.shape
+    better = ">" if eqn.prim.name == "argmax" else "<"
+    outer = [d for k, d in enumerate(shape) if k != axis]
+    res = gen.var(out)
+    if outer:
+        gen.alloc(out)
+
+    def body(idx, d):
+        full = list(idx)
+        full.insert(axis, "0")
+        best, bi, k = gen.fresh("b"), gen.fresh("j"), gen.fresh("k")
+        gen.emit(f"{best} = {gen.var(x)}[{', '.join(full)}]", d)
+        gen.emit(f"{bi} = 0", d)
+        full[axis] = k
+        gen.emit(f"for {k} in range(1, {shape[axis]}):", d)
+        gen.emit(f"v = {gen.var(x)}[{', '.join(full)}]", d + 1)
+        gen.emit(f"if (v {better} {best} or (v != v and {best} == {best})):", d + 1)
+        gen.emit(f"{best} = v", d + 2)
+        gen.emit(f"{bi} = {k}", d + 2)
+        target = f"{res}[{', '.join(idx)}]" if outer else res
+        gen.emit(f"{target} = {bi}", d)
+    gen.loop_nest(outer, body)
+
+
+@emitter("cumsum")
+def _cumsum(gen, eqn):
+    (x,), out = eqn.inputs, eqn.outputs[0]
+    axis, reverse = eqn.params["axis"], eqn.params["reverse"]
+    shape = x.aval.shape
+    name = gen.alloc(out)
+    outer = [d for k, d in enumerate(shape) if k != axis]
+    ctor = dtype_ctor(out.aval.dtype)
+
+    def body(idx, d):
+        acc, k = gen.fresh("s"), gen.fresh("k")
+        gen.emit(f"{acc} = {ctor}(0)", d)
+        order = f"range({shape[axis] - 1}, -1, -1)" if reverse else f"range({shape[axis]})"
+        gen.emit(f"for {k} in {order}:", d)
+        full = list(idx)
+        full.insert(axis, k)
+        gen.emit(f"{acc} = {ctor}({acc} + {gen.var(x)}[{', '.join(full)}])", d + 1)
+        gen.emit(f"{name}[{', '.join(full)}] = {acc}", d + 1)
+    gen.loop_nest(outer, body)
+
+
+@emitter("argsort")
+def _argsort(gen, eqn):
+    (x,), out = eqn.inputs, eqn.outputs[0]
+    axis = eqn.params["axis"]
+    shape = x.aval.shape
+    name = gen.alloc(out)
+    outer = [d for k, d in enumerate(shape) if k != axis]
+
+    def body(idx, d):
+        row = list(idx)
+        row.insert(axis, ":")
+        gen.emit(f"{name}[{', '.join(row)}] = np.argsort({gen.var(x)}[{', '.join(row)}], kind='mergesort')", d)
+    gen.loop_nest(outer, body)
+
+
+@emitter("dot_general")
+def _dot_general(gen, eqn):
+    (lhs, rhs), out = eqn.inputs, eqn.outputs[0]
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    ls, rs = lhs.aval.shape, rhs.aval.shape
+    lf = [i for i in range(len(ls)) if i not in lc and i not in lb]
+    rf = [i for i in range(len(rs)) if i not in rc and i not in rb]
+    size = lambda axes, s: math.prod(s[i] for i in axes)  # noqa: E731
+    nb, m, k, n = size(lb, ls), size(lf, ls), size(lc, ls), size(rf, rs)
+    name = gen.var(out)
+    if out.aval.dtype.kind != "f":
+        _dot_general_loops(gen, eqn, lf, rf)
+        return
+    a = _as_matrix_stack(gen, lhs, list(lb) + lf + list(lc), (nb, m, k))
+    b = _as_matrix_stack(gen, rhs, list(rb) + list(rc) + rf, (nb, k, n))
+    res = gen.fresh("r")
+    gen.emit(f"{res} = np.empty(({nb}, {m}, {n}), dtype={dtype_ctor(out.aval.dtype)})")
+    if k == 0:
+        gen.emit(f"{res}[:] = 0")
+    elif nb == 1:
+        gen.emit(f"np.dot({a}[0], {b}[0], {res}[0])")
+    else:
+        bi = gen.fresh("i")
+        gen.emit(f"for {bi} in range({nb}):")
+        gen.emit(f"np.dot({a}[{bi}], {b}[{bi}], {res}[{bi}])", 2)
+    if out.aval.shape:
+        gen.emit(f"{name} = {res}.reshape({tuple(out.aval.shape)!r})")
+    else:
+        gen.emit(f"{name} = {res}[0, 0, 0]")
+
+
+def _as_matrix_stack(gen, atom, order, shape3):
+    """``atom`` transposed to ``order`` and reshaped to ``shape3``, C-contiguous."""
+    src = _contiguous(gen, atom)
+    name = gen.fresh("m")
+    if list(order) == sorted(order):
+        gen.emit(f"{name} = {src}.reshape({shape3!r})")
+    else:
+        gen.emit(f"{name} = np.ascontiguousarray(np.transpose({src}, {tuple(order)!r})).reshape({shape3!r})")
+    return name
+
+
+def _dot_general_loops(gen, eqn, lf, rf):
+    """Integer contractions (no BLAS): explicit loops."""
+    (lhs, rhs), out = eqn.inputs, eqn.outputs[0]
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    name = gen.alloc(out, "0")
+    ls = lhs.aval.shape
+    loop_axes = [("b", i, ls[i]) for i in lb] + [("l", i, ls[i]) for i in lf] + \
+                [("r", i, rhs.aval.shape[i]) for i in rf] + [("c", i, ls[i]) for i in lc]
+
+    def body(idx, d):
+        li, ri = [None] * lhs.aval.ndim, [None] * rhs.aval.ndim
+        out_idx = []
+        for (kind, axis, _), i in zip(loop_axes, idx):
+            if kind == "b":
+                li[axis] = i
+                ri[rb[list(lb).index(axis)]] = i
+                out_idx.append(i)
+            elif kind == "l":
+                li[axis] = i
+                out_idx.append(i)
+            elif kind == "r":
+                ri[axis] = i
+                out_idx.append(i)
+            else:
+                li[axis] = i
+                ri[rc[list(lc).index(axis)]] = i
+        target = f"{name}[{', '.join(out_idx)}]" if out_idx else name
+        gen.emit(f"{target} += {gen.var(lhs)}[{', '.join(li)}] * {gen.var(rhs)}[{', '.join(ri)}]", d)
+    if not out.aval.shape:
+        gen.emit(f"{name} = {dtype_ctor(out.aval.dtype)}(0)")
+    gen.loop_nest([s for _, _, s in loop_axes], body)
+
+
+@emitter("conv")
+def _conv(gen, eqn):
+    """im2col + one np.dot per feature group."""
+    (x, w), out = eqn.inputs, eqn.outputs[0]
+    p = eqn.params
+    (sh, sw), (dh, dw), ((pt, pb), (pl, pr)) = p["window_strides"], p["rhs_dilation"], p["padding"]
+    g = p["feature_group_count"]
+    n, c, h, wd = x.aval.shape
+    o, cg, kh, kw = w.aval.shape
+    _, _, ho, wo = out.aval.shape
+    og = o // g
+    ctor = dtype_ctor(out.aval.dtype)
+    xp = gen.fresh("xp")
+    gen.emit(f"{xp} = np.zeros(({n}, {c}, {h + pt + pb}, {wd + pl + pr}), dtype={ctor})")
+    gen.emit(f"{xp}[:, :, {pt}:{pt + h}, {pl}:{pl + wd}] = {gen.var(x)}")
+    name = gen.alloc(out)
+    if out.aval.size == 0:
+        return
+    cols, wm, res = gen.fresh("cols"), gen.fresh("wm"), gen.fresh("res")
+    gen.emit(f"{cols} = np.empty(({n * ho * wo}, {cg * kh * kw}), dtype={ctor})")
+    gen.emit(f"for gi in range({g}):")
+    gen.emit("for ni in range(%d):" % n, 2)
+    gen.emit(f"for ci in range({cg}):", 3)
+    gen.emit(f"for ai in range({kh}):", 4)
+    gen.emit(f"for bi in range({kw}):", 5)
+    gen.emit(f"col = (ci * {kh} + ai) * {kw} + bi", 6)
+    gen.emit(f"for hi in range({ho}):", 6)
+    gen.emit(f"row = (ni * {ho} + hi) * {wo}", 7)
+    gen.emit(f"for wi in range({wo}):", 7)
+    gen.emit(f"{cols}[row + wi, col] = {xp}[ni, gi * {cg} + ci, hi * {sh} + ai * {dh}, wi * {sw} + bi * {dw}]", 8)
+    gen.emit(f"{wm} = np.ascontiguousarray({gen.var(w)}[gi * {og}:(gi + 1) * {og}].reshape(({og}, {cg * kh * kw})).T)", 2)
+    if out.aval.dtype.kind == "f":
+        gen.emit(f"{res} = np.dot({cols}, {wm})", 2)
+    else:
+        gen.emit(f"{res} = np.zeros(({n * ho * wo}, {og}), dtype={ctor})", 2)
+        gen.emit(f"for q in range({n * ho * wo}):", 2)
+        gen.emit(f"for r in range({og}):", 3)
+        gen.emit(f"for s in range({cg * kh * kw}):", 4)
+        gen.emit(f"{res}[q, r] += {cols}[q, s] * {wm}[s, r]", 5)
+    gen.emit(f"for ni in range({n}):", 2)
+    gen.emit(f"for oi in range({og}):", 3)
+    gen.emit(f"for hi in range({ho}):", 4)
+    gen.emit(f"for wi in range({wo}):", 5)
+    gen.emit(f"{name}[ni, gi * {og} + oi, hi, wi] = {res}[(ni * {ho} + hi) * {wo} + wi, oi]", 6)
+
+
+@emitter("gather")
+def _gather(gen, eqn):
+    (x, idx), out = eqn.inputs, eqn.outputs[0]
+    n = x.aval.shape[0]
+    rest = math.prod(x.aval.shape[1:])
+    count = idx.aval.size
+    name = gen.alloc(out)
+    if not count or not rest:
+        return
+    flat_out, flat_x = gen.fresh("fo"), gen.fresh("fx")
+    gen.emit(f"{flat_out} = {name}.reshape(({count}, {rest}))")
+    gen.emit(f"{flat_x} = {gen.var(x)}.reshape(({n}, {rest}))")
+    flat_idx = _flat_index(gen, idx, count)
+    gen.emit(f"for p in range({count}):")
+    gen.emit(f"k = min(max({flat_idx}[p], 0), {n - 1})", 2)
+    gen.emit(f"for q in range({rest}):", 2)
+    gen.emit(f"{flat_out}[p, q] = {flat_x}[k, q]", 3)
+
+
+def _flat_index(gen, idx, count):
+    if isinstance(idx, Literal) or not idx.aval.shape:
+        name = gen.fresh("ix")
+        gen.emit(f"{name} = np.full(1, {gen.read(idx, [], ())}, dtype=np.int64)")
+        return name
+    name = gen.fresh("ix")
+    gen.emit(f"{name} = {gen.var(idx)}.reshape({count})")
+    return name
+
+
+@emitter("scatter")
+def _scatter(gen, eqn):
+    (x, idx, upd), out = eqn.inputs, eqn.outputs[0]
+    mode = eqn.params["mode"]
+    n = x.aval.shape[0]
+    rest = math.prod(x.aval.shape[1:])
+    count = idx.aval.size
+    name = gen.var(out)
+    gen.emit(f"{name} = {gen.var(x)}.copy()")
+    if not count or not rest:
+        return
+    flat_out, flat_u = gen.fresh("fo"), gen.fresh("fu")
+    gen.emit(f"{flat_out} = {name}.reshape(({n}, {rest}))")
+    gen.emit(f"{flat_u} = {_contiguous(gen, upd)}.reshape(({count}, {rest}))")
+    flat_idx = _flat_index(gen, idx, count)
+    op = {"set": "=", "add": "+=", "mul": "*="}[mode]
+    gen.emit(f"for p in range({count}):")
+    gen.emit(f"k = {flat_idx}[p]", 2)
+    gen.emit(f"if 0 <= k < {n}:", 2)
+    gen.emit(f"for q in range({rest}):", 3)
+    gen.emit(f"{flat_out}[k, q] {op} {flat_u}[p, q]", 4)
+
+
+@emitter("threefry2x32")
+def _threefry(gen, eqn):
+    outs = eqn.outputs
+    shape = outs[0].aval.shape
+    gen.helpers.add("_threefry")
+    a, b = gen.alloc(outs[0]), gen.alloc(outs[1])
+
+    def body(idx, d):
+        args = ", ".join(gen.read(x, idx, shape) for x in eqn.inputs)
+        target = ", ".join(idx)
+        if shape:
+            gen.emit(f"{a}[{target}], {b}[{target}] = _threefry({args})", d)
+        else:
+            gen.emit(f"{a}, {b} = _threefry({args})", d)
+    if shape:
+        gen.loop_nest(shape, body)
+    else:
+        gen.lines.pop(), gen.lines.pop()  # scalars need no arrays
+        body([], 1)

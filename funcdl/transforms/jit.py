@@ -1,0 +1,241 @@
+"""``jit``: compile a function's IR to generated numba code.
+
+A call flattens the arguments, looks up the compiled specialisation for their structure,
+shapes, dtypes and static values, and calls it. A miss traces the function, simplifies
+its IR, generates the source of one ``@numba.njit(cache=True)`` function, writes it
+atomically to ``FUNCDL_CACHE_DIR`` (default ``~/.cache/funcdl``) as a module named by
+the hash of its content, and imports it: a new process with the same program skips both
+code generation and LLVM compilation.
+"""
+import functools
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+
+import numpy as np
+
+from .. import tree_util
+from ..config import config
+from ..core import Tracer, _normalize_argnums, current_trace, trace_to_ir
+from .codegen import generate_source
+from .simplify import fold_constants, simplify
+
+_CODE_VERSION = "1"  # bump when the code generator changes what it emits
+_LOAD_LOCK = threading.Lock()
+
+
+def cache_dir():
+    """The directory of compiled programs (``FUNCDL_CACHE_DIR`` or ``~/.cache/funcdl``)."""
+    path = os.environ.get("FUNCDL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "funcdl")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _source_file(source, fastmath):
+    """Write ``source`` (plus its decorator) as a content-addressed module; return
+    (module name, path, full text)."""
+    decorated = source.replace("\ndef kernel(", "\n@numba.njit(cache=True, error_model='numpy', "
+                               f"fastmath={bool(fastmath)})\ndef kernel(", 1)
+    digest = hashlib.sha256((_CODE_VERSION + decorated).encode()).hexdigest()[:24]
+    name = f"funcdl_jit_{digest}"
+    path = os.path.join(cache_dir(), name + ".py")
+    if not _file_has(path, decorated):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(decorated)
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one
+    return name, path, decorated
+
+
+def _file_has(path, text):
+    try:
+        with open(path) as f:
+            return f.read() == text
+    except OSError:
+        return False
+
+
+def _load_kernel(name, path, text):
+    """Import the generated module (registered in sys.modules first, as numba's cache needs)."""
+    with _LOAD_LOCK:
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except Exception:
+                sys.modules.pop(name, None)
+                # a corrupt or foreign file: rewrite it and try once more
+                os.replace(_write_tmp(path, text), path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+        return module.kernel
+
+
+def _write_tmp(path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return tmp
+
+
+class Lowered:
+    """The result of ``jit(f).lower(*args)``: ``.ir`` and the generated ``.source``."""
+
+    def __init__(self, ir, source, path):
+        self.ir, self.source, self.path = ir, source, path
+
+    def __repr__(self):
+        return f"Lowered({self.path})"
+
+
+class _Compiled:
+    __slots__ = ("kernel", "consts", "out_tree", "out_scalars", "lowered", "n_leaves")
+
+    def __init__(self, kernel, consts, out_tree, out_scalars, lowered, n_leaves):
+        self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
+        self.out_scalars, self.lowered, self.n_leaves = out_scalars, lowered, n_leaves
+
+
+def _prepare_ir(ir):
+    """Simplify, and fold what is constant (the constants are baked into the program)."""
+    return simplify(fold_constants(simplify(ir)))
+
+
+class JittedFunction:
+    """A function compiled with numba on first call for each argument signature."""
+
+    def __init__(self, fun, static_argnums=(), static_argnames=(), donate_argnums=(), fastmath=False):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        self.donate_argnums = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
+        self.fastmath = bool(fastmath)
+        self._cache = {}
+
+    # -- calling ----------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if config.disable_jit or current_trace() is not None:
+            # disabled, or inside another transform: trace through the function (inlined)
+            return self.fun(*args, **kwargs)
+        dynamic, statics = self._split(args, kwargs)
+        leaves, treedef = tree_util.tree_flatten(dynamic)
+        key = [treedef, statics, config.debug_nans]
+        arrays = []
+        for x in leaves:
+            if type(x) is not np.ndarray:
+                if isinstance(x, Tracer):
+                    return self.fun(*args, **kwargs)
+                x = np.asarray(x)
+            elif not x.flags.c_contiguous:
+                x = np.ascontiguousarray(x)
+            arrays.append(x)
+            key.append(x.shape)
+            key.append(x.dtype.char)
+        key = tuple(key)
+        compiled = self._cache.get(key)
+        if compiled is None:
+            compiled = self._cache[key] = self._compile(args, kwargs, arrays)
+        outs = compiled.kernel(*arrays, *compiled.consts)
+        if compiled.out_scalars:
+            outs = [np.asarray(o, dtype=d)[()] if d is not None else o
+                    for o, d in zip(outs, compiled.out_scalars)]
+        return tree_util.tree_unflatten(compiled.out_tree, outs)
+
+    def _split(self, args, kwargs):
+        """(dynamic pytree, hashable statics) of a call."""
+        static_pos = _normalize_argnums(self.static_argnums, len(args), "jit") if self.static_argnums else ()
+        statics = []
+        for i in static_pos:
+            try:
+                hash(args[i])
+            except TypeError:
+                raise ValueError(f"jit: static argument {i} must be hashable (it keys the "
+                                 f"compilation cache), got {type(args[i]).__name__}; pass it as a "
+                                 "tuple, or make it a regular (traced) argument") from None
+            statics.append((i, args[i]))
+        dyn_kwargs = {}
+        for k in sorted(kwargs):
+            if k in self.static_argnames:
+                try:
+                    hash(kwargs[k])
+                except TypeError:
+                    raise ValueError(f"jit: static argument {k!r} must be hashable, got "
+                                     f"{type(kwargs[k]).__name__}") from None
+                statics.append((k, kwargs[k]))
+            else:
+                dyn_kwargs[k] = kwargs[k]
+        dynamic = ([a for i, a in enumerate(args) if i not in static_pos], dyn_kwargs)
+        return dynamic, tuple(statics)
+
+    # -- compiling --------------------------------------------------------------------
+    def _trace(self, args, kwargs):
+        static_pos = _normalize_argnums(self.static_argnums, len(args), "jit") if self.static_argnums else ()
+        kw_static = {k: v for k, v in kwargs.items() if k in self.static_argnames}
+        kw_names = sorted(k for k in kwargs if k not in self.static_argnames)
+        info = {}
+
+        def flat_fun(positional, kw_dynamic):
+            full = iter(positional)
+            call_args = [args[i] if i in static_pos else next(full) for i in range(len(args))]
+            out = self.fun(*call_args, **kw_static, **kw_dynamic)
+            leaves, info["out_tree"] = tree_util.tree_flatten(out)
+            return leaves
+
+        dynamic = ([a for i, a in enumerate(args) if i not in static_pos],
+                   {k: kwargs[k] for k in kw_names})
+        ir, _, _ = trace_to_ir(flat_fun, dynamic)
+        return ir, info["out_tree"]
+
+    def _compile(self, args, kwargs, arrays):
+        ir, out_tree = self._trace(args, kwargs)
+        ir = _prepare_ir(ir)
+        nan_checks = config.debug_nans
+        source = generate_source(ir, nan_checks=nan_checks)
+        name, path, text = _source_file(source, self.fastmath and not nan_checks)
+        kernel = _load_kernel(name, path, text)
+        out_scalars = [v.aval.dtype if not v.aval.shape else None for v in ir.out_vars]
+        if not any(d is not None for d in out_scalars):
+            out_scalars = None
+        return _Compiled(kernel, [np.ascontiguousarray(c) for c in ir.consts], out_tree, out_scalars,
+                         Lowered(ir, text, path), len(arrays))
+
+    def lower(self, *args, **kwargs):
+        """Trace and generate code for these arguments: ``.source`` and ``.ir``.
+
+        >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
+        >>> print(fd.jit(lambda x: fnp.sin(x) * 2.0).lower(np.ones(3, np.float32)).source.splitlines()[-4])
+                v3[i2] = np.float32((np.float32(np.sin(v1[i2])) * np.float32(2.0)))
+        """
+        ir, _ = self._trace(args, kwargs)
+        ir = _prepare_ir(ir)
+        source = generate_source(ir, nan_checks=config.debug_nans)
+        name, path, text = _source_file(source, self.fastmath and not config.debug_nans)
+        return Lowered(ir, text, path)
+
+    def clear_cache(self):
+        """Forget the in-memory specialisations (the disk cache stays)."""
+        self._cache.clear()
+
+
+def jit(fun=None, static_argnums=(), static_argnames=(), *, donate_argnums=(), fastmath=False):
+    """Compile ``fun`` with numba; specialise on argument structure, shapes, dtypes and
+    static arguments. Usable as ``@jit`` or ``jit(f, static_argnums=...)``.
+
+    >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
+    >>> f = fd.jit(lambda x, y: fnp.sum(x * y))
+    >>> float(f(np.arange(3.0), np.ones(3)))
+    3.0
+    """
+    if fun is None:
+        return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames,
+                                 donate_argnums=donate_argnums, fastmath=fastmath)
+    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, fastmath)
+
