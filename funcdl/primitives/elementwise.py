@@ -4,7 +4,6 @@ Binary and ternary elementwise primitives broadcast their operands like numpy, b
 require equal dtypes (``funcdl.numpy`` promotes before binding).
 """
 import numpy as np
-import scipy.special
 
 from ..core import Aval, Primitive, bind
 
@@ -65,6 +64,16 @@ def _elementwise_rule(name, kinds, out_dtype):
 # ---------------------------------------------------------------------------------------
 
 
+def _erf(x):
+    from scipy.special import erf  # imported on first use: scipy.special takes 0.3 s to import
+    return erf(x)
+
+
+def _erf_inv(x):
+    from scipy.special import erfinv
+    return erfinv(x)
+
+
 def _int_or_true_divide(x, y):
     return np.floor_divide(x, y) if x.dtype.kind in "iu" else np.true_divide(x, y)
 
@@ -88,8 +97,8 @@ UNARY = {
     "sinh": (np.sinh, FLOAT, None),
     "cosh": (np.cosh, FLOAT, None),
     "arctan": (np.arctan, FLOAT, None),
-    "erf": (scipy.special.erf, FLOAT, None),
-    "erf_inv": (scipy.special.erfinv, FLOAT, None),
+    "erf": (_erf, FLOAT, None),
+    "erf_inv": (_erf_inv, FLOAT, None),
     "isnan": (np.isnan, FLOAT, np.dtype(bool)),
     "isfinite": (np.isfinite, FLOAT, np.dtype(bool)),
     "logical_not": (np.logical_not, BOOL, None),

@@ -36,12 +36,12 @@ REDUCTIONS = {"reduce_sum", "reduce_max", "reduce_min", "reduce_prod"}
 
 HELPERS = {
     "_max": '''
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _max(a, b):
     return a if (a >= b or a != a) else b
 ''',
     "_min": '''
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _min(a, b):
     return a if (a <= b or a != a) else b
 ''',
@@ -121,6 +121,21 @@ def _identity():
     return P.stop_gradient_p
 
 
+# numba keeps float32 and float64 through these operations on operands of one dtype;
+# integers narrower than 64 bits (and the float64-valued math.erf) need an explicit cast.
+# Every cast costs compile time, so only those are emitted.
+PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign"}
+
+
+def needs_cast(prim_name, dtype):
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return False
+    if dtype.kind in "iu":
+        return dtype.itemsize < 8 or dtype.kind == "u"
+    return dtype == np.float32 and prim_name in PROMOTING
+
+
 def dtype_ctor(dtype):
     return f"np.{np.dtype(dtype).name}" if np.dtype(dtype) != np.bool_ else "np.bool_"
 
@@ -151,6 +166,8 @@ class Codegen:
         self.names = {}
         self.helpers = set()
         self.counter = 0
+        self.flat = None
+        self.locals = {}
         self._count_uses()
 
     # -- naming and uses --------------------------------------------------------------
@@ -197,12 +214,20 @@ class Codegen:
         (right-aligned broadcasting)."""
         if isinstance(atom, Literal):
             return literal(atom.val, atom.aval.dtype)
+        if atom in self.locals:
+            return self.locals[atom]
         if atom in self.inline:
             return self.expr(self.producer[atom], idx, shape)
         name = self.var(atom)
         s = atom.aval.shape
         if not s:
             return name
+        if idx is None:  # flat mode
+            if tuple(s) != tuple(self.flat["shape"]):
+                self.flat["ok"] = False
+                return "0"
+            view = self.flat["views"].setdefault(name, self.fresh("f"))
+            return f"{view}[{self.flat['index']}]"
         offset = len(shape) - len(s)
         parts = ["0" if d == 1 and shape[offset + k] != 1 else idx[offset + k] for k, d in enumerate(s)]
         return f"{name}[{', '.join(parts)}]"
@@ -229,10 +254,9 @@ class Codegen:
         for h in ("_max", "_min", "_erfinv"):
             if h + "(" in text:
                 self.helpers.add(h)
-        dtype = out.aval.dtype
-        if dtype == np.bool_ or name in ("stop_gradient",):
-            return text
-        return f"{dtype_ctor(dtype)}({text})"
+        if needs_cast(name, out.aval.dtype):
+            return f"{dtype_ctor(out.aval.dtype)}({text})"
+        return text
 
     # -- loops ------------------------------------------------------------------------
     def loop_nest(self, shape, body, depth=1):
@@ -255,14 +279,94 @@ class Codegen:
         return name
 
     def materialize_elementwise(self, eqn):
-        out = eqn.outputs[0]
-        shape = out.aval.shape
+        self.emit_group([eqn])
+
+    def emit_group(self, group):
+        """One loop nest computing every equation of ``group`` (elementwise, one output
+        shape): each value is a scalar local, stored to its array once."""
+        shape = group[0].outputs[0].aval.shape
         if not shape:
-            self.emit(f"{self.var(out)} = {self.expr(eqn, [], ())}")
+            for eqn in group:
+                self.emit(f"{self.var(eqn.outputs[0])} = {self.expr(eqn, [], ())}")
             return
-        name = self.alloc(out)
-        self.loop_nest(shape, lambda idx, depth: self.emit(
-            f"{name}[{', '.join(idx)}] = {self.expr(eqn, idx, shape)}", depth))
+        members = []
+        for eqn in group:
+            out = eqn.outputs[0]
+            if eqn.prim.name == "stop_gradient" and isinstance(eqn.inputs[0], Var) \
+                    and eqn.inputs[0] not in self.inline and len(group) == 1:
+                self.names[out] = self.var(eqn.inputs[0])  # an alias: arrays are never mutated
+                continue
+            members.append((eqn, self.alloc(out), self.fresh("s")))
+        if not members:
+            return
+        size = math.prod(shape)
+        flat = self.flat_bodies(members, shape)
+        if flat is not None:  # no broadcasting: one flat loop over contiguous views
+            i, views, body = flat
+            for array, view in list(views.items()):
+                self.emit(f"{view} = {array}.reshape({size})")
+            self.emit(f"for {i} in range({size}):")
+            for line in body:
+                self.emit(line, 2)
+            return
+
+        def body(idx, depth):
+            for line in self.member_lines(members, idx, shape):
+                self.emit(line, depth)
+        self.loop_nest(shape, body)
+
+    def member_lines(self, members, idx, shape):
+        """Loop-body lines: each member's scalar, then its store."""
+        lines, self.locals = [], {}
+        try:
+            for eqn, array, local in members:
+                lines.append(f"{local} = {self.expr(eqn, idx, shape)}")
+                self.locals[eqn.outputs[0]] = local
+            for eqn, array, local in members:
+                if idx is None:
+                    view = self.flat["views"].setdefault(array, self.fresh("f"))
+                    lines.append(f"{view}[{self.flat['index']}] = {local}")
+                else:
+                    lines.append(f"{array}[{', '.join(idx)}] = {local}")
+        finally:
+            self.locals = {}
+        return lines
+
+    def flat_bodies(self, members, shape):
+        """(index, {array: view}, body lines) reading every array flat, or None when some
+        operand is broadcast."""
+        self.flat = {"index": self.fresh("i"), "views": {}, "ok": True, "shape": shape}
+        try:
+            lines = self.member_lines(members, None, shape)
+            flat = self.flat
+            return (flat["index"], flat["views"], lines) if flat["ok"] else None
+        finally:
+            self.flat = None
+
+    def fusible_group(self, start, eqns, ready):
+        """The elementwise equation ``eqns[start]`` and the later ones of the same output
+        shape whose inputs are ready: they can share its loop."""
+        first = eqns[start]
+        shape = first.outputs[0].aval.shape
+        group, members = [first], {first.outputs[0]}
+        if self.nan_checks:
+            return group
+        for eqn in eqns[start + 1:]:
+            out = eqn.outputs[0]
+            if out in self.inline or eqn.prim.name not in FUSIBLE or out.aval.shape != shape \
+                    or id(eqn) in self.emitted:
+                continue
+            if all(self.available(a, ready | members) for a in eqn.inputs):
+                group.append(eqn)
+                members.add(out)
+        return group
+
+    def available(self, atom, ready):
+        if isinstance(atom, Literal) or atom in ready:
+            return True
+        if atom in self.inline:
+            return all(self.available(a, ready) for a in self.producer[atom].inputs)
+        return False
 
     # -- the whole function -----------------------------------------------------------
     def generate(self):
@@ -272,18 +376,22 @@ class Codegen:
         for v in ir.in_vars + ir.const_vars:  # 0-d inputs arrive as 0-d arrays
             if not v.aval.shape:
                 self.emit(f"{self.var(v)} = {self.var(v)}[()]")
-        for eqn in ir.eqns:
-            if eqn.outputs[0] in self.inline:
+        ready = set(ir.in_vars) | set(ir.const_vars)
+        self.emitted = set()
+        for k, eqn in enumerate(ir.eqns):
+            if eqn.outputs[0] in self.inline or id(eqn) in self.emitted:
                 continue
             if eqn.prim.name in FUSIBLE:
-                self.materialize_elementwise(eqn)
+                group = self.fusible_group(k, ir.eqns, ready)
+                self.emit_group(group)
             else:
-                emitter = EMITTERS.get(eqn.prim.name)
-                if emitter is None:
-                    raise NotImplementedError(f"jit: no numba emitter for primitive {eqn.prim.name}")
-                emitter(self, eqn)
-            if self.nan_checks:
-                self.nan_check(eqn)
+                group = [eqn]
+                EMITTERS[eqn.prim.name](self, eqn)
+            for e in group:
+                self.emitted.add(id(e))
+                ready.update(e.outputs)
+                if self.nan_checks:
+                    self.nan_check(e)
         outs = []
         for v in ir.out_vars:
             if isinstance(v, Literal):
@@ -363,8 +471,8 @@ def _reduce(gen, eqn):
         acc = gen.var(out)
         gen.emit(f"{acc} = {init_lit}")
         gen.loop_nest(shape, lambda idx, d: gen.emit(
-            f"{acc} = {ctor}({update.format(acc=acc, v=gen.read(x, idx, shape))})" if dtype != np.bool_
-            else f"{acc} = {update.format(acc=acc, v=gen.read(x, idx, shape))}", d))
+            f"{acc} = {ctor}({update.format(acc=acc, v=gen.read(x, idx, shape))})" if needs_cast(name, dtype)
+            or dtype.kind in "iu" else f"{acc} = {update.format(acc=acc, v=gen.read(x, idx, shape))}", d))
         return
     acc = gen.alloc(out, init_lit)
 
@@ -530,6 +638,8 @@ def _dot_general(gen, eqn):
     if out.aval.dtype.kind != "f":
         _dot_general_loops(gen, eqn, lf, rf)
         return
+    if _dot_2d(gen, lhs, rhs, lc, rc, lb, name, out):
+        return
     a = _as_matrix_stack(gen, lhs, list(lb) + lf + list(lc), (nb, m, k))
     b = _as_matrix_stack(gen, rhs, list(rb) + list(rc) + rf, (nb, k, n))
     res = gen.fresh("r")
@@ -546,6 +656,18 @@ def _dot_general(gen, eqn):
         gen.emit(f"{name} = {res}.reshape({tuple(out.aval.shape)!r})")
     else:
         gen.emit(f"{name} = {res}[0, 0, 0]")
+
+
+def _dot_2d(gen, lhs, rhs, lc, rc, lb, name, out):
+    """Matrix products of 2-D operands as one ``np.dot`` on (transposed) views."""
+    if lb or not (isinstance(lhs, Var) and isinstance(rhs, Var)) or len(lc) != 1:
+        return False
+    if lhs.aval.ndim != 2 or rhs.aval.ndim != 2 or 0 in lhs.aval.shape + rhs.aval.shape:
+        return False
+    a = gen.var(lhs) + ("" if lc == (1,) else ".T")
+    b = gen.var(rhs) + ("" if rc == (0,) else ".T")
+    gen.emit(f"{name} = np.dot({a}, {b})")
+    return True
 
 
 def _as_matrix_stack(gen, atom, order, shape3):

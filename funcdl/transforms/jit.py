@@ -204,7 +204,7 @@ class JittedFunction:
         out_scalars = [v.aval.dtype if not v.aval.shape else None for v in ir.out_vars]
         if not any(d is not None for d in out_scalars):
             out_scalars = None
-        return _Compiled(kernel, [np.ascontiguousarray(c) for c in ir.consts], out_tree, out_scalars,
+        return _Compiled(kernel, [np.array(c, order="C") for c in ir.consts], out_tree, out_scalars,
                          Lowered(ir, text, path), len(arrays))
 
     def lower(self, *args, **kwargs):
