@@ -295,12 +295,13 @@ class Tracer:
     ``.dtype``, indexing, ``.at[]``), installed by ``funcdl.numpy``.
     """
 
-    __slots__ = ("trace", "ir_var", "aval", "__weakref__")
+    __slots__ = ("trace", "ir_var", "aval", "weak", "__weakref__")
     __array_priority__ = 1000
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
-    def __init__(self, trace, var):
+    def __init__(self, trace, var, weak=False):
         self.trace, self.ir_var, self.aval = trace, var, var.aval
+        self.weak = weak  # a Python scalar argument: promotes weakly, like the scalar
 
     shape = property(lambda self: self.aval.shape)
     dtype = property(lambda self: self.aval.dtype)
@@ -415,8 +416,9 @@ class Trace:
         return atom.val if isinstance(atom, Literal) else Tracer(self, atom)
 
     # -- building ---------------------------------------------------------------------
-    def new_arg(self, aval, value=_UNKNOWN):
-        """A new input variable; ``value`` is its concrete value when known."""
+    def new_arg(self, aval, value=_UNKNOWN, weak=False):
+        """A new input variable; ``value`` is its concrete value when known; ``weak`` for
+        Python scalars (they keep numpy's weak promotion)."""
         var = Var(aval)
         self.in_vars.append(var)
         if value is not _UNKNOWN:
@@ -424,7 +426,7 @@ class Trace:
                 value = _outer_value(value)
             if value is not _UNKNOWN:
                 self.known[var] = value
-        return Tracer(self, var)
+        return Tracer(self, var, weak)
 
     def to_atom(self, x):
         """The IR atom (Var or Literal) for an operand of a primitive in this trace."""
@@ -598,6 +600,11 @@ def _static_key(fn_name, argnums, args):
                              f"{type(args[i]).__name__}") from None
 
 
+def is_weak_scalar(x):
+    """Python scalars (and weak traced values) promote weakly: ``x * 2.0`` keeps x's dtype."""
+    return type(x) in (int, float, bool) or (isinstance(x, Tracer) and x.weak)
+
+
 def _as_array(x):
     """A leaf as a numpy array or tracer (lists/scalars converted)."""
     if isinstance(x, (Tracer, np.ndarray)):
@@ -615,9 +622,11 @@ def trace_to_ir(fun, args, *, concrete=False, static_argnums=()):
     static_argnums = _normalize_argnums(static_argnums, len(args), "make_ir")
     dynamic = [a for i, a in enumerate(args) if i not in static_argnums]
     leaves, in_tree = tree_util.tree_flatten(dynamic)
+    weak = [is_weak_scalar(x) for x in leaves]
     leaves = [_as_array(x) for x in leaves]
     with Trace(concrete=concrete) as trace:
-        tracers = [trace.new_arg(aval_of(x), x if concrete else _UNKNOWN) for x in leaves]
+        tracers = [trace.new_arg(aval_of(x), x if concrete else _UNKNOWN, w)
+                   for x, w in zip(leaves, weak)]
         dyn_args = iter(tree_util.tree_unflatten(in_tree, tracers))
         full = [a if i in static_argnums else next(dyn_args) for i, a in enumerate(args)]
         out = fun(*full)

@@ -48,7 +48,12 @@ def array(x, dtype=None, copy=True):
     return np.array(x, dtype=dtype, copy=copy)
 
 
+_WEAK_STAND_IN = {"f": 0.0, "i": 0, "b": False}
+
+
 def _dtype_or_weak(x):
+    if isinstance(x, Tracer) and x.weak:  # a traced Python scalar argument stays weak
+        return _WEAK_STAND_IN[x.dtype.kind]
     if isinstance(x, ARRAY_TYPES):
         return x.dtype
     if isinstance(x, (bool, int, float)):
@@ -67,6 +72,8 @@ def result_type(*args):
 
 def _ufunc_operand(x):
     """What numpy's loop resolution sees: a dtype, or the type of a weak Python scalar."""
+    if isinstance(x, Tracer) and x.weak and x.dtype.kind != "b":
+        return type(_WEAK_STAND_IN[x.dtype.kind])
     if isinstance(x, ARRAY_TYPES):
         return x.dtype
     if isinstance(x, bool):
@@ -93,7 +100,10 @@ def ufunc_dtypes(op, ufunc, *args):
     >>> ufunc_dtypes("sin", np.sin, np.ones(2, np.bool_))
     ((dtype('float16'),), dtype('float16'))
     """
-    dtypes = _resolve(ufunc, tuple(_ufunc_operand(a) for a in args), op)
+    operands = tuple(_ufunc_operand(a) for a in args)
+    if all(isinstance(o, type) for o in operands):  # only weak scalars: numpy's defaults
+        operands = tuple(np.dtype(o) for o in operands)
+    dtypes = _resolve(ufunc, operands, op)
     return dtypes[:ufunc.nin], dtypes[ufunc.nin]
 
 

@@ -168,6 +168,7 @@ class Codegen:
         self.counter = 0
         self.flat = None
         self.locals = {}
+        self.base = {}  # array name -> the name of the buffer it is a view of
         self._count_uses()
 
     # -- naming and uses --------------------------------------------------------------
@@ -204,6 +205,10 @@ class Codegen:
                 self.inline.add(out)
             elif consumer.prim.name in REDUCTIONS:
                 self.inline.add(out)
+
+    def view_of(self, name, source):
+        """Record that array ``name`` may share memory with ``source``."""
+        self.base[name] = self.base.get(source, source)
 
     def emit(self, line, depth=1):
         self.lines.append("    " * depth + line)
@@ -392,14 +397,18 @@ class Codegen:
                 ready.update(e.outputs)
                 if self.nan_checks:
                     self.nan_check(e)
-        outs = []
+        outs, returned = [], set()
+        inputs = {self.var(v) for v in ir.in_vars + ir.const_vars}
         for v in ir.out_vars:
             if isinstance(v, Literal):
                 outs.append(literal(v.val, v.aval.dtype))
-            elif v in ir.in_vars or v in ir.const_vars:
-                outs.append(f"{self.var(v)}.copy()" if v.aval.shape else self.var(v))
-            else:
-                outs.append(self.var(v))
+                continue
+            name = self.var(v)
+            base = self.base.get(name, name)
+            if v.aval.shape and (base in inputs or base in returned):
+                name += ".copy()"  # outputs are fresh arrays: never views of inputs or each other
+            returned.add(base)
+            outs.append(name)
         self.emit(f"return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
         header = ["import math", "", "import numba", "import numpy as np", ""]
         for h in sorted(self.helpers):
@@ -494,6 +503,7 @@ def _reshape(gen, eqn):
         gen.emit(f"{name} = np.full({tuple(out.aval.shape)!r}, {gen.read(x, [], ())}, dtype={dtype_ctor(out.aval.dtype)})")
         return
     gen.emit(f"{name} = {gen.var(x)}.reshape({tuple(out.aval.shape)!r})")
+    gen.view_of(name, gen.var(x))
 
 
 @emitter("transpose")
@@ -517,6 +527,7 @@ def _slice(gen, eqn):
     p = eqn.params
     sl = ", ".join(f"{lo}:{hi}:{st}" for lo, hi, st in zip(p["start_indices"], p["limit_indices"], p["strides"]))
     gen.emit(f"{gen.var(out)} = np.ascontiguousarray({gen.var(x)}[{sl}])")
+    gen.view_of(gen.var(out), gen.var(x))
 
 
 @emitter("rev")
@@ -524,6 +535,7 @@ def _rev(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     sl = ", ".join("::-1" if k in eqn.params["dimensions"] else ":" for k in range(x.aval.ndim))
     gen.emit(f"{gen.var(out)} = np.ascontiguousarray({gen.var(x)}[{sl}])")
+    gen.view_of(gen.var(out), gen.var(x))
 
 
 @emitter("pad")

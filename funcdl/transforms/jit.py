@@ -9,6 +9,7 @@ code generation and LLVM compilation.
 """
 import functools
 import hashlib
+import inspect
 import importlib.util
 import os
 import sys
@@ -19,7 +20,7 @@ import numpy as np
 
 from .. import tree_util
 from ..config import config
-from ..core import Tracer, _normalize_argnums, current_trace, trace_to_ir
+from ..core import Tracer, current_trace, trace_to_ir
 from .codegen import generate_source
 from .simplify import fold_constants, simplify
 
@@ -58,9 +59,28 @@ def _file_has(path, text):
         return False
 
 
-def _load_kernel(name, path, text):
+def _module_of(lowered):
+    name = os.path.splitext(os.path.basename(lowered.path))[0]
+    return name, lowered.path, lowered.source
+
+
+def _drop_numba_cache(path):
+    """Delete numba's cache files (index and data) of the generated module at ``path``."""
+    folder = os.path.join(os.path.dirname(path), "__pycache__")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    try:
+        for entry in os.listdir(folder):
+            if entry.startswith(stem + "."):
+                os.remove(os.path.join(folder, entry))
+    except OSError:
+        pass
+
+
+def _load_kernel(name, path, text, fresh=False):
     """Import the generated module (registered in sys.modules first, as numba's cache needs)."""
     with _LOAD_LOCK:
+        if fresh:
+            sys.modules.pop(name, None)
         module = sys.modules.get(name)
         if module is None:
             spec = importlib.util.spec_from_file_location(name, path)
@@ -96,11 +116,12 @@ class Lowered:
 
 
 class _Compiled:
-    __slots__ = ("kernel", "consts", "out_tree", "out_scalars", "lowered", "n_leaves")
+    __slots__ = ("kernel", "consts", "out_tree", "out_scalars", "lowered", "n_leaves", "verified")
 
     def __init__(self, kernel, consts, out_tree, out_scalars, lowered, n_leaves):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
         self.out_scalars, self.lowered, self.n_leaves = out_scalars, lowered, n_leaves
+        self.verified = False
 
 
 def _prepare_ir(ir):
@@ -119,12 +140,44 @@ class JittedFunction:
         self.donate_argnums = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
         self.fastmath = bool(fastmath)
         self._cache = {}
+        self._signature = _signature(fun)
+        names = [] if self._signature is None else [
+            p.name for p in self._signature.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        # static arguments may be named or numbered either way (JAX semantics)
+        self._static_positions = set(self.static_argnums) | {
+            names.index(n) for n in self.static_argnames if n in names}
+        self._static_names = set(self.static_argnames) | {
+            names[i] for i in self.static_argnums if 0 <= i < len(names)}
+
+    def _param_label(self, i):
+        names = list(self._signature.parameters) if self._signature is not None else []
+        return f"{i} ({names[i]!r})" if i < len(names) else str(i)
+
+    def _canonical(self, args, kwargs):
+        """Arguments passed by keyword to positional parameters become positional."""
+        if kwargs and self._signature is not None:
+            try:
+                bound = self._signature.bind(*args, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"jit({getattr(self.fun, '__name__', 'fun')}): {e}") from None
+            return bound.args, bound.kwargs
+        return args, kwargs
+
+    def _static_positions_for(self, args):
+        positions = set()
+        for i in self._static_positions:
+            j = i + len(args) if i < 0 else i
+            if 0 <= j < len(args):
+                positions.add(j)
+        return positions
 
     # -- calling ----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         if config.disable_jit or current_trace() is not None:
             # disabled, or inside another transform: trace through the function (inlined)
             return self.fun(*args, **kwargs)
+        args, kwargs = self._canonical(args, kwargs)
         dynamic, statics = self._split(args, kwargs)
         leaves, treedef = tree_util.tree_flatten(dynamic)
         key = [treedef, statics, config.debug_nans]
@@ -133,9 +186,11 @@ class JittedFunction:
             if type(x) is not np.ndarray:
                 if isinstance(x, Tracer):
                     return self.fun(*args, **kwargs)
+                if type(x) in (int, float, bool):
+                    key.append("weak")  # Python scalars promote weakly: another program
                 x = np.asarray(x)
-            elif not x.flags.c_contiguous:
-                x = np.ascontiguousarray(x)
+            if not (x.flags.c_contiguous and x.dtype.isnative):
+                x = np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
             arrays.append(x)
             key.append(x.shape)
             key.append(x.dtype.char)
@@ -143,7 +198,27 @@ class JittedFunction:
         compiled = self._cache.get(key)
         if compiled is None:
             compiled = self._cache[key] = self._compile(args, kwargs, arrays)
+        if not compiled.verified:
+            return self._first_call(compiled, arrays)
         outs = compiled.kernel(*arrays, *compiled.consts)
+        return self._outputs(compiled, outs)
+
+    def _first_call(self, compiled, arrays):
+        """The first call loads numba's disk cache (or compiles); a damaged cache entry is
+        deleted and the program compiled afresh instead of failing every call."""
+        try:
+            outs = compiled.kernel(*arrays, *compiled.consts)
+        except Exception:
+            if compiled.kernel.signatures:  # it ran: a genuine error of the program
+                raise
+            _drop_numba_cache(compiled.lowered.path)
+            compiled.kernel = _load_kernel(*_module_of(compiled.lowered), fresh=True)
+            outs = compiled.kernel(*arrays, *compiled.consts)
+        compiled.verified = True
+        return self._outputs(compiled, outs)
+
+    @staticmethod
+    def _outputs(compiled, outs):
         if compiled.out_scalars:
             outs = [np.asarray(o, dtype=d)[()] if d is not None else o
                     for o, d in zip(outs, compiled.out_scalars)]
@@ -151,19 +226,19 @@ class JittedFunction:
 
     def _split(self, args, kwargs):
         """(dynamic pytree, hashable statics) of a call."""
-        static_pos = _normalize_argnums(self.static_argnums, len(args), "jit") if self.static_argnums else ()
+        static_pos = self._static_positions_for(args)
         statics = []
-        for i in static_pos:
+        for i in sorted(static_pos):
             try:
                 hash(args[i])
             except TypeError:
-                raise ValueError(f"jit: static argument {i} must be hashable (it keys the "
+                raise ValueError(f"jit: static argument {self._param_label(i)} must be hashable (it keys the "
                                  f"compilation cache), got {type(args[i]).__name__}; pass it as a "
                                  "tuple, or make it a regular (traced) argument") from None
             statics.append((i, args[i]))
         dyn_kwargs = {}
         for k in sorted(kwargs):
-            if k in self.static_argnames:
+            if k in self._static_names:
                 try:
                     hash(kwargs[k])
                 except TypeError:
@@ -177,9 +252,9 @@ class JittedFunction:
 
     # -- compiling --------------------------------------------------------------------
     def _trace(self, args, kwargs):
-        static_pos = _normalize_argnums(self.static_argnums, len(args), "jit") if self.static_argnums else ()
-        kw_static = {k: v for k, v in kwargs.items() if k in self.static_argnames}
-        kw_names = sorted(k for k in kwargs if k not in self.static_argnames)
+        static_pos = self._static_positions_for(args)
+        kw_static = {k: v for k, v in kwargs.items() if k in self._static_names}
+        kw_names = sorted(k for k in kwargs if k not in self._static_names)
         info = {}
 
         def flat_fun(positional, kw_dynamic):
@@ -214,7 +289,7 @@ class JittedFunction:
         >>> print(fd.jit(lambda x: fnp.sin(x) * 2.0).lower(np.ones(3, np.float32)).source.splitlines()[-4])
                 v3[i2] = np.float32((np.float32(np.sin(v1[i2])) * np.float32(2.0)))
         """
-        ir, _ = self._trace(args, kwargs)
+        ir, _ = self._trace(*self._canonical(args, kwargs))
         ir = _prepare_ir(ir)
         source = generate_source(ir, nan_checks=config.debug_nans)
         name, path, text = _source_file(source, self.fastmath and not config.debug_nans)
@@ -223,6 +298,13 @@ class JittedFunction:
     def clear_cache(self):
         """Forget the in-memory specialisations (the disk cache stays)."""
         self._cache.clear()
+
+
+def _signature(fun):
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError):
+        return None
 
 
 def jit(fun=None, static_argnums=(), static_argnames=(), *, donate_argnums=(), fastmath=False):
