@@ -9,11 +9,12 @@ from .config import config
 from .core import IR, make_ir
 from .tree_util import tree_map
 
-from . import lax, numpy, primitives, random  # noqa: E402  (after the core)
+from . import lax, numpy, optim, primitives, random  # noqa: E402  (after the core)
 from .transforms import (custom_vjp, grad, hessian, jacfwd, jacrev, jvp, stop_gradient,
                          jit, value_and_grad, vjp, vmap)
+from .checkpoint import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["config", "custom_vjp", "errors", "grad", "hessian", "IR", "jacfwd", "jacrev", "jit", "jvp",
-           "make_ir", "numpy", "primitives", "random", "stop_gradient", "tree_map", "tree_util",
-           "value_and_grad", "vjp", "vmap"]
+           "load", "make_ir", "numpy", "optim", "primitives", "random", "save", "stop_gradient", "tree_map",
+           "tree_util", "value_and_grad", "vjp", "vmap"]

@@ -169,6 +169,7 @@ class Codegen:
         self.flat = None
         self.locals = {}
         self.base = {}  # array name -> the name of the buffer it is a view of
+        self.imports = set()
         self._count_uses()
 
     # -- naming and uses --------------------------------------------------------------
@@ -227,12 +228,8 @@ class Codegen:
         s = atom.aval.shape
         if not s:
             return name
-        if idx is None:  # flat mode
-            if tuple(s) != tuple(self.flat["shape"]):
-                self.flat["ok"] = False
-                return "0"
-            view = self.flat["views"].setdefault(name, self.fresh("f"))
-            return f"{view}[{self.flat['index']}]"
+        if idx is None:  # collapsed mode: arrays read through views of merged dimensions
+            return self.collapsed_read(name, s)
         offset = len(shape) - len(s)
         parts = ["0" if d == 1 and shape[offset + k] != 1 else idx[offset + k] for k, d in enumerate(s)]
         return f"{name}[{', '.join(parts)}]"
@@ -304,21 +301,10 @@ class Codegen:
             members.append((eqn, self.alloc(out), self.fresh("s")))
         if not members:
             return
-        size = math.prod(shape)
-        flat = self.flat_bodies(members, shape)
-        if flat is not None:  # no broadcasting: one flat loop over contiguous views
-            i, views, body = flat
-            for array, view in list(views.items()):
-                self.emit(f"{view} = {array}.reshape({size})")
-            self.emit(f"for {i} in range({size}):")
-            for line in body:
-                self.emit(line, 2)
-            return
-
-        def body(idx, depth):
-            for line in self.member_lines(members, idx, shape):
-                self.emit(line, depth)
-        self.loop_nest(shape, body)
+        groups = self.collapse_plan(shape, self.leaf_shapes([m[0] for m in members]) + [shape])
+        index, views, body = self.collapsed(shape, groups, lambda: self.member_lines(members, None, shape))
+        self.emit_views(views)
+        self.emit_collapsed_loops([math.prod(shape[d] for d in g) for g in groups], index, body)
 
     def member_lines(self, members, idx, shape):
         """Loop-body lines: each member's scalar, then its store."""
@@ -329,24 +315,78 @@ class Codegen:
                 self.locals[eqn.outputs[0]] = local
             for eqn, array, local in members:
                 if idx is None:
-                    view = self.flat["views"].setdefault(array, self.fresh("f"))
-                    lines.append(f"{view}[{self.flat['index']}] = {local}")
+                    lines.append(f"{self.collapsed_read(array, shape)} = {local}")
                 else:
                     lines.append(f"{array}[{', '.join(idx)}] = {local}")
         finally:
             self.locals = {}
         return lines
 
-    def flat_bodies(self, members, shape):
-        """(index, {array: view}, body lines) reading every array flat, or None when some
-        operand is broadcast."""
-        self.flat = {"index": self.fresh("i"), "views": {}, "ok": True, "shape": shape}
+    # -- collapsed loops: adjacent dimensions that every operand reads alike are merged --
+    def leaf_shapes(self, eqns):
+        """Shapes of the arrays read by the expressions of ``eqns`` (through inlined ones)."""
+        shapes, stack = [], [a for e in eqns for a in e.inputs]
+        produced = {e.outputs[0] for e in eqns}
+        while stack:
+            a = stack.pop()
+            if isinstance(a, Literal) or a in produced or a in self.locals:
+                continue
+            if a in self.inline:
+                stack.extend(self.producer[a].inputs)
+            elif a.aval.shape:
+                shapes.append(a.aval.shape)
+        return shapes
+
+    @staticmethod
+    def collapse_plan(shape, leaf_shapes, separate=()):
+        """Groups of adjacent dimensions of ``shape`` that can be merged: every leaf is
+        either full or broadcast (1) on all of them; ``separate`` dims never merge with
+        their left neighbour."""
+        r = len(shape)
+        padded = [(1,) * (r - len(p)) + tuple(p) for p in leaf_shapes]
+        groups = []
+        for k in range(r):
+            if groups and k not in separate and all(
+                    (p[k - 1] == shape[k - 1] and p[k] == shape[k]) or (p[k - 1] == 1 and p[k] == 1)
+                    for p in padded):
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        return groups
+
+    def collapsed(self, shape, groups, make):
+        """Run ``make()`` with reads collapsed to ``groups``: (index names, views, result)."""
+        cshape = tuple(math.prod(shape[d] for d in g) for g in groups)
+        self.flat = {"index": [self.fresh("i") for _ in groups], "views": {}, "shape": shape,
+                     "groups": groups, "cshape": cshape}
         try:
-            lines = self.member_lines(members, None, shape)
-            flat = self.flat
-            return (flat["index"], flat["views"], lines) if flat["ok"] else None
+            result = make()
+            return self.flat["index"], self.flat["views"], result
         finally:
             self.flat = None
+
+    def collapsed_read(self, name, s):
+        flat = self.flat
+        r = len(flat["shape"])
+        padded = (1,) * (r - len(s)) + tuple(s)
+        cs = tuple(math.prod(padded[d] for d in g) for g in flat["groups"])
+        view = flat["views"].get((name, cs))
+        if view is None:
+            view = flat["views"][(name, cs)] = self.fresh("f")
+        parts = ["0" if c == 1 and full != 1 else i for c, full, i in zip(cs, flat["cshape"], flat["index"])]
+        return f"{view}[{', '.join(parts)}]"
+
+    def emit_views(self, views):
+        for (array, cs), view in views.items():
+            self.emit(f"{view} = {array}.reshape({tuple(cs)!r})")
+
+    def emit_collapsed_loops(self, cshape, index, body):
+        depth = 1
+        for i, c in zip(index, cshape):
+            self.emit(f"for {i} in range({c}):", depth)
+            depth += 1
+        for line in body:
+            self.emit(line, depth)
 
     def fusible_group(self, start, eqns, ready):
         """The elementwise equation ``eqns[start]`` and the later ones of the same output
@@ -410,7 +450,7 @@ class Codegen:
             returned.add(base)
             outs.append(name)
         self.emit(f"return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
-        header = ["import math", "", "import numba", "import numpy as np", ""]
+        header = ["import math", "", "import numba", "import numpy as np", *sorted(self.imports), ""]
         for h in sorted(self.helpers):
             header.append(HELPERS[h])
         header.append("")
@@ -484,12 +524,18 @@ def _reduce(gen, eqn):
             or dtype.kind in "iu" else f"{acc} = {update.format(acc=acc, v=gen.read(x, idx, shape))}", d))
         return
     acc = gen.alloc(out, init_lit)
-
-    def body(idx, d):
-        kept = ", ".join(i for k, i in enumerate(idx) if k not in axes)
-        target = f"{acc}[{kept}]"
-        gen.emit(f"{target} = {update.format(acc=target, v=gen.read(x, idx, shape))}", d)
-    gen.loop_nest(shape, body)
+    # adjacent reduced (or kept) axes that every operand reads alike become one loop
+    boundaries = [k for k in range(1, len(shape)) if (k in axes) != (k - 1 in axes)]
+    leaves = gen.leaf_shapes([gen.producer[x]]) if x in gen.inline else [shape]
+    groups = gen.collapse_plan(shape, leaves, separate=boundaries)
+    reduced = [g[0] in axes for g in groups]
+    cshape = [math.prod(shape[d] for d in g) for g in groups]
+    index, views, value = gen.collapsed(shape, groups, lambda: gen.read(x, None, shape))
+    gen.emit_views(views)
+    target_view = gen.fresh("f")
+    gen.emit(f"{target_view} = {acc}.reshape({tuple(c for c, r in zip(cshape, reduced) if not r)!r})")
+    target = f"{target_view}[{', '.join(i for i, r in zip(index, reduced) if not r)}]"
+    gen.emit_collapsed_loops(cshape, index, [f"{target} = {update.format(acc=target, v=value)}"])
 
 
 @emitter("reshape")
@@ -526,37 +572,40 @@ def _slice(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     p = eqn.params
     sl = ", ".join(f"{lo}:{hi}:{st}" for lo, hi, st in zip(p["start_indices"], p["limit_indices"], p["strides"]))
-    gen.emit(f"{gen.var(out)} = np.ascontiguousarray({gen.var(x)}[{sl}])")
-    gen.view_of(gen.var(out), gen.var(x))
+    gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
 
 
 @emitter("rev")
 def _rev(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     sl = ", ".join("::-1" if k in eqn.params["dimensions"] else ":" for k in range(x.aval.ndim))
-    gen.emit(f"{gen.var(out)} = np.ascontiguousarray({gen.var(x)}[{sl}])")
-    gen.view_of(gen.var(out), gen.var(x))
+    gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
 
 
 @emitter("pad")
 def _pad(gen, eqn):
+    """Fill with the padding value, then copy ``x`` in with a loop nest (numba compiles
+    explicit loops far faster than multi-dimensional slice assignments)."""
     (x, value), out = eqn.inputs, eqn.outputs[0]
     config = eqn.params["padding_config"]
     name = gen.alloc(out, gen.read(value, [], ()))
     if not x.aval.size:
         return
-    src, dst = [], []
-    for d, (lo, hi, interior), size in zip(x.aval.shape, config, out.aval.shape):
-        step = interior + 1
-        # element k of x lands at lo + k * step; keep those inside [0, size)
-        first = 0 if lo >= 0 else -(lo // -step) if False else max(0, -(lo) + step - 1) // step
-        last = d - 1
-        while last >= first and lo + last * step >= size:
-            last -= 1
-        src.append(f"{first}:{last + 1}")
-        dst.append(f"{lo + first * step}:{lo + last * step + 1}:{step}")
-    if all(s.split(":")[0] != s.split(":")[1] for s in src):
-        gen.emit(f"{name}[{', '.join(dst)}] = {gen.var(x)}[{', '.join(src)}]")
+
+    def body(idx, d):
+        targets, conditions = [], []
+        for i, (lo, hi, interior), size in zip(idx, config, out.aval.shape):
+            t = f"{lo} + {i} * {interior + 1}" if interior else f"{lo} + {i}"
+            targets.append(t)
+            if lo < 0 or hi < 0:
+                conditions.append(f"0 <= {t} < {size}")
+        store = f"{name}[{', '.join(targets)}] = {gen.var(x)}[{', '.join(idx)}]"
+        if conditions:
+            gen.emit(f"if {' and '.join(conditions)}:", d)
+            gen.emit(store, d + 1)
+        else:
+            gen.emit(store, d)
+    gen.loop_nest(x.aval.shape, body)
 
 
 @emitter("concatenate")
@@ -564,12 +613,18 @@ def _concatenate(gen, eqn):
     out = eqn.outputs[0]
     axis = eqn.params["dimension"]
     name = gen.alloc(out)
+    # as (before, axis, after) blocks: three loops whatever the rank
+    before, after = math.prod(out.aval.shape[:axis]), math.prod(out.aval.shape[axis + 1:])
+    view = gen.fresh("f")
+    gen.emit(f"{view} = {name}.reshape(({before}, {out.aval.shape[axis]}, {after}))")
     start = 0
     for x in eqn.inputs:
         size = x.aval.shape[axis]
-        if size:
-            sl = ", ".join(f"{start}:{start + size}" if k == axis else ":" for k in range(out.aval.ndim))
-            gen.emit(f"{name}[{sl}] = {_contiguous(gen, x) if isinstance(x, Literal) else gen.var(x)}")
+        if size and before and after:
+            src = gen.fresh("f")
+            gen.emit(f"{src} = {gen.var(x)}.reshape(({before}, {size}, {after}))")
+            gen.loop_nest((before, size, after), lambda idx, d, start=start, src=src: gen.emit(
+                f"{view}[{idx[0]}, {start} + {idx[1]}, {idx[2]}] = {src}[{', '.join(idx)}]", d))
         start += size
 
 
@@ -728,48 +783,15 @@ def _dot_general_loops(gen, eqn, lf, rf):
 
 @emitter("conv")
 def _conv(gen, eqn):
-    """im2col + one np.dot per feature group."""
+    """A call of the precompiled im2col + BLAS kernel (loops for integer dtypes)."""
     (x, w), out = eqn.inputs, eqn.outputs[0]
     p = eqn.params
     (sh, sw), (dh, dw), ((pt, pb), (pl, pr)) = p["window_strides"], p["rhs_dilation"], p["padding"]
-    g = p["feature_group_count"]
-    n, c, h, wd = x.aval.shape
-    o, cg, kh, kw = w.aval.shape
-    _, _, ho, wo = out.aval.shape
-    og = o // g
-    ctor = dtype_ctor(out.aval.dtype)
-    xp = gen.fresh("xp")
-    gen.emit(f"{xp} = np.zeros(({n}, {c}, {h + pt + pb}, {wd + pl + pr}), dtype={ctor})")
-    gen.emit(f"{xp}[:, :, {pt}:{pt + h}, {pl}:{pl + wd}] = {gen.var(x)}")
-    name = gen.alloc(out)
-    if out.aval.size == 0:
-        return
-    cols, wm, res = gen.fresh("cols"), gen.fresh("wm"), gen.fresh("res")
-    gen.emit(f"{cols} = np.empty(({n * ho * wo}, {cg * kh * kw}), dtype={ctor})")
-    gen.emit(f"for gi in range({g}):")
-    gen.emit("for ni in range(%d):" % n, 2)
-    gen.emit(f"for ci in range({cg}):", 3)
-    gen.emit(f"for ai in range({kh}):", 4)
-    gen.emit(f"for bi in range({kw}):", 5)
-    gen.emit(f"col = (ci * {kh} + ai) * {kw} + bi", 6)
-    gen.emit(f"for hi in range({ho}):", 6)
-    gen.emit(f"row = (ni * {ho} + hi) * {wo}", 7)
-    gen.emit(f"for wi in range({wo}):", 7)
-    gen.emit(f"{cols}[row + wi, col] = {xp}[ni, gi * {cg} + ci, hi * {sh} + ai * {dh}, wi * {sw} + bi * {dw}]", 8)
-    gen.emit(f"{wm} = np.ascontiguousarray({gen.var(w)}[gi * {og}:(gi + 1) * {og}].reshape(({og}, {cg * kh * kw})).T)", 2)
-    if out.aval.dtype.kind == "f":
-        gen.emit(f"{res} = np.dot({cols}, {wm})", 2)
-    else:
-        gen.emit(f"{res} = np.zeros(({n * ho * wo}, {og}), dtype={ctor})", 2)
-        gen.emit(f"for q in range({n * ho * wo}):", 2)
-        gen.emit(f"for r in range({og}):", 3)
-        gen.emit(f"for s in range({cg * kh * kw}):", 4)
-        gen.emit(f"{res}[q, r] += {cols}[q, s] * {wm}[s, r]", 5)
-    gen.emit(f"for ni in range({n}):", 2)
-    gen.emit(f"for oi in range({og}):", 3)
-    gen.emit(f"for hi in range({ho}):", 4)
-    gen.emit(f"for wi in range({wo}):", 5)
-    gen.emit(f"{name}[ni, gi * {og} + oi, hi, wi] = {res}[(ni * {ho} + hi) * {wo} + wi, oi]", 6)
+    ho, wo = out.aval.shape[2:]
+    kernel = "conv2d" if out.aval.dtype.kind == "f" else "conv2d_loops"
+    gen.imports.add("from funcdl import _kernels")
+    gen.emit(f"{gen.var(out)} = _kernels.{kernel}({gen.var(x)}, {gen.var(w)}, {sh}, {sw}, {dh}, {dw}, "
+             f"{pt}, {pb}, {pl}, {pr}, {p['feature_group_count']}, {ho}, {wo})")
 
 
 @emitter("gather")
