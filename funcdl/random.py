@@ -207,7 +207,8 @@ def bernoulli(k, p=0.5, shape=None):
     dtype('bool')
     """
     k = _check_key(k, "bernoulli")
-    p = fnp.asarray(p)
+    weak = type(p) in (int, float)  # a Python probability draws float32, like the default
+    p = fnp.asarray(p, np.float32) if weak else fnp.asarray(p)
     shape = p.shape if shape is None else _shape(shape, "bernoulli")
     dtype = p.dtype if p.dtype.kind == "f" else np.float32
     return fnp.less(uniform(k, shape, dtype), p)
