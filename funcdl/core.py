@@ -71,6 +71,8 @@ def aval_of(x):
     """The :class:`Aval` of an array, scalar or tracer."""
     if isinstance(x, Tracer):
         return x.aval
+    if isinstance(x, Aval):
+        return x
     if not isinstance(x, np.ndarray):
         x = np.asarray(x)
     return Aval(x.shape, x.dtype)
@@ -170,7 +172,11 @@ def _format_param(v):
     return repr(v)
 
 
-def format_ir(ir, indent=0):
+def _holds_ir(v):
+    return isinstance(v, IR) or (isinstance(v, tuple) and any(isinstance(x, IR) for x in v))
+
+
+def format_ir(ir, indent=0, multiline=False):
     """Readable text of ``ir``: one line when short, else one equation per line."""
     names = {}
     fresh = _var_names()
@@ -187,17 +193,26 @@ def format_ir(ir, indent=0):
 
     consts = " ".join(decl(v) for v in ir.const_vars)
     ins = " ".join(decl(v) for v in ir.in_vars)
-    lines = []
+    lines, nested = [], False
     for e in ir.eqns:
         outs = " ".join(decl(v) for v in e.outputs)
-        params = ", ".join(f"{k}={_format_param(v)}" for k, v in e.params.items())
+        params = ", ".join(f"{k}={_format_param(v)}" for k, v in e.params.items()
+                           if not isinstance(v, (IR, tuple)) or not _holds_ir(v))
         params = f"[{params}]" if params else ""
         args = " ".join(name(v) for v in e.inputs)
         lines.append(f"{outs} = {e.prim.name}{params} {args}".rstrip())
+        for k, v in e.params.items():  # sub-programs, indented under their equation
+            for j, sub in enumerate(v if isinstance(v, tuple) else (v,)):
+                if isinstance(sub, IR):
+                    nested = True
+                    label = f"{k}[{j}]" if isinstance(v, tuple) else k
+                    text = format_ir(sub, 0, multiline=True).splitlines()
+                    lines.append(f"  {label}=" + text[0])
+                    lines.extend("  " + t for t in text[1:])
     outs = "(" + ", ".join(name(v) for v in ir.out_vars) + ")"
     head = f"{{ lambda {consts}; {ins}. let" if consts else f"{{ lambda ; {ins}. let"
     one_line = f"{head} {'; '.join(lines)} in {outs} }}" if lines else f"{head} in {outs} }}"
-    if len(one_line) <= 100:
+    if len(one_line) <= 100 and not nested and not multiline:
         return one_line
     pad = " " * indent
     body = "".join(f"\n{pad}    {line}" for line in lines)
@@ -606,8 +621,8 @@ def is_weak_scalar(x):
 
 
 def _as_array(x):
-    """A leaf as a numpy array or tracer (lists/scalars converted)."""
-    if isinstance(x, (Tracer, np.ndarray)):
+    """A leaf as a numpy array or tracer (lists/scalars converted); avals stay abstract."""
+    if isinstance(x, (Tracer, np.ndarray, Aval)):
         return x
     return np.asarray(x)
 
@@ -625,7 +640,7 @@ def trace_to_ir(fun, args, *, concrete=False, static_argnums=()):
     weak = [is_weak_scalar(x) for x in leaves]
     leaves = [_as_array(x) for x in leaves]
     with Trace(concrete=concrete) as trace:
-        tracers = [trace.new_arg(aval_of(x), x if concrete else _UNKNOWN, w)
+        tracers = [trace.new_arg(aval_of(x), x if concrete and not isinstance(x, Aval) else _UNKNOWN, w)
                    for x, w in zip(leaves, weak)]
         dyn_args = iter(tree_util.tree_unflatten(in_tree, tracers))
         full = [a if i in static_argnums else next(dyn_args) for i, a in enumerate(args)]

@@ -1,4 +1,5 @@
-"""``funcdl.lax``: convolution and pooling windows (control flow lands here too).
+"""``funcdl.lax``: control flow (``cond``, ``while_loop``, ``fori_loop``, ``scan``),
+convolution and pooling windows.
 
 >>> import numpy as np
 >>> conv(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding="SAME")[0, 0, 0]
@@ -8,6 +9,7 @@ import numpy as np
 
 from . import numpy as fnp
 from . import primitives as P
+from .control_flow import cond, fori_loop, scan, while_loop  # noqa: F401  (re-exported)
 from .numpy._base import promote
 
 

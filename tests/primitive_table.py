@@ -23,6 +23,7 @@ class Case:
     ref: Callable
     diff: tuple = ()
     note: str = ""
+    reverse_mode: bool = True  # False: reverse-mode differentiation must raise TypeError
 
     @property
     def id(self):
@@ -352,5 +353,45 @@ def _transform_cases():
     ]
 
 
-CASES = (_transform_cases() + _elementwise_cases() + _structural_cases() + _reduction_cases() + _contraction_cases()
+def _control_flow_cases():
+    from funcdl import lax
+    import funcdl.numpy as fnp
+
+    def cond_case(p, x, y):
+        return lax.cond(p, lambda a, b: fnp.sin(a) * b, lambda a, b: a - b ** 2, x, y)
+
+    def while_case(x):
+        return lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, fnp.sin(c[1]) * 1.5 + 0.1),
+                              (np.int64(0), x))[1]
+
+    def scan_case(c, xs):
+        return lax.scan(lambda h, x: (fnp.tanh(h * 0.7 + x), h * x), c, xs)
+
+    def scan_reverse_case(c, xs):
+        return lax.scan(lambda h, x: (h * fnp.cos(x), h + x), c, xs, reverse=True)
+
+    def ref_scan(c, xs, step, reverse=False):
+        ys = [None] * len(xs)
+        order = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
+        for t in order:
+            c, ys[t] = step(c, xs[t])
+        return c, np.stack(ys)
+
+    return [
+        Case("cond", cond_case, (np.bool_(True), floats((2, 3), 1), floats((3,), 2)),
+             lambda p, x, y: np.sin(x) * y if p else x - y ** 2, (1, 2), "-true"),
+        Case("cond", cond_case, (np.bool_(False), floats((2, 3), 3), floats((3,), 4)),
+             lambda p, x, y: np.sin(x) * y if p else x - y ** 2, (1, 2), "-false"),
+        Case("while", while_case, (floats((3,), 5),),
+             lambda x: np.sin(np.sin(np.sin(x) * 1.5 + 0.1) * 1.5 + 0.1) * 1.5 + 0.1, (0,),
+             reverse_mode=False),
+        Case("scan", scan_case, (floats((2,), 6), floats((4, 2), 7)),
+             lambda c, xs: ref_scan(c, xs, lambda h, x: (np.tanh(h * 0.7 + x), h * x)), (0, 1)),
+        Case("scan", scan_reverse_case, (floats((), 8), floats((3,), 9)),
+             lambda c, xs: ref_scan(c, xs, lambda h, x: (h * np.cos(x), h + x), reverse=True), (0, 1),
+             "-reverse"),
+    ]
+
+
+CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _structural_cases() + _reduction_cases() + _contraction_cases()
          + _indexing_cases() + _random_cases())

@@ -116,6 +116,60 @@ def inline_calls(ir):
     return IR(ir.in_vars, const_vars, consts, eqns, ir.out_vars)
 
 
+def hoist_constants(ir):
+    """Constants of control-flow sub-programs become operands of their equation (and
+    constants of the whole program), so generated code receives every array as an
+    argument. Recursive; a no-op for programs without control flow."""
+    if not any(e.prim.name in ("cond", "while", "scan") for e in ir.eqns):
+        return ir
+    const_vars, consts, eqns = list(ir.const_vars), list(ir.consts), []
+    for eqn in ir.eqns:
+        name, params = eqn.prim.name, dict(eqn.params)
+        if name not in ("cond", "while", "scan"):
+            eqns.append(eqn)
+            continue
+        subs = {k: v for k, v in params.items() if isinstance(v, IR) or
+                (isinstance(v, tuple) and v and isinstance(v[0], IR))}
+        for k, v in subs.items():
+            params[k] = tuple(hoist_constants(b) for b in v) if isinstance(v, tuple) else hoist_constants(v)
+        inputs = list(eqn.inputs)
+        if name == "cond":  # every branch takes every branch's hoisted constants
+            branches = params["branches"]
+            hoisted = [[Var(c.aval) for c in b.const_vars] for b in branches]
+            new_branches = []
+            for j, b in enumerate(branches):
+                pre = []
+                for k, hv in enumerate(hoisted):
+                    pre += list(b.const_vars) if k == j else [Var(v.aval) for v in hv]
+                new_branches.append(IR(pre + b.in_vars, [], [], b.eqns, b.out_vars))
+            for b, hv in zip(branches, hoisted):
+                const_vars += hv
+                consts += b.consts
+            params["branches"] = tuple(new_branches)
+            inputs = [inputs[0]] + [v for hv in hoisted for v in hv] + inputs[1:]
+        elif name == "while":
+            c, b = params["cond_ir"], params["body_ir"]
+            cv, bv = [Var(v.aval) for v in c.const_vars], [Var(v.aval) for v in b.const_vars]
+            n_cond, n_body = params["n_cond"], params["n_body"]
+            params["cond_ir"] = IR(c.in_vars[:n_cond] + c.const_vars + c.in_vars[n_cond:], [], [], c.eqns, c.out_vars)
+            params["body_ir"] = IR(b.in_vars[:n_body] + b.const_vars + b.in_vars[n_body:], [], [], b.eqns, b.out_vars)
+            const_vars += cv + bv
+            consts += c.consts + b.consts
+            inputs = (inputs[:n_cond] + cv + inputs[n_cond:n_cond + n_body] + bv + inputs[n_cond + n_body:])
+            params["n_cond"], params["n_body"] = n_cond + len(cv), n_body + len(bv)
+        else:
+            b = params["body"]
+            n_consts = params["n_consts"]
+            bv = [Var(v.aval) for v in b.const_vars]
+            params["body"] = IR(b.in_vars[:n_consts] + b.const_vars + b.in_vars[n_consts:], [], [], b.eqns, b.out_vars)
+            const_vars += bv
+            consts += b.consts
+            inputs = inputs[:n_consts] + bv + inputs[n_consts:]
+            params["n_consts"] = n_consts + len(bv)
+        eqns.append(Eqn(eqn.prim, inputs, eqn.outputs, params))
+    return IR(ir.in_vars, const_vars, consts, eqns, ir.out_vars)
+
+
 def _identity():
     from .. import primitives as P
     return P.stop_gradient_p
@@ -157,25 +211,28 @@ def literal(value, dtype):
 class Codegen:
     """Generates the source of ``def name(*inputs, *consts): ... return (*outputs,)``."""
 
-    def __init__(self, ir, name="kernel", fuse=True, nan_checks=False):
-        self.ir = dce(inline_calls(ir))
+    def __init__(self, ir, name="kernel", fuse=True, nan_checks=False, parent=None):
+        self.ir = dce(hoist_constants(inline_calls(ir))) if parent is None else dce(ir)
         self.name = name
         self.fuse = fuse and not nan_checks
         self.nan_checks = nan_checks
-        self.lines = []
         self.names = {}
-        self.helpers = set()
-        self.counter = 0
         self.flat = None
         self.locals = {}
         self.base = {}  # array name -> the name of the buffer it is a view of
-        self.imports = set()
+        if parent is None:  # the root owns the text and the counters
+            self.root, self.lines, self.helpers, self.imports = self, [], set(), set()
+            self.counter, self.indent = 0, 0
+        else:  # a sub-program (loop body, branch): writes into its parent's text
+            self.root, self.lines = parent.root, parent.lines
+            self.helpers, self.imports = parent.helpers, parent.imports
+            self.indent = parent.indent
         self._count_uses()
 
     # -- naming and uses --------------------------------------------------------------
     def fresh(self, prefix="t"):
-        self.counter += 1
-        return f"{prefix}{self.counter}"
+        self.root.counter += 1
+        return f"{prefix}{self.root.counter}"
 
     def var(self, v):
         if v not in self.names:
@@ -212,7 +269,7 @@ class Codegen:
         self.base[name] = self.base.get(source, source)
 
     def emit(self, line, depth=1):
-        self.lines.append("    " * depth + line)
+        self.lines.append("    " * (depth + self.indent) + line)
 
     # -- expressions ------------------------------------------------------------------
     def read(self, atom, idx, shape):
@@ -416,27 +473,11 @@ class Codegen:
     # -- the whole function -----------------------------------------------------------
     def generate(self):
         ir = self.ir
-        self.producer = {v: e for e in ir.eqns for v in e.outputs}
         params = [self.var(v) for v in ir.in_vars + ir.const_vars]
         for v in ir.in_vars + ir.const_vars:  # 0-d inputs arrive as 0-d arrays
             if not v.aval.shape:
                 self.emit(f"{self.var(v)} = {self.var(v)}[()]")
-        ready = set(ir.in_vars) | set(ir.const_vars)
-        self.emitted = set()
-        for k, eqn in enumerate(ir.eqns):
-            if eqn.outputs[0] in self.inline or id(eqn) in self.emitted:
-                continue
-            if eqn.prim.name in FUSIBLE:
-                group = self.fusible_group(k, ir.eqns, ready)
-                self.emit_group(group)
-            else:
-                group = [eqn]
-                EMITTERS[eqn.prim.name](self, eqn)
-            for e in group:
-                self.emitted.add(id(e))
-                ready.update(e.outputs)
-                if self.nan_checks:
-                    self.nan_check(e)
+        self.emit_body()
         outs, returned = [], set()
         inputs = {self.var(v) for v in ir.in_vars + ir.const_vars}
         for v in ir.out_vars:
@@ -455,6 +496,46 @@ class Codegen:
             header.append(HELPERS[h])
         header.append("")
         return "\n".join(header + [f"def {self.name}({', '.join(params)}):"] + self.lines) + "\n"
+
+    def sub_program(self, ir, inputs, depth):
+        """Emit sub-program ``ir`` (inputs bound to the expressions ``inputs``) at ``depth``
+        below the current indentation; returns the expressions of its outputs. Array
+        outputs that are inputs of the sub-program are copied (fresh, writable buffers)."""
+        child = Codegen(ir, fuse=self.fuse, nan_checks=self.nan_checks, parent=self)
+        child.indent = self.indent + depth - 1
+        for v, expr in zip(ir.in_vars, inputs):
+            child.names[v] = expr
+        child.emit_body()
+        outs = []
+        for v in ir.out_vars:
+            if isinstance(v, Literal):
+                outs.append(literal(v.val, v.aval.dtype))
+            elif v.aval.shape and (v in ir.in_vars or child.base.get(child.var(v), child.var(v))
+                                   in set(inputs)):
+                outs.append(f"{child.var(v)}.copy()")
+            else:
+                outs.append(child.var(v))
+        return outs
+
+    def emit_body(self):
+        ir = self.ir
+        self.producer = {v: e for e in ir.eqns for v in e.outputs}
+        ready = set(ir.in_vars) | set(ir.const_vars)
+        self.emitted = set()
+        for k, eqn in enumerate(ir.eqns):
+            if eqn.outputs[0] in self.inline or id(eqn) in self.emitted:
+                continue
+            if eqn.prim.name in FUSIBLE:
+                group = self.fusible_group(k, ir.eqns, ready)
+                self.emit_group(group)
+            else:
+                group = [eqn]
+                EMITTERS[eqn.prim.name](self, eqn)
+            for e in group:
+                self.emitted.add(id(e))
+                ready.update(e.outputs)
+                if self.nan_checks:
+                    self.nan_check(e)
 
     def nan_check(self, eqn):
         for v in eqn.outputs:
@@ -865,3 +946,85 @@ def _threefry(gen, eqn):
     else:
         gen.lines.pop(), gen.lines.pop()  # scalars need no arrays
         body([], 1)
+
+
+# ----------------------------------------------------------------------------------------
+# Control flow: real loops and branches in the generated code
+# ----------------------------------------------------------------------------------------
+
+
+def _operand(gen, atom):
+    """An expression for a whole operand (array name, scalar name or literal)."""
+    return gen.read(atom, [], ()) if isinstance(atom, Literal) or not atom.aval.shape else gen.var(atom)
+
+
+def _fresh_copy(gen, atom):
+    """A writable, C-contiguous starting value for a loop-carried variable."""
+    return f"{_operand(gen, atom)}.copy()" if not isinstance(atom, Literal) and atom.aval.shape \
+        else _operand(gen, atom)
+
+
+def _assign_all(gen, targets, values, depth):
+    """Simultaneous assignment (a new carry may read the old value of another one)."""
+    if targets:
+        gen.emit(f"{', '.join(targets)}{',' if len(targets) == 1 else ''} = "
+                 f"{', '.join(values)}{',' if len(values) == 1 else ''}", depth)
+
+
+@emitter("cond")
+def _cond(gen, eqn):
+    pred, ops = eqn.inputs[0], eqn.inputs[1:]
+    branches = eqn.params["branches"]
+    names = [gen.var(v) for v in eqn.outputs]
+    args = [_operand(gen, a) for a in ops]
+    gen.emit(f"if {_operand(gen, pred)}:")
+    for k, branch in ((1, branches[1]), (0, branches[0])):
+        if k == 0:
+            gen.emit("else:")
+        outs = gen.sub_program(branch, args, 2)
+        for n, o in zip(names, outs):
+            gen.emit(f"{n} = {o}", 2)
+
+
+@emitter("while")
+def _while(gen, eqn):
+    p = eqn.params
+    n_cond, n_body = p["n_cond"], p["n_body"]
+    cconsts = [_operand(gen, a) for a in eqn.inputs[:n_cond]]
+    bconsts = [_operand(gen, a) for a in eqn.inputs[n_cond:n_cond + n_body]]
+    carry = [gen.var(v) for v in eqn.outputs]
+    for c, a in zip(carry, eqn.inputs[n_cond + n_body:]):
+        gen.emit(f"{c} = {_fresh_copy(gen, a)}")
+    go = gen.fresh("go")
+    (pred,) = gen.sub_program(p["cond_ir"], cconsts + carry, 1)
+    gen.emit(f"{go} = {pred}")
+    gen.emit(f"while {go}:")
+    new = gen.sub_program(p["body_ir"], bconsts + carry, 2)
+    _assign_all(gen, carry, new, 2)
+    (pred,) = gen.sub_program(p["cond_ir"], cconsts + carry, 2)
+    gen.emit(f"{go} = {pred}", 2)
+
+
+@emitter("scan")
+def _scan(gen, eqn):
+    p = eqn.params
+    n_consts, n_carry, length, reverse = p["n_consts"], p["n_carry"], p["length"], p["reverse"]
+    body = p["body"]
+    consts = [_operand(gen, a) for a in eqn.inputs[:n_consts]]
+    xs = [_operand(gen, a) for a in eqn.inputs[n_consts + n_carry:]]
+    carry = [gen.var(v) for v in eqn.outputs[:n_carry]]
+    ys = [gen.alloc(v) for v in eqn.outputs[n_carry:]]
+    for c, a in zip(carry, eqn.inputs[n_consts:n_consts + n_carry]):
+        gen.emit(f"{c} = {_fresh_copy(gen, a)}")
+    t, step = gen.fresh("t"), gen.fresh("k")
+    gen.emit(f"for {step} in range({length}):")
+    gen.emit(f"{t} = {length - 1} - {step}" if reverse else f"{t} = {step}", 2)
+    x_t = []
+    for x in xs:
+        name = gen.fresh("x")
+        gen.emit(f"{name} = {x}[{t}]", 2)
+        x_t.append(name)
+    outs = gen.sub_program(body, consts + carry + x_t, 2)
+    for y, o in zip(ys, outs[n_carry:]):  # before the carry moves on: a y may read it
+        gen.emit(f"{y}[{t}] = {o}", 2)
+    _assign_all(gen, carry, outs[:n_carry], 2)
