@@ -4,8 +4,8 @@ Inputs are batch-first ``(B, T, F)``; the output holds every step's output ``(B,
 or only the last step's ``(B, H)`` with ``return_sequences=False``. The recurrence starts
 from zeros. Each layer is written as a step function ``cell(params, carry, x_t) -> (carry,
 y_t)``, where ``x_t`` is the step's input already multiplied by the input weights (that
-product is one matrix multiplication for all steps, before the loop); ``_scan`` runs the
-cell over time with ``lax.scan``'s semantics. Params are dicts; the gates of LSTM and GRU
+product is one matrix multiplication for all steps, before the loop); ``lax.scan`` runs the
+cell over time, so the loop stays one loop in the IR and in compiled code. Params are dicts; the gates of LSTM and GRU
 share one matrix each, ``w: (F, G * H)`` for the inputs and ``u: (H, G * H)`` for the
 recurrence, with the gates side by side in the documented order. Initializers: ``w``
 glorot normal, ``u`` orthogonal, biases zero.
@@ -20,6 +20,7 @@ glorot normal, ``u`` orthogonal, biases zero.
 """
 import numpy as np
 
+from .. import lax
 from .. import numpy as fnp
 from .. import random
 from . import activations as A
@@ -27,16 +28,6 @@ from .initializers import glorot_normal, orthogonal, zeros
 from .layers import EMPTY, Layer, _shape
 
 __all__ = ["SimpleRNN", "JordanRNN", "LSTM", "GRU"]
-
-
-def _scan(f, carry, xs):
-    """``lax.scan`` over the leading axis of ``xs`` as a Python loop: returns the final
-    carry and the stacked per-step outputs."""
-    ys = []
-    for t in range(xs.shape[0]):
-        carry, y = f(carry, xs[t])
-        ys.append(y)
-    return carry, fnp.stack(ys)
 
 
 def _gates(z, n, hidden):
@@ -85,7 +76,7 @@ class _Recurrent(Layer):
                              f"got shape {x.shape}")
         xw = fnp.add(fnp.matmul(x, params["w"]), params["b"])  # (B, T, G*H), all steps at once
         carry = self.initial_carry(x.shape[0], xw.dtype)
-        _, ys = _scan(lambda c, xt: self.cell(params, c, xt), carry, fnp.swapaxes(xw, 0, 1))
+        _, ys = lax.scan(lambda c, xt: self.cell(params, c, xt), carry, fnp.swapaxes(xw, 0, 1))
         return (fnp.swapaxes(ys, 0, 1) if self.return_sequences else ys[-1]), state
 
     def output_shape(self, input_shape):
