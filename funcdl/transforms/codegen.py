@@ -240,12 +240,13 @@ class Codegen:
         return self.names[v]
 
     def _count_uses(self):
-        self.uses, self.consumer = {}, {}
+        self.uses, self.consumer, self.users = {}, {}, {}
         for e in self.ir.eqns:
             for a in e.inputs:
                 if isinstance(a, Var):
                     self.uses[a] = self.uses.get(a, 0) + 1
                     self.consumer[a] = e
+                    self.users.setdefault(a, []).append(e)
         for v in self.ir.out_vars:
             if isinstance(v, Var):
                 self.uses[v] = self.uses.get(v, 0) + 2  # outputs are always materialized
@@ -263,6 +264,19 @@ class Codegen:
                 self.inline.add(out)
             elif consumer.prim.name in REDUCTIONS:
                 self.inline.add(out)
+
+    def used_only_in(self, var, group_ids):
+        """Is ``var`` read only by the equations ``group_ids`` (directly or through
+        expressions inlined into them), and not a program output?"""
+        if var in self.ir.out_vars:
+            return False
+        for user in self.users.get(var, []):
+            if id(user) in group_ids:
+                continue
+            out = user.outputs[0]
+            if not (out in self.inline and self.used_only_in(out, group_ids)):
+                return False
+        return True
 
     def view_of(self, name, source):
         """Record that array ``name`` may share memory with ``source``."""
@@ -349,13 +363,16 @@ class Codegen:
                 self.emit(f"{self.var(eqn.outputs[0])} = {self.expr(eqn, [], ())}")
             return
         members = []
+        group_ids = {id(e) for e in group}
         for eqn in group:
             out = eqn.outputs[0]
             if eqn.prim.name == "stop_gradient" and isinstance(eqn.inputs[0], Var) \
                     and eqn.inputs[0] not in self.inline and len(group) == 1:
                 self.names[out] = self.var(eqn.inputs[0])  # an alias: arrays are never mutated
                 continue
-            members.append((eqn, self.alloc(out), self.fresh("s")))
+            # a value read only inside this loop stays a scalar local: no array at all
+            array = None if self.used_only_in(out, group_ids) else self.alloc(out)
+            members.append((eqn, array, self.fresh("s")))
         if not members:
             return
         groups = self.collapse_plan(shape, self.leaf_shapes([m[0] for m in members]) + [shape])
@@ -371,6 +388,8 @@ class Codegen:
                 lines.append(f"{local} = {self.expr(eqn, idx, shape)}")
                 self.locals[eqn.outputs[0]] = local
             for eqn, array, local in members:
+                if array is None:
+                    continue
                 if idx is None:
                     lines.append(f"{self.collapsed_read(array, shape)} = {local}")
                 else:
