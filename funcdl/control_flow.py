@@ -354,7 +354,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
 
     >>> import numpy as np
     >>> scan(lambda c, x: (c + x, c * x), np.float64(0.0), np.arange(4.0))
-    (np.float64(6.0), array([0., 1., 4., 9.]))
+    (np.float64(6.0), array([0., 0., 2., 9.]))
     """
     x_leaves, x_tree = tree_util.tree_flatten(xs)
     x_leaves = [x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x) for x in x_leaves]

@@ -5,8 +5,8 @@
 ... def clip_gradient(x):
 ...     return x
 >>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (fnp.clip(g, -1.0, 1.0),))
->>> fd.grad(lambda x: 5.0 * clip_gradient(x))(2.0)
-np.float64(1.0)
+>>> float(fd.grad(lambda x: 5.0 * clip_gradient(x))(2.0))
+1.0
 """
 import functools
 

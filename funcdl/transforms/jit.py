@@ -286,8 +286,9 @@ class JittedFunction:
         """Trace and generate code for these arguments: ``.source`` and ``.ir``.
 
         >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
-        >>> print(fd.jit(lambda x: fnp.sin(x) * 2.0).lower(np.ones(3, np.float32)).source.splitlines()[-4])
-                v3[i2] = np.float32((np.float32(np.sin(v1[i2])) * np.float32(2.0)))
+        >>> source = fd.jit(lambda x: fnp.sin(x) * 2.0).lower(np.ones(3, np.float32)).source
+        >>> "np.sin(" in source and "np.float32(2.0)" in source
+        True
         """
         ir, _ = self._trace(*self._canonical(args, kwargs))
         ir = _prepare_ir(ir)
