@@ -177,21 +177,23 @@ class JittedFunction:
         if config.disable_jit or current_trace() is not None:
             # disabled, or inside another transform: trace through the function (inlined)
             return self.fun(*args, **kwargs)
-        args, kwargs = self._canonical(args, kwargs)
-        dynamic, statics = self._split(args, kwargs)
+        if kwargs or self._static_positions:
+            args, kwargs = self._canonical(args, kwargs)
+            dynamic, statics = self._split(args, kwargs)
+        else:  # the common case: all positional, nothing static (leaf order is the same)
+            dynamic, statics = args, ()
         leaves, treedef = tree_util.tree_flatten(dynamic)
         key = [treedef, statics, config.debug_nans]
-        arrays = []
-        for x in leaves:
+        arrays = leaves
+        for i, x in enumerate(leaves):
             if type(x) is not np.ndarray:
                 if isinstance(x, Tracer):
                     return self.fun(*args, **kwargs)
                 if type(x) in (int, float, bool):
                     key.append("weak")  # Python scalars promote weakly: another program
-                x = np.asarray(x)
+                x = arrays[i] = np.asarray(x)
             if not (x.flags.c_contiguous and x.dtype.isnative):
-                x = np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
-            arrays.append(x)
+                x = arrays[i] = np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
             key.append(x.shape)
             key.append(x.dtype.char)
         key = tuple(key)
@@ -219,9 +221,10 @@ class JittedFunction:
 
     @staticmethod
     def _outputs(compiled, outs):
-        if compiled.out_scalars:
-            outs = [np.asarray(o, dtype=d)[()] if d is not None else o
-                    for o, d in zip(outs, compiled.out_scalars)]
+        if compiled.out_scalars:  # numba returns Python scalars: give numpy scalars back
+            outs = list(outs)
+            for i, d in compiled.out_scalars:
+                outs[i] = d.type(outs[i])
         return tree_util.tree_unflatten(compiled.out_tree, outs)
 
     def _split(self, args, kwargs):
@@ -276,9 +279,7 @@ class JittedFunction:
         source = generate_source(ir, nan_checks=nan_checks)
         name, path, text = _source_file(source, self.fastmath and not nan_checks)
         kernel = _load_kernel(name, path, text)
-        out_scalars = [v.aval.dtype if not v.aval.shape else None for v in ir.out_vars]
-        if not any(d is not None for d in out_scalars):
-            out_scalars = None
+        out_scalars = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars) if not v.aval.shape]
         return _Compiled(kernel, [np.array(c, order="C") for c in ir.consts], out_tree, out_scalars,
                          Lowered(ir, text, path), len(arrays))
 
