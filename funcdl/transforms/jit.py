@@ -21,7 +21,7 @@ import numpy as np
 from .. import tree_util
 from ..config import config
 from ..core import Tracer, current_trace, trace_to_ir
-from .codegen import generate_source
+from .codegen import generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
 
 _CODE_VERSION = "1"  # bump when the code generator changes what it emits
@@ -125,8 +125,10 @@ class _Compiled:
 
 
 def _prepare_ir(ir):
-    """Simplify, and fold what is constant (the constants are baked into the program)."""
-    return simplify(fold_constants(simplify(ir)))
+    """Simplify, fold what is constant, inline custom_vjp calls and hoist the constants of
+    control-flow sub-programs: every array the program reads is then one of its inputs or
+    constants (passed to the kernel as arguments)."""
+    return hoist_constants(inline_calls(simplify(fold_constants(simplify(ir)))))
 
 
 class JittedFunction:
