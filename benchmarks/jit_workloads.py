@@ -22,6 +22,8 @@ import funcdl.numpy as fnp
 from funcdl import lax
 
 from ._timing import compare, table
+from .grad_mlp import make_problem as mlp_problem  # noqa: F401  (shared workloads)
+from .grad_mlp import numpy_value_and_grad as numpy_mlp_grads
 
 # ----------------------------------------------------------------------------------------
 # funcdl programs
@@ -84,15 +86,6 @@ def cnn_step(params, x, y, lr=0.1):
 # ----------------------------------------------------------------------------------------
 
 
-def mlp_problem(sizes, batch, seed=0):
-    rng = np.random.default_rng(seed)
-    params = [(rng.standard_normal((m, n)).astype(np.float32) * np.float32(np.sqrt(2 / m)),
-               np.zeros(n, np.float32)) for m, n in zip(sizes[:-1], sizes[1:])]
-    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
-    y = np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], batch)]
-    return params, x, y
-
-
 def cnn_problem(seed=0):
     rng = np.random.default_rng(seed)
     params = {"conv": rng.standard_normal((8, 1, 3, 3)).astype(np.float32) * np.float32(0.3),
@@ -107,27 +100,6 @@ def cnn_problem(seed=0):
 # ----------------------------------------------------------------------------------------
 # hand-written numpy
 # ----------------------------------------------------------------------------------------
-
-
-def numpy_mlp_grads(params, x, y):
-    hs, h = [x], x
-    for w, b in params[:-1]:
-        h = np.maximum(h @ w + b, 0)
-        hs.append(h)
-    w, b = params[-1]
-    logits = h @ w + b
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    s = e.sum(axis=1, keepdims=True)
-    loss = -np.mean(np.sum(y * (shifted - np.log(s)), axis=1))
-    g = (e / s - y) / np.float32(x.shape[0])
-    grads = []
-    for i in range(len(params) - 1, -1, -1):
-        w, _ = params[i]
-        grads.append((hs[i].T @ g, g.sum(axis=0)))
-        if i:
-            g = (g @ w.T) * (hs[i] > 0)
-    return loss, grads[::-1]
 
 
 def numpy_adam_step(params, state, x, y, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
