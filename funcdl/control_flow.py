@@ -9,7 +9,7 @@ import numpy as np
 
 from . import primitives as P
 from . import tree_util
-from .core import IR, Primitive, Var, aval_of, bind, eval_ir, trace_to_ir
+from .core import IR, Primitive, Var, aval_of, bind, eval_ir, is_weak_scalar, trace_to_ir
 
 # ----------------------------------------------------------------------------------------
 # Closed sub-programs
@@ -225,13 +225,20 @@ def while_loop(cond_fun, body_fun, init_val):
     np.int64(16)
     """
     leaves, tree = tree_util.tree_flatten(init_val)
-    leaves = [x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x) for x in leaves]
+    info = {}
+
+    def trace_body(leaves):
+        carry = tree_util.tree_unflatten(tree, [x if is_weak_scalar(x) else aval_of(x) for x in leaves])
+        body_ir, bconsts, info["btree"] = trace_closed(body_fun, (carry,))
+        return body_ir, bconsts, None
+
+    body_ir, bconsts, leaves = _trace_with_weak_carry(trace_body, leaves)
+    btree = info["btree"]
     avals = tuple([tree_util.tree_unflatten(tree, _avals(leaves))])
     cond_ir, cconsts, ctree = trace_closed(cond_fun, avals)
     if len(cond_ir.out_vars) != 1 or cond_ir.out_avals[0].shape != () or \
             cond_ir.out_avals[0].dtype != np.bool_:
         raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {cond_ir.out_avals}")
-    body_ir, bconsts, btree = trace_closed(body_fun, avals)
     _check_same("while_loop", tree, _avals(leaves), btree, body_ir.out_avals,
                 ("init_val", "body_fun's result"))
     outs = bind(while_p, *cconsts, *bconsts, *leaves, cond_ir=cond_ir, body_ir=body_ir,
@@ -368,10 +375,8 @@ def scan(f, init, xs=None, length=None, reverse=False):
                          f"{sorted(lengths)}" if lengths else "scan: pass xs or length")
     n = lengths.pop()
     c_leaves, c_tree = tree_util.tree_flatten(init)
-    c_leaves = [x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x) for x in c_leaves]
     from .core import Aval
     x_avals = [Aval(aval_of(x).shape[1:], aval_of(x).dtype) for x in x_leaves]
-    args = (tree_util.tree_unflatten(c_tree, _avals(c_leaves)), tree_util.tree_unflatten(x_tree, x_avals))
     info = {}
 
     def step(carry, x):
@@ -383,7 +388,11 @@ def scan(f, init, xs=None, length=None, reverse=False):
         y_leaves, info["y_tree"] = tree_util.tree_flatten(y)
         return carry_leaves + y_leaves
 
-    body, consts, _ = trace_closed(step, args)
+    def trace(leaves):
+        carry = tree_util.tree_unflatten(c_tree, [x if is_weak_scalar(x) else aval_of(x) for x in leaves])
+        return trace_closed(step, (carry, tree_util.tree_unflatten(x_tree, x_avals)))
+
+    body, consts, c_leaves = _trace_with_weak_carry(trace, c_leaves)
     n_carry = len(c_leaves)
     _check_same("scan", c_tree, _avals(c_leaves), info["carry_tree"], body.out_avals[:n_carry],
                 ("init", "f's carry"))
@@ -391,6 +400,22 @@ def scan(f, init, xs=None, length=None, reverse=False):
                 n_consts=len(consts), n_carry=n_carry)
     return (tree_util.tree_unflatten(c_tree, outs[:n_carry]),
             tree_util.tree_unflatten(info["y_tree"], outs[n_carry:]))
+
+
+def _trace_with_weak_carry(trace, leaves):
+    """Trace a loop body whose initial carry may hold Python scalars. They are weak (like
+    ``x * 2.0``): a Python float carry that meets float32 values becomes float32. The body
+    is traced with them weak; if that changes their dtype, once more with the new dtype.
+    Returns (program, constants, the carry leaves as arrays)."""
+    from .numpy._base import cast
+    program, consts, _ = trace(leaves)
+    weak = {i: a.dtype for i, (x, a) in enumerate(zip(leaves, program.out_avals)) if is_weak_scalar(x)}
+    arrays = [cast(x, weak[i]) if i in weak else
+              x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x)
+              for i, x in enumerate(leaves)]
+    if any(aval_of(leaves[i]).dtype != d for i, d in weak.items()):
+        program, consts, _ = trace(arrays)
+    return program, consts, arrays
 
 
 def _split_scan(ops, n_consts, n_carry):

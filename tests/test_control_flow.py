@@ -743,3 +743,12 @@ def test_printed_ir_indents_nested_bodies():
     levels = [indent(lines[i]) for i in (cond_line, branch_line, scan_line, body_line, tanh_line)]
     assert levels == sorted(levels) and len(set(levels)) == 5, text
     assert indent(lines[cond_line]) > 0
+
+
+def test_python_scalar_carries_are_weak_like_python_scalars_elsewhere():
+    c, ys = lax.scan(lambda c, x: (c * x, c), 1.0, np.ones(3, np.float32))
+    assert c.dtype == np.float32 and ys.dtype == np.float32
+    assert lax.fori_loop(0, 3, lambda i, x: x * np.float32(2), 1.0).dtype == np.float32
+    assert lax.while_loop(lambda x: x < 10, lambda x: x * np.float32(2), 1.0).dtype == np.float32
+    c, _ = lax.scan(lambda c, x: (c + x, None), 0.0, np.arange(3.0))  # float64 stays float64
+    assert c.dtype == np.float64 and float(c) == 3.0
