@@ -10,11 +10,13 @@ NUMBA_NUM_THREADS before numpy is imported (the default, 1, overrides values alr
 the environment, so results are comparable between machines and runs).
 """
 import argparse
+import contextlib
 import importlib
+import io
 import sys
 import time
 
-from . import benchmark_names, set_threads
+from . import benchmark_names, set_threads, thread_settings
 
 
 def main(argv=None):
@@ -24,6 +26,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="threads for BLAS/OpenMP/numba (default: 1)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--markdown", metavar="PATH",
+                        help="also write every table to this Markdown file (e.g. for the README)")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"benchmarks to run (default: all of {', '.join(names)})")
     args = parser.parse_args(argv)
@@ -40,13 +44,33 @@ def main(argv=None):
               "results may be multi-threaded", file=sys.stderr)
 
     start = time.perf_counter()
+    report = io.StringIO()
     for name in args.names or names:
         module = importlib.import_module(f"{__package__}.{name}")
         print(f"=== {name}")
-        module.main([])
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(_Tee(sys.stdout, captured)):
+            module.main([])
+        report.write(f"### {name}\n\n{captured.getvalue()}\n")
         print()
     print(f"all benchmarks: {time.perf_counter() - start:.1f} s")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(f"# funcdl benchmarks\n\n{thread_settings()}\n\n{report.getvalue()}")
+        print(f"tables written to {args.markdown}")
     return 0
+
+
+class _Tee(io.TextIOBase):
+    """Write to several streams at once."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text):
+        for s in self.streams:
+            s.write(text)
+        return len(text)
 
 
 if __name__ == "__main__":
