@@ -64,7 +64,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     data_key, init_key, train_key = random.split(random.key(args.seed), 3)
     x, y = data.spiral(100, 3, data_key)
-    optimizer = optim.sgd(0.1, momentum=0.9, weight_decay=0.001)
+    optimizer = optim.sgd(0.05, momentum=0.9, weight_decay=0.001)
     params, _, history = train.fit(loss, init(init_key), optimizer, (x, y), epochs=args.epochs,
                                    batch_size=20, key=train_key, metrics={"accuracy": accuracy},
                                    progress=False)

@@ -65,3 +65,7 @@ def test_transforms_tour(capsys):
     out = capsys.readouterr().out
     assert "digraph" in out and "cos" in out and "sin" in out
     np.testing.assert_allclose([g1, g2], [np.cos(0.7) - 1.5, 0.7], rtol=1e-5)
+
+
+def test_spiral_trains():
+    assert load("spiral").main(["--epochs", "60", "--out", ""]) > 0.9
