@@ -69,3 +69,7 @@ def test_transforms_tour(capsys):
 
 def test_spiral_trains():
     assert load("spiral").main(["--epochs", "60", "--out", ""]) > 0.9
+
+
+def test_mnist_mlp_main_demo_trains():
+    assert load("mnist_mlp").main(["--epochs", "1"]) > 0.8
