@@ -25,6 +25,7 @@ with tuples of the parts' params and states.
 >>> y.shape, net.output_shape((5, 3))
 ((5, 2), (5, 2))
 """
+import abc
 import math
 
 import numpy as np
@@ -44,7 +45,7 @@ __all__ = ["Layer", "Dense", "Conv2D", "MaxPool", "AvgPool", "Flatten", "Dropout
 EMPTY = ()  # the params / state of layers that have none
 
 
-class Layer:
+class Layer(abc.ABC):
     """Base class of layers: subclasses define ``init``, ``apply`` and ``output_shape``
     (see the module docstring). Iterating gives ``(init, apply)``, as a stax pair.
 
@@ -53,14 +54,17 @@ class Layer:
     (array([0., 1.]), ())
     """
 
+    @abc.abstractmethod
     def init(self, key, input_shape):
-        raise NotImplementedError
+        """``(params, state)`` for inputs of ``input_shape`` (batch dimension included)."""
 
+    @abc.abstractmethod
     def apply(self, params, state, x, *, key=None, train=False):
-        raise NotImplementedError
+        """``(y, state)``: the layer applied to ``x``."""
 
+    @abc.abstractmethod
     def output_shape(self, input_shape):
-        raise NotImplementedError
+        """The shape of ``apply``'s output for inputs of ``input_shape``."""
 
     def __iter__(self):
         return iter((self.init, self.apply))
