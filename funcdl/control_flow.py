@@ -554,6 +554,10 @@ def fori_loop(lower, upper, body_fun, init_val):
     >>> fori_loop(0, 4, lambda i, x: x + i, np.float64(0.0))
     np.float64(6.0)
     """
+    for name, bound in (("lower", lower), ("upper", upper)):
+        kind = np.asarray(bound).dtype.kind if not hasattr(bound, "aval") else bound.aval.dtype.kind
+        if kind not in "iu":
+            raise TypeError(f"fori_loop: {name} must be an integer, got {bound!r}")
     if isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer)):
         start = np.asarray(lower, np.int64)
 

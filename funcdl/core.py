@@ -530,9 +530,16 @@ def bind(prim, *args, **params):
             raise
         if config.debug_nans:
             check_nans(prim, out)
-        return out
+        return _scalars(prim, out)
     trace = stack[-1]
     return trace.add_eqn(prim, [trace.to_atom(x) for x in args], params)
+
+
+def _scalars(prim, out):
+    """0-d results as numpy scalars (as numpy's own functions return them)."""
+    if prim.multiple_results:
+        return [o[()] if type(o) is np.ndarray and o.ndim == 0 else o for o in out]
+    return out[()] if type(out) is np.ndarray and out.ndim == 0 else out
 
 
 def _explain_eager_failure(prim, args, params):
@@ -583,6 +590,7 @@ def eval_ir(ir, args, consts=None, known=None, return_env=False):
                 raise
             if config.debug_nans:
                 check_nans(eqn.prim, outs)
+            outs = _scalars(eqn.prim, outs)
         else:
             outs = bind(eqn.prim, *ins, **eqn.params)
         if eqn.prim.multiple_results:

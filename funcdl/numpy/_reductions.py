@@ -21,7 +21,10 @@ def _accumulator_dtype(dtype):
 
 
 def _reducer(name, op, fix_dtype):
-    def fn(a, axis=None, keepdims=False, dtype=None):
+    def fn(a, axis=None, keepdims=False, dtype=None, out=None):
+        if out is not None:
+            raise TypeError(f"{op}: out= is not supported (arrays are immutable in funcdl); "
+                            "use the returned value")
         x = asarray(a)
         axes = normalize_axes(axis, x.ndim, op)
         if dtype is not None:

@@ -52,7 +52,7 @@ def safe_increment(count):
     """``count + 1``, saturating at the int32 maximum instead of wrapping around.
 
     >>> safe_increment(zero_count())
-    array(1, dtype=int32)
+    np.int32(1)
     """
     return fnp.where(count < _INT32_MAX, count + 1, _INT32_MAX)
 

@@ -476,6 +476,11 @@ def _jacobian(fun, argnums, mode):
         if mode == "jacrev":
             out, f_vjp = vjp(partial, *diff_args)
             out_leaves, out_tree = tree_util.tree_flatten(out)
+            for o in out_leaves:
+                if not is_float(aval_of(o)):
+                    raise TypeError(f"jacrev requires floating-point outputs, got "
+                                    f"{aval_of(o).dtype.name}{list(aval_of(o).shape)}; use jacfwd "
+                                    "or cast the output")
             rows = {}  # (out leaf, in leaf) -> list of rows
             for k, o in enumerate(out_leaves):
                 for e in linearize_tangent_basis(o):
