@@ -121,7 +121,7 @@ def _binary_rules(partials):
         dx, dy = partials(x, y, out, tangents[0] is not None, tangents[1] is not None)
         terms = [_scale(t, d) for t, d in zip(tangents, (dx, dy)) if t is not None]
         total = terms[0] if len(terms) == 1 else fnp.add(*terms)
-        return fnp.broadcast_to(total, shape_of(out))
+        return total if shape_of(total) == shape_of(out) else fnp.broadcast_to(total, shape_of(out))
 
     def vjp(g, x, y, *, out):
         dx, dy = partials(x, y, out, not _is_constant(x), not _is_constant(y))
