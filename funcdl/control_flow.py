@@ -139,17 +139,17 @@ def backward_program(ir, float_in):
     return dce(grads_only)
 
 
-def _cond_jvp(tangents, primals, out, *, branches):
+def _cond_jvp(tangents, primals, *, branches):
     pred, ops = primals[0], primals[1:]
     float_in = [_is_float(aval_of(o)) for o in ops]
     ts = [t if t is not None else _zeros(aval_of(o))
           for t, o, f in zip(tangents[1:], ops, float_in) if f]
     progs = [jvp_program(b, float_in) for b in branches]
     res = bind(cond_p, pred, *ops, *ts, branches=tuple(p for p, _ in progs))
-    n = len(out)
+    n = len(branches[0].out_vars)
     float_out = progs[0][1]
     it = iter(res[n:])
-    return [next(it) if f else None for f in float_out]
+    return res[:n], [next(it) if f else None for f in float_out]
 
 
 def _cond_vjp(gs, pred, *ops, out, branches):
@@ -195,7 +195,8 @@ def _batched_program(ir, ops, dims, size):
     return trace_program(f, _avals(ops))
 
 
-cond_p.jvp, cond_p.vjp, cond_p.batch = _cond_jvp, _cond_vjp, _cond_batch
+cond_p.vjp, cond_p.batch = _cond_vjp, _cond_batch
+cond_p.jvp_with_primal = _cond_jvp
 
 # ----------------------------------------------------------------------------------------
 # while_loop
@@ -246,7 +247,7 @@ def while_loop(cond_fun, body_fun, init_val):
     return tree_util.tree_unflatten(tree, outs)
 
 
-def _while_jvp(tangents, primals, out, *, cond_ir, body_ir, n_cond, n_body):
+def _while_jvp(tangents, primals, *, cond_ir, body_ir, n_cond, n_body):
     cconsts, bconsts = primals[:n_cond], primals[n_cond:n_cond + n_body]
     carry = primals[n_cond + n_body:]
     float_in = [_is_float(aval_of(x)) for x in list(bconsts) + list(carry)]
@@ -264,7 +265,7 @@ def _while_jvp(tangents, primals, out, *, cond_ir, body_ir, n_cond, n_body):
     outs = bind(while_p, *cconsts, *bconsts, *t_b, *carry, *t_c, cond_ir=new_cond, body_ir=new_body,
                 n_cond=n_cond, n_body=len(bconsts) + len(t_b))
     it = iter(outs[len(carry):])
-    return [next(it) if f else None for f in fc]
+    return outs[:len(carry)], [next(it) if f else None for f in fc]
 
 
 def _reorder_body(prog, n_consts, n_const_t, n_carry, n_carry_t):
@@ -320,7 +321,8 @@ def _while_batch(args, dims, size, *, cond_ir, body_ir, n_cond, n_body):
     return outs, [0] * n_carry
 
 
-while_p.jvp, while_p.vjp, while_p.batch = _while_jvp, _while_vjp, _while_batch
+while_p.vjp, while_p.batch = _while_vjp, _while_batch
+while_p.jvp_with_primal = _while_jvp
 
 # ----------------------------------------------------------------------------------------
 # scan
@@ -422,7 +424,7 @@ def _split_scan(ops, n_consts, n_carry):
     return list(ops[:n_consts]), list(ops[n_consts:n_consts + n_carry]), list(ops[n_consts + n_carry:])
 
 
-def _scan_jvp(tangents, primals, out, *, body, length, reverse, n_consts, n_carry):
+def _scan_jvp(tangents, primals, *, body, length, reverse, n_consts, n_carry):
     consts, carry, xs = _split_scan(primals, n_consts, n_carry)
     t_consts, t_carry, t_xs = _split_scan(tangents, n_consts, n_carry)
     x_avals = body.in_avals[n_consts + n_carry:]
@@ -453,7 +455,7 @@ def _scan_jvp(tangents, primals, out, *, body, length, reverse, n_consts, n_carr
     res_ty = iter(rest[n_y:])
     carry_ts = [next(res_tk) if f else None for f in float_carry_out]
     y_ts = [next(res_ty) if f else None for f in float_y]
-    return carry_ts + y_ts
+    return list(res[:n_carry]) + list(rest[:n_y]), carry_ts + y_ts
 
 
 def _scan_vjp(gs, *primals, out, body, length, reverse, n_consts, n_carry):
@@ -539,7 +541,12 @@ def _scan_batch(args, dims, size, *, body, length, reverse, n_consts, n_carry):
     return outs, [0] * n_carry + [1] * (len(outs) - n_carry)
 
 
-scan_p.jvp, scan_p.vjp, scan_p.batch = _scan_jvp, _scan_vjp, _scan_batch
+scan_p.vjp, scan_p.batch = _scan_vjp, _scan_batch
+scan_p.jvp_with_primal = _scan_jvp
+
+for _prim in (cond_p, while_p, scan_p):  # one loop computes primal and tangent outputs
+    _prim.jvp = lambda tangents, primals, out, _rule=_prim.jvp_with_primal, **params: \
+        _rule(tangents, primals, **params)[1]
 
 # ----------------------------------------------------------------------------------------
 # fori_loop

@@ -55,10 +55,18 @@ def jvp_eval(ir, primals, tangents, known=None):
 
     for eqn in ir.eqns:
         ins = [read(a) for a in eqn.inputs]
+        ts = [tangent_env.get(a) if isinstance(a, Var) else None for a in eqn.inputs]
+        with_primal = getattr(eqn.prim, "jvp_with_primal", None)
+        if with_primal is not None and any(t is not None for t in ts):
+            outs, out_ts = with_primal(ts, ins, **eqn.params)  # loops: one pass for both
+            env.update(zip(eqn.outputs, outs))
+            for v, t in zip(eqn.outputs, out_ts):
+                if t is not None and is_float(v.aval):
+                    tangent_env[v] = t
+            continue
         if not all(v in env for v in eqn.outputs):
             outs = eqn.prim.bind(*ins, **eqn.params)
             env.update(zip(eqn.outputs, outs if eqn.prim.multiple_results else [outs]))
-        ts = [tangent_env.get(a) if isinstance(a, Var) else None for a in eqn.inputs]
         if all(t is None for t in ts):
             continue
         out = [env[v] for v in eqn.outputs]
