@@ -614,15 +614,6 @@ def check_nans(prim, outs):
 # ----------------------------------------------------------------------------------------
 
 
-def _static_key(fn_name, argnums, args):
-    for i in argnums:
-        try:
-            hash(args[i])
-        except TypeError:
-            raise ValueError(f"{fn_name}: static argument {i} must be hashable, got "
-                             f"{type(args[i]).__name__}") from None
-
-
 def is_weak_scalar(x):
     """Python scalars (and weak traced values) promote weakly: ``x * 2.0`` keeps x's dtype."""
     return type(x) in (int, float, bool) or (isinstance(x, Tracer) and x.weak)

@@ -268,15 +268,11 @@ def _indexing_cases():
                 continue  # 'set' with duplicate indices has no unique derivative
             c.append(Case("scatter", lambda x, i, u, m=mode: P.scatter(x, i, u, m),
                           (x, idx, floats(ushape, k + 3)),
-                          lambda x, i, u, m=mode: _scatter_ref(x, i, u, m), (0, 2), m_note(mode)))
+                          lambda x, i, u, m=mode: _scatter_ref(x, i, u, m), (0, 2), f"-{mode}"))
     c.append(Case("scatter", lambda x, i, u: P.scatter(x, i, u, "add"),
                   (x, np.array([1, 9, -1]), floats((3, 3), 8)),
                   lambda x, i, u: _scatter_ref(x, i[:1], u[:1], "add"), (0, 2), "-drop-out-of-range"))
     return c
-
-
-def m_note(mode):
-    return f"-{mode}"
 
 
 def _scatter_ref(x, idx, updates, mode):

@@ -229,11 +229,6 @@ def _check_diff_input(fn_name, i, x):
                         ".astype(np.float32) or leave it out of argnums")
 
 
-def _split_args(fn_name, args, argnums):
-    argnums = _normalize_argnums(argnums, len(args), fn_name)
-    return argnums
-
-
 def _flat_wrt(args, argnums, fn_name):
     """Leaf indices (into the flattened args) of each differentiated argument, in the
     order of ``argnums``."""
@@ -259,7 +254,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     single = isinstance(argnums, int)
 
     def wrapped(*args):
-        nums = _split_args("grad", args, argnums)
+        nums = _normalize_argnums(argnums, len(args), "grad")
         wrt_groups = _flat_wrt(args, nums, "grad")
         flat_fun, out_info = _flatten_outputs(fun, has_aux)
         ir, _, trace = trace_to_ir(flat_fun, args, concrete=True)
