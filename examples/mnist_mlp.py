@@ -8,9 +8,8 @@ import argparse
 
 import numpy as np
 
-import funcdl as fd
 import funcdl.numpy as fnp
-from funcdl import data, optim, random, train
+from funcdl import data, nn, optim, random, train
 
 ACTIVATIONS = {"relu": lambda x: fnp.maximum(x, 0.0),
                "sigmoid": lambda x: 1.0 / (1.0 + fnp.exp(-x))}
@@ -34,10 +33,7 @@ def make_model(activation):
 
     def loss(params, batch):
         x, y = batch
-        z = logits(params, x)
-        shift = fd.stop_gradient(fnp.max(z, axis=1, keepdims=True))
-        log_probs = z - shift - fnp.log(fnp.sum(fnp.exp(z - shift), axis=1, keepdims=True))
-        return -fnp.mean(fnp.take_along_axis(log_probs, y[:, None], axis=1))
+        return nn.softmax_cross_entropy_with_integer_labels(logits(params, x), y)
 
     def accuracy(params, batch):
         x, y = batch
