@@ -10,7 +10,7 @@ import numpy as np
 from .. import primitives as P
 from ..core import Tracer
 from ._base import asarray, cast, normalize_axis
-from ._math import add, multiply, where, less
+from ._math import add, greater_equal, less, logical_and, multiply, where
 from ._shape import broadcast_arrays, broadcast_to, ravel, reshape
 
 _INDEX_TYPES = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -190,13 +190,37 @@ class _IndexUpdateRef:
 
 
 def _scatter(x, idx, values, mode):
+    """One ``scatter`` on the flattened ``x``. Traced indices out of range are dropped (as
+    in JAX): they point at a sentinel row of the position table, past the last element."""
     x = asarray(x)
     positions = np.arange(x.size, dtype=np.int64).reshape(x.shape)
-    positions = getitem(positions, idx)  # numpy when idx is concrete, traced otherwise
+    entries, padded = _drop_out_of_range(_expand_index(x, idx), x.shape)
+    if padded:
+        widths = [(0, 1 if axis in padded else 0) for axis in range(x.ndim)]
+        positions = np.pad(positions, widths, constant_values=x.size)
+    positions = getitem(positions, tuple(entries))  # numpy when idx is concrete, traced otherwise
     values = broadcast_to(cast(asarray(values), x.dtype), positions.shape)
-    flat_positions = ravel(positions)
-    out = P.scatter(ravel(x), flat_positions, ravel(values), mode)
+    out = P.scatter(ravel(x), ravel(positions), ravel(values), mode)
     return reshape(out, x.shape)
+
+
+def _drop_out_of_range(entries, shape):
+    """Traced integer indices wrapped into ``[0, n)``, or ``n`` (the sentinel) when out of
+    range; returns the new entries and the axes that need a sentinel row."""
+    out, padded, axis = [], set(), 0
+    for e in entries:
+        if e is None:
+            out.append(e)
+            continue
+        if isinstance(e, Tracer) and e.dtype.kind in "iu":
+            n = shape[axis]
+            e = cast(e, np.int64)
+            valid = logical_and(greater_equal(e, -n), less(e, n))
+            e = where(valid, where(less(e, 0), add(e, n), e), n)
+            padded.add(axis)
+        out.append(e)
+        axis += 1
+    return out, padded
 
 
 def at(x):

@@ -65,13 +65,13 @@ def _elementwise_rule(name, kinds, out_dtype):
 
 
 def _erf(x):
-    from scipy.special import erf  # imported on first use: scipy.special takes 0.3 s to import
-    return erf(x)
+    from .._special import apply  # numba code shared with jit: same numbers in and out of jit
+    return apply("erf", x)
 
 
 def _erf_inv(x):
-    from scipy.special import erfinv
-    return erfinv(x)
+    from .._special import apply
+    return apply("erfinv", x)
 
 
 def _int_or_true_divide(x, y):

@@ -21,7 +21,7 @@ ELEMENTWISE_UNARY = {
     "log1p": "np.log1p({0})", "expm1": "np.expm1({0})", "sqrt": "np.sqrt({0})",
     "sin": "np.sin({0})", "cos": "np.cos({0})", "tan": "np.tan({0})", "tanh": "np.tanh({0})",
     "sinh": "np.sinh({0})", "cosh": "np.cosh({0})", "arctan": "np.arctan({0})",
-    "erf": "math.erf({0})", "erf_inv": "_erfinv({0})", "isnan": "np.isnan({0})",
+    "erf": "_special.erf({0})", "erf_inv": "_special.erfinv({0})", "isnan": "np.isnan({0})",
     "isfinite": "np.isfinite({0})", "logical_not": "(not {0})", "stop_gradient": "{0}",
 }
 ELEMENTWISE_BINARY = {
@@ -45,30 +45,34 @@ def _max(a, b):
 def _min(a, b):
     return a if (a <= b or a != a) else b
 ''',
-    "_erfinv": '''
+    "_f16": '''
 @numba.njit(cache=True)
-def _erfinv(y):
-    if y <= -1.0:
-        return -np.inf if y == -1.0 else np.nan
-    if y >= 1.0:
-        return np.inf if y == 1.0 else np.nan
-    w = -math.log((1.0 - y) * (1.0 + y))
-    if w < 5.0:
-        w = w - 2.5
-        p = 2.81022636e-08
-        for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
-            p = c + p * w
-    else:
-        w = math.sqrt(w) - 3.0
-        p = -0.000200214257
-        for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                  -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
-            p = c + p * w
-    x = p * y
-    for _ in range(2):  # Newton steps on erf(x) = y: full double precision
-        x -= (math.erf(x) - y) / (2.0 / math.sqrt(math.pi) * math.exp(-x * x))
-    return x
+def _f16(x):
+    """x rounded to the nearest float16 (ties to even), held in a float32."""
+    a = abs(np.float64(x))
+    if a == 0.0 or not a < np.inf:
+        return np.float32(x)
+    q = max(math.frexp(a)[1] - 11, -24)  # the exponent of float16's last place at a
+    r = math.ldexp(np.rint(math.ldexp(a, -q)), q)
+    if r > 65504.0:
+        r = np.inf
+    return np.float32(r if x > 0 else -r)
+''',
+    "_floordiv": '''
+@numba.njit(cache=True)
+def _floordiv(a, b):
+    if b == 0:
+        return a - a  # numpy: 0 (of a's type)
+    if b == -1:
+        return -a  # wraps for the most negative value, as in numpy
+    return a // b
+''',
+    "_intrem": '''
+@numba.njit(cache=True)
+def _intrem(a, b):
+    if b == 0 or b == -1:
+        return a - a  # numpy: 0
+    return a % b
 ''',
     "_threefry": '''
 @numba.njit(cache=True)
@@ -191,7 +195,32 @@ def needs_cast(prim_name, dtype):
 
 
 def dtype_ctor(dtype):
-    return f"np.{np.dtype(dtype).name}" if np.dtype(dtype) != np.bool_ else "np.bool_"
+    """The numba constructor of ``dtype``; float16 values are held in float32 (numba has no
+    float16), rounded to float16 after every operation, as numpy computes them."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float16:
+        return "np.float32"
+    return f"np.{dtype.name}" if dtype != np.bool_ else "np.bool_"
+
+
+def round_f16(gen, dtype, text):
+    """``text`` rounded to float16 when ``dtype`` is float16."""
+    if np.dtype(dtype) != np.float16:
+        return text
+    gen.helpers.add("_f16")
+    return f"_f16({text})"
+
+
+def round_f16_array(gen, name, aval):
+    """Round a float16 array (held in float32) that BLAS or a kernel computed."""
+    if aval.dtype != np.float16 or not aval.shape:
+        if aval.dtype == np.float16:
+            gen.emit(f"{name} = {round_f16(gen, aval.dtype, name)}")
+        return
+    flat, i = gen.fresh("f"), gen.fresh("i")
+    gen.emit(f"{flat} = {name}.reshape({aval.size})")
+    gen.emit(f"for {i} in range({aval.size}):")
+    gen.emit(f"{flat}[{i}] = {round_f16(gen, aval.dtype, f'{flat}[{i}]')}", 2)
 
 
 def literal(value, dtype):
@@ -316,19 +345,27 @@ class Codegen:
         if name == "convert":
             if out.aval.dtype == np.bool_:
                 return f"({args[0]} != 0)"
+            if out.aval.dtype == np.float16:
+                return round_f16(self, out.aval.dtype, f"np.float64({args[0]})")
             return f"{dtype_ctor(out.aval.dtype)}({args[0]})"
+        integer = out.aval.dtype.kind in "iu"
         if name == "div":
-            op = "//" if out.aval.dtype.kind in "iu" else "/"
-            text = f"({args[0]} {op} {args[1]})"
+            text = f"_floordiv({args[0]}, {args[1]})" if integer else f"({args[0]} / {args[1]})"
+        elif name == "rem" and integer:
+            text = f"_intrem({args[0]}, {args[1]})"
         elif name in ELEMENTWISE_UNARY:
             text = ELEMENTWISE_UNARY[name].format(*args)
         else:
             text = ELEMENTWISE_BINARY[name].format(*args)
-        for h in ("_max", "_min", "_erfinv"):
+        for h in ("_max", "_min", "_floordiv", "_intrem"):
             if h + "(" in text:
                 self.helpers.add(h)
+        if "_special." in text:
+            self.imports.add("from funcdl import _special")
         if needs_cast(name, out.aval.dtype):
             return f"{dtype_ctor(out.aval.dtype)}({text})"
+        if name not in ("stop_gradient", "neg", "abs", "max", "min"):  # those are exact
+            return round_f16(self, out.aval.dtype, text)
         return text
 
     # -- loops ------------------------------------------------------------------------
@@ -420,14 +457,15 @@ class Codegen:
         their left neighbour."""
         r = len(shape)
         padded = [(1,) * (r - len(p)) + tuple(p) for p in leaf_shapes]
-        groups = []
+        groups, pattern = [], None  # pattern: which leaves are full on the group's dims
         for k in range(r):
-            if groups and k not in separate and all(
-                    (p[k - 1] == shape[k - 1] and p[k] == shape[k]) or (p[k - 1] == 1 and p[k] == 1)
-                    for p in padded):
+            here = None if shape[k] == 1 else tuple(p[k] == shape[k] for p in padded)
+            if groups and k not in separate and (here is None or pattern is None or here == pattern):
                 groups[-1].append(k)
             else:
                 groups.append([k])
+                pattern = None
+            pattern = here if here is not None else pattern
         return groups
 
     def collapsed(self, shape, groups, make):
@@ -622,6 +660,7 @@ def _reduce(gen, eqn):
         gen.loop_nest(shape, lambda idx, d: gen.emit(
             f"{acc} = {ctor}({update.format(acc=acc, v=gen.read(x, idx, shape))})" if needs_cast(name, dtype)
             or dtype.kind in "iu" else f"{acc} = {update.format(acc=acc, v=gen.read(x, idx, shape))}", d))
+        round_f16_array(gen, acc, out.aval)  # float16 sums accumulate in float32, as numpy's
         return
     acc = gen.alloc(out, init_lit)
     # adjacent reduced (or kept) axes that every operand reads alike become one loop
@@ -636,6 +675,7 @@ def _reduce(gen, eqn):
     gen.emit(f"{target_view} = {acc}.reshape({tuple(c for c, r in zip(cshape, reduced) if not r)!r})")
     target = f"{target_view}[{', '.join(i for i, r in zip(index, reduced) if not r)}]"
     gen.emit_collapsed_loops(cshape, index, [f"{target} = {update.format(acc=target, v=value)}"])
+    round_f16_array(gen, acc, out.aval)
 
 
 @emitter("reshape")
@@ -652,10 +692,25 @@ def _reshape(gen, eqn):
     gen.view_of(name, gen.var(x))
 
 
+def _scalar_identity(gen, x, out):
+    """Shape operations on 0-d values (scalars in generated code) are the identity."""
+    if out.aval.shape:
+        return False
+    gen.emit(f"{gen.var(out)} = {gen.read(x, [], ())}")
+    return True
+
+
+def _element(gen, atom, parts):
+    """The expression of ``atom[parts]``; 0-d atoms are scalars already."""
+    return f"{gen.var(atom)}[{', '.join(parts)}]" if atom.aval.shape else gen.read(atom, [], ())
+
+
 @emitter("transpose")
 def _transpose(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     perm = eqn.params["permutation"]
+    if _scalar_identity(gen, x, out):
+        return
     name = gen.alloc(out)
     shape = out.aval.shape
 
@@ -671,6 +726,8 @@ def _transpose(gen, eqn):
 def _slice(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     p = eqn.params
+    if _scalar_identity(gen, x, out):
+        return
     sl = ", ".join(f"{lo}:{hi}:{st}" for lo, hi, st in zip(p["start_indices"], p["limit_indices"], p["strides"]))
     gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
 
@@ -678,6 +735,8 @@ def _slice(gen, eqn):
 @emitter("rev")
 def _rev(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
+    if _scalar_identity(gen, x, out):
+        return
     sl = ", ".join("::-1" if k in eqn.params["dimensions"] else ":" for k in range(x.aval.ndim))
     gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
 
@@ -688,6 +747,8 @@ def _pad(gen, eqn):
     explicit loops far faster than multi-dimensional slice assignments)."""
     (x, value), out = eqn.inputs, eqn.outputs[0]
     config = eqn.params["padding_config"]
+    if _scalar_identity(gen, x, out):
+        return
     name = gen.alloc(out, gen.read(value, [], ()))
     if not x.aval.size:
         return
@@ -772,7 +833,8 @@ def _cumsum(gen, eqn):
         gen.emit(f"for {k} in {order}:", d)
         full = list(idx)
         full.insert(axis, k)
-        gen.emit(f"{acc} = {ctor}({acc} + {gen.var(x)}[{', '.join(full)}])", d + 1)
+        total = round_f16(gen, out.aval.dtype, f"{ctor}({acc} + {gen.var(x)}[{', '.join(full)}])")
+        gen.emit(f"{acc} = {total}", d + 1)
         gen.emit(f"{name}[{', '.join(full)}] = {acc}", d + 1)
     gen.loop_nest(outer, body)
 
@@ -806,6 +868,7 @@ def _dot_general(gen, eqn):
         _dot_general_loops(gen, eqn, lf, rf)
         return
     if _dot_2d(gen, lhs, rhs, lc, rc, lb, name, out):
+        round_f16_array(gen, name, out.aval)
         return
     a = _as_matrix_stack(gen, lhs, list(lb) + lf + list(lc), (nb, m, k))
     b = _as_matrix_stack(gen, rhs, list(rb) + list(rc) + rf, (nb, k, n))
@@ -823,6 +886,7 @@ def _dot_general(gen, eqn):
         gen.emit(f"{name} = {res}.reshape({tuple(out.aval.shape)!r})")
     else:
         gen.emit(f"{name} = {res}[0, 0, 0]")
+    round_f16_array(gen, name, out.aval)
 
 
 def _dot_2d(gen, lhs, rhs, lc, rc, lb, name, out):
@@ -852,7 +916,11 @@ def _dot_general_loops(gen, eqn, lf, rf):
     """Integer contractions (no BLAS): explicit loops."""
     (lhs, rhs), out = eqn.inputs, eqn.outputs[0]
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    name = gen.alloc(out, "0")
+    if out.aval.shape:
+        name = gen.alloc(out, "0")
+    else:
+        name = gen.var(out)
+        gen.emit(f"{name} = {dtype_ctor(out.aval.dtype)}(0)")
     ls = lhs.aval.shape
     loop_axes = [("b", i, ls[i]) for i in lb] + [("l", i, ls[i]) for i in lf] + \
                 [("r", i, rhs.aval.shape[i]) for i in rf] + [("c", i, ls[i]) for i in lc]
@@ -875,9 +943,7 @@ def _dot_general_loops(gen, eqn, lf, rf):
                 li[axis] = i
                 ri[rc[list(lc).index(axis)]] = i
         target = f"{name}[{', '.join(out_idx)}]" if out_idx else name
-        gen.emit(f"{target} += {gen.var(lhs)}[{', '.join(li)}] * {gen.var(rhs)}[{', '.join(ri)}]", d)
-    if not out.aval.shape:
-        gen.emit(f"{name} = {dtype_ctor(out.aval.dtype)}(0)")
+        gen.emit(f"{target} += {_element(gen, lhs, li)} * {_element(gen, rhs, ri)}", d)
     gen.loop_nest([s for _, _, s in loop_axes], body)
 
 
@@ -892,6 +958,7 @@ def _conv(gen, eqn):
     gen.imports.add("from funcdl import _kernels")
     gen.emit(f"{gen.var(out)} = _kernels.{kernel}({gen.var(x)}, {gen.var(w)}, {sh}, {sw}, {dh}, {dw}, "
              f"{pt}, {pb}, {pl}, {pr}, {p['feature_group_count']}, {ho}, {wo})")
+    round_f16_array(gen, gen.var(out), out.aval)
 
 
 @emitter("gather")
@@ -900,6 +967,10 @@ def _gather(gen, eqn):
     n = x.aval.shape[0]
     rest = math.prod(x.aval.shape[1:])
     count = idx.aval.size
+    if not out.aval.shape:  # one element: a scalar
+        k = f"min(max({gen.read(idx, [], ())}, 0), {n - 1})"
+        gen.emit(f"{gen.var(out)} = {gen.var(x)}[{k}]")
+        return
     name = gen.alloc(out)
     if not count or not rest:
         return
@@ -938,12 +1009,14 @@ def _scatter(gen, eqn):
     gen.emit(f"{flat_out} = {name}.reshape(({n}, {rest}))")
     gen.emit(f"{flat_u} = {_contiguous(gen, upd)}.reshape(({count}, {rest}))")
     flat_idx = _flat_index(gen, idx, count)
-    op = {"set": "=", "add": "+=", "mul": "*="}[mode]
+    target, update = f"{flat_out}[k, q]", f"{flat_u}[p, q]"
+    if mode != "set":
+        update = round_f16(gen, out.aval.dtype, f"{target} {'+' if mode == 'add' else '*'} {update}")
     gen.emit(f"for p in range({count}):")
     gen.emit(f"k = {flat_idx}[p]", 2)
     gen.emit(f"if 0 <= k < {n}:", 2)
     gen.emit(f"for q in range({rest}):", 3)
-    gen.emit(f"{flat_out}[k, q] {op} {flat_u}[p, q]", 4)
+    gen.emit(f"{target} = {update}", 4)
 
 
 @emitter("threefry2x32")

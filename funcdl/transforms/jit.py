@@ -94,7 +94,11 @@ def _load_kernel(name, path, text, fresh=False):
                 os.replace(_write_tmp(path, text), path)
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[name] = module
-                spec.loader.exec_module(module)
+                try:
+                    spec.loader.exec_module(module)
+                except Exception:
+                    sys.modules.pop(name, None)  # never leave a half-loaded module behind
+                    raise
         return module.kernel
 
 
@@ -116,11 +120,11 @@ class Lowered:
 
 
 class _Compiled:
-    __slots__ = ("kernel", "consts", "out_tree", "out_scalars", "lowered", "n_leaves", "verified")
+    __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "n_leaves", "verified")
 
-    def __init__(self, kernel, consts, out_tree, out_scalars, lowered, n_leaves):
+    def __init__(self, kernel, consts, out_tree, out_casts, lowered, n_leaves):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
-        self.out_scalars, self.lowered, self.n_leaves = out_scalars, lowered, n_leaves
+        self.out_casts, self.lowered, self.n_leaves = out_casts, lowered, n_leaves
         self.verified = False
 
 
@@ -198,6 +202,8 @@ class JittedFunction:
                 x = arrays[i] = np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
             key.append(x.shape)
             key.append(x.dtype.char)
+            if x.dtype.char == "e":  # numba has no float16: generated code holds it in float32
+                arrays[i] = x.astype(np.float32)
         key = tuple(key)
         compiled = self._cache.get(key)
         if compiled is None:
@@ -223,10 +229,10 @@ class JittedFunction:
 
     @staticmethod
     def _outputs(compiled, outs):
-        if compiled.out_scalars:  # numba returns Python scalars: give numpy scalars back
+        if compiled.out_casts:  # numba returns Python scalars (and float16 as float32)
             outs = list(outs)
-            for i, d in compiled.out_scalars:
-                outs[i] = d.type(outs[i])
+            for i, d in compiled.out_casts:
+                outs[i] = d.type(outs[i]) if np.ndim(outs[i]) == 0 else outs[i].astype(d)
         return tree_util.tree_unflatten(compiled.out_tree, outs)
 
     def _split(self, args, kwargs):
@@ -281,9 +287,11 @@ class JittedFunction:
         source = generate_source(ir, nan_checks=nan_checks)
         name, path, text = _source_file(source, self.fastmath and not nan_checks)
         kernel = _load_kernel(name, path, text)
-        out_scalars = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars) if not v.aval.shape]
-        return _Compiled(kernel, [np.array(c, order="C") for c in ir.consts], out_tree, out_scalars,
-                         Lowered(ir, text, path), len(arrays))
+        out_casts = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars)
+                     if not v.aval.shape or v.aval.dtype == np.float16]
+        consts = [np.array(c, order="C", dtype=np.float32 if np.result_type(c) == np.float16 else None)
+                  for c in ir.consts]
+        return _Compiled(kernel, consts, out_tree, out_casts, Lowered(ir, text, path), len(arrays))
 
     def lower(self, *args, **kwargs):
         """Trace and generate code for these arguments: ``.source`` and ``.ir``.
