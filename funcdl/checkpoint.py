@@ -9,10 +9,11 @@ What a tree may hold:
 
 - containers: ``dict`` (keys ``str``, ``int``, ``float``, ``bool`` or ``None``; insertion
   order kept), ``collections.OrderedDict``, ``list``, ``tuple``, ``None`` and namedtuples.
-  A namedtuple is recorded by its module and qualified name and rebuilt as that class
-  when it can be imported (its module is imported if needed) and still has the same
-  fields; otherwise (e.g. a class defined inside a function) it comes back as a plain
-  ``tuple``.
+  A namedtuple is recorded by its module, qualified name and fields. ``load`` never
+  imports a module or runs anything the file names: it rebuilds a namedtuple as the class
+  with that name and those fields only when the caller passed it (``load(path,
+  types=[cls])``), registered it (:func:`register`), or it is one of funcdl's own (the
+  optimizer states); otherwise it comes back as a plain ``tuple``.
 - leaves: numpy arrays (any dtype but ``object``; 0-d arrays stay 0-d), numpy scalars
   (come back as numpy scalars), Python ``bool``/``int``/``float``/``complex`` (come back
   as the same Python type) and ``str``.
@@ -32,14 +33,15 @@ and foreign files with a ``ValueError`` naming the file and the problem.
 """
 import collections
 import hashlib
-import importlib
 import json
 import os
+import socket
 import sys
+import time
 
 import numpy as np
 
-__all__ = ["load", "save"]
+__all__ = ["load", "register", "save"]
 
 MAGIC = "funcdl-checkpoint"
 VERSION = 1
@@ -100,34 +102,62 @@ def _encode(x, leaves, path):
     return {"t": kind, "i": len(leaves) - 1}
 
 
-def _find_namedtuple(module, qualname, fields):
-    try:
-        obj = sys.modules.get(module) or importlib.import_module(module)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except Exception:
+_REGISTERED = {}  # (module, qualname, fields) -> namedtuple class
+
+
+def _type_key(cls):
+    return cls.__module__, cls.__qualname__, tuple(cls._fields)
+
+
+def register(*classes):
+    """Let :func:`load` rebuild these namedtuple classes (matched by module, name and fields).
+
+    >>> import collections
+    >>> Pair = collections.namedtuple("Pair", ["a", "b"])
+    >>> register(Pair)
+    """
+    for cls in classes:
+        if not (isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")):
+            raise TypeError(f"checkpoint.register: {cls!r} is not a namedtuple class")
+        _REGISTERED[_type_key(cls)] = cls
+
+
+def _find_namedtuple(module, qualname, fields, types):
+    """The caller's or a registered class for this record, else None. Nothing is imported:
+    funcdl's own classes are looked up only in modules that are already loaded."""
+    key = (module, qualname, tuple(fields))
+    for cls in types:
+        if _type_key(cls) == key:
+            return cls
+    if key in _REGISTERED:
+        return _REGISTERED[key]
+    if not (module == "funcdl" or module.startswith("funcdl.")) or module not in sys.modules:
         return None
-    if (isinstance(obj, type) and issubclass(obj, tuple)
-            and tuple(getattr(obj, "_fields", ())) == tuple(fields)):
+    obj = sys.modules[module]
+    for part in qualname.split("."):
+        obj = getattr(obj, "__dict__", {}).get(part)  # no __getattr__ hooks run
+        if obj is None:
+            return None
+    if isinstance(obj, type) and issubclass(obj, tuple) and tuple(getattr(obj, "_fields", ())) == key[2]:
         return obj
     return None
 
 
-def _decode(spec, leaves):
+def _decode(spec, leaves, types=()):
     t = spec["t"]
     if t == "none":
         return None
     if t in ("list", "tuple"):
-        children = [_decode(c, leaves) for c in spec["c"]]
+        children = [_decode(c, leaves, types) for c in spec["c"]]
         return children if t == "list" else tuple(children)
     if t in ("dict", "odict"):
         if len(spec["k"]) != len(spec["c"]):
             raise ValueError("a dict's keys and values differ in number")
-        items = [(k, _decode(c, leaves)) for k, c in zip(spec["k"], spec["c"])]
+        items = [(k, _decode(c, leaves, types)) for k, c in zip(spec["k"], spec["c"])]
         return dict(items) if t == "dict" else collections.OrderedDict(items)
     if t == "namedtuple":
-        children = [_decode(c, leaves) for c in spec["c"]]
-        cls = _find_namedtuple(spec["module"], spec["qualname"], spec["fields"])
+        children = [_decode(c, leaves, types) for c in spec["c"]]
+        cls = _find_namedtuple(str(spec["module"]), str(spec["qualname"]), [str(f) for f in spec["fields"]], types)
         return cls(*children) if cls is not None else tuple(children)
     if t == "str":
         return str(spec["v"])
@@ -153,16 +183,53 @@ def _checksum(tree, meta, leaves):
 # save / load
 # ---------------------------------------------------------------------------
 
+_HOST = socket.gethostname().replace(".", "_")
+_STALE_AFTER = 3600.0  # seconds: a temp file this old is abandoned, whoever wrote it
+
+
 def _temp_file(folder, base):
-    """Create and open a new temporary file next to the target (mode 0666 less the umask)."""
+    """Create and open a new temporary file next to the target (mode 0666 less the umask),
+    named after this host and process so that leftovers can be recognised."""
     for _ in range(100):
-        tmp = os.path.join(folder, f".{base}.{os.urandom(6).hex()}.tmp")
+        tmp = os.path.join(folder, f".{base}.{_HOST}-{os.getpid()}-{os.urandom(6).hex()}.tmp")
         try:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL
                                 | getattr(os, "O_BINARY", 0), 0o666)
         except FileExistsError:
             continue
     raise FileExistsError(f"fd.save: could not create a temporary file in {folder!r}")
+
+
+def _remove_stale_temp_files(folder, base):
+    """Delete temp files of earlier saves of ``base`` whose writer died (kill -9): written
+    on this host by a process that no longer exists, or older than an hour."""
+    prefix = f".{base}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        writer = name[len(prefix):-len(".tmp")].rsplit("-", 2)
+        try:
+            dead = (len(writer) == 3 and writer[0] == _HOST and writer[1].isdigit()
+                    and not _process_exists(int(writer[1])))
+            if dead or time.time() - os.path.getmtime(path) > _STALE_AFTER:
+                os.remove(path)
+        except OSError:
+            pass
+
+
+def _process_exists(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, owned by someone else
+        return True
+    return True
 
 
 def save(path, tree):
@@ -185,6 +252,7 @@ def save(path, tree):
     arrays = {_HEADER: np.frombuffer(json.dumps(header).encode("utf-8"), np.uint8)}
     arrays.update((f"leaf_{i}", a) for i, a in enumerate(leaves))
     folder = os.path.dirname(os.path.abspath(path))
+    _remove_stale_temp_files(folder, os.path.basename(path))
     tmp, fd = _temp_file(folder, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
@@ -212,8 +280,9 @@ def _bad(path, what):
     return ValueError(f"fd.load: {path!r} is not a valid funcdl checkpoint: {what}")
 
 
-def load(path):
-    """Load the pytree saved at ``path`` by :func:`save`.
+def load(path, types=()):
+    """Load the pytree saved at ``path`` by :func:`save`; ``types`` are namedtuple classes
+    to rebuild (see the module docstring: nothing named by the file is imported).
 
     Raises ``FileNotFoundError`` when there is no file, and ``ValueError`` naming the file
     when it is truncated, corrupted (checksum mismatch), of a newer format version, or not
@@ -271,6 +340,6 @@ def load(path):
     if _checksum(tree_spec, meta, leaves) != digest:
         raise _bad(path, "checksum mismatch: the data was corrupted after it was written")
     try:
-        return _decode(tree_spec, leaves)
+        return _decode(tree_spec, leaves, tuple(types))
     except Exception as e:
         raise _bad(path, f"its tree structure is malformed ({type(e).__name__}: {e})") from e

@@ -10,14 +10,20 @@ False
 class Config:
     """The funcdl flags and their current values."""
 
-    _defaults = {"disable_jit": False, "debug_nans": False}
+    _defaults = {"disable_jit": False, "debug_nans": False, "check_ir": False, "jit_boundscheck": False}
 
     def __init__(self):
         for name, value in self._defaults.items():
             object.__setattr__(self, name, value)
 
     def update(self, name, value):
-        """Set flag ``name`` to ``value`` (``disable_jit``, ``debug_nans``)."""
+        """Set flag ``name`` to ``value``.
+
+        ``disable_jit``: run jitted functions eagerly; ``debug_nans``: raise on the first
+        NaN; ``check_ir``: typecheck every IR when it is built (tracing, every transform,
+        every simplification pass); ``jit_boundscheck``: generated code checks every array
+        index (an out-of-range read raises IndexError instead of returning garbage).
+        """
         if name not in self._defaults:
             raise ValueError(f"config.update: unknown flag {name!r}; known flags: {sorted(self._defaults)}")
         object.__setattr__(self, name, bool(value))

@@ -3,6 +3,7 @@ import collections
 import json
 import os
 import pathlib
+import time
 import zipfile
 
 import numpy as np
@@ -49,7 +50,7 @@ def test_round_trip_nested_pytree(tmp_path):
     tree = _tree()
     p = tmp_path / "ckpt.npz"
     fd.save(p, tree)
-    out = fd.load(p)
+    out = fd.load(p, types=[Point])
     _assert_same(tree, out)
     assert isinstance(out["opt"], Point) and out["opt"].x == 4
     assert isinstance(out["layers"][1][2], np.ndarray) and out["layers"][1][2].ndim == 0
@@ -212,3 +213,82 @@ def test_pathlib_and_os_pathlike(tmp_path):
     p.mkdir()
     fd.save(p / "c", [1, 2.5])
     assert fd.load(os.fspath(p / "c")) == [1, 2.5]
+
+
+# -- loading never runs code ---------------------------------------------------------------
+
+def test_load_never_imports_a_module_named_by_the_file(tmp_path, monkeypatch):
+    marker = tmp_path / "marker"
+    (tmp_path / "planted_mod.py").write_text(
+        f"open({str(marker)!r}, 'w').write('ran')\n"
+        "import collections\nPoint = collections.namedtuple('Point', ['x', 'y'])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    p = tmp_path / "c.npz"
+    fd.save(p, {"opt": Point(1, 2)})
+    with np.load(p) as z:  # rewrite the header to name the planted module
+        arrays = {k: z[k] for k in z.files}
+    header = json.loads(bytes(arrays[checkpoint._HEADER]).decode())
+    header["tree"]["c"][0]["module"] = "planted_mod"
+    header["sha256"] = checkpoint._checksum(header["tree"], header["leaves"],
+                                            [arrays[f"leaf_{i}"] for i in range(len(header["leaves"]))])
+    arrays[checkpoint._HEADER] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    np.savez(p, **arrays)
+    out = fd.load(p)
+    assert not marker.exists() and "planted_mod" not in __import__("sys").modules
+    assert type(out["opt"]) is tuple and out["opt"] == (1, 2)
+    assert type(fd.load(p, types=[Point])["opt"]) is tuple  # a different module: not the caller's type
+
+
+def test_namedtuples_come_back_when_passed_registered_or_funcdl_own(tmp_path):
+    from funcdl import optim
+    Pair = collections.namedtuple("Pair", ["a", "b"])
+    state = optim.adam(1e-3).init({"w": np.ones(2, np.float32)})
+    fd.save(tmp_path / "c", {"pair": Pair(1, 2), "opt": state})
+    assert type(fd.load(tmp_path / "c")["pair"]) is tuple
+    assert type(fd.load(tmp_path / "c", types=[Pair])["pair"]) is Pair
+    checkpoint.register(Pair)
+    out = fd.load(tmp_path / "c")
+    assert type(out["pair"]) is Pair
+    assert fd.tree_util.tree_structure(out["opt"]) == fd.tree_util.tree_structure(state)
+    with pytest.raises(TypeError, match="not a namedtuple"):
+        checkpoint.register(dict)
+
+
+def test_stale_temp_files_of_dead_writers_are_removed(tmp_path):
+    import subprocess
+    import sys
+    p = tmp_path / "ckpt.npz"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f".ckpt.npz.{checkpoint._HOST}-{dead}-0123456789ab.tmp"
+    stale.write_bytes(b"x" * 100)
+    live = tmp_path / f".ckpt.npz.{checkpoint._HOST}-{os.getpid()}-0123456789ab.tmp"
+    live.write_bytes(b"y")  # a save in progress in a live process is left alone
+    other = tmp_path / ".other.npz.host-1-0123456789ab.tmp"
+    other.write_bytes(b"z")  # another target's files are not touched
+    fd.save(p, {"step": 1})
+    assert sorted(os.listdir(tmp_path)) == sorted([live.name, other.name, "ckpt.npz"])
+    old = time.time() - 2 * checkpoint._STALE_AFTER
+    os.utime(live, (old, old))
+    fd.save(p, {"step": 2})
+    assert sorted(os.listdir(tmp_path)) == sorted([other.name, "ckpt.npz"])
+
+
+def test_kill_during_save_leaves_the_old_checkpoint_and_no_leftovers(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    p = tmp_path / "ckpt.npz"
+    fd.save(p, {"step": 0, "w": np.zeros(10)})
+    script = (f"import numpy as np, funcdl as fd\n"
+              f"for i in range(1, 10**6): fd.save({str(p)!r}, {{'step': i, 'w': np.full(300_000, float(i))}})\n")
+    trials = 6
+    for trial in range(trials):
+        child = subprocess.Popen([sys.executable, "-c", script])
+        time.sleep(1.0 + 0.15 * trial)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        out = fd.load(p)  # always a complete checkpoint, old or new
+        np.testing.assert_array_equal(out["w"], np.full(out["w"].shape, float(out["step"])))
+    fd.save(p, {"step": -1})
+    assert os.listdir(tmp_path) == ["ckpt.npz"]

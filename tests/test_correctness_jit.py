@@ -172,3 +172,16 @@ def test_samplers_are_bitwise_identical_under_jit(name, sample, dtype):
     eager = sample(k, dtype)
     jitted = fd.jit(lambda k: sample(k, dtype))(k)
     assert np.asarray(eager).tobytes() == np.asarray(jitted).tobytes()
+
+
+# -- the safety net: bounds-checked generated code in the test suite ---------------------
+
+def test_bounds_checking_is_on_here_and_catches_a_bad_read(monkeypatch):
+    from funcdl.transforms.codegen import Codegen
+    assert fd.config.jit_boundscheck  # set by conftest for this module
+
+    def merge_everything(shape, leaf_shapes, separate=()):  # the old collapsing bug, worse
+        return [list(range(len(shape)))]
+    monkeypatch.setattr(Codegen, "collapse_plan", staticmethod(merge_everything))
+    with pytest.raises(IndexError):
+        fd.jit(lambda x: fnp.broadcast_to(x, (2, 1, 2)) * 2.0)(np.arange(2.0).reshape(2, 1, 1))

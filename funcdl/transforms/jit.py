@@ -4,23 +4,24 @@ A call flattens the arguments, looks up the compiled specialisation for their st
 shapes, dtypes and static values, and calls it. A miss traces the function, simplifies
 its IR, generates the source of one ``@numba.njit(cache=True)`` function, writes it
 atomically to ``FUNCDL_CACHE_DIR`` (default ``~/.cache/funcdl``) as a module named by
-the hash of its content, and imports it: a new process with the same program skips both
-code generation and LLVM compilation.
+the hash of its content, and executes it: a new process with the same program skips
+numba's compilation. :mod:`.disk_cache` keeps that directory private and loads no cache
+file funcdl did not write.
 """
 import functools
 import hashlib
 import inspect
-import importlib.util
 import os
 import sys
-import tempfile
 import threading
+import types
 
 import numpy as np
 
 from .. import tree_util
 from ..config import config
 from ..core import Tracer, current_trace, trace_to_ir
+from . import disk_cache
 from .codegen import generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
 
@@ -28,35 +29,27 @@ _CODE_VERSION = "1"  # bump when the code generator changes what it emits
 _LOAD_LOCK = threading.Lock()
 
 
-def cache_dir():
-    """The directory of compiled programs (``FUNCDL_CACHE_DIR`` or ``~/.cache/funcdl``)."""
-    path = os.environ.get("FUNCDL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "funcdl")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
 def _source_file(source, fastmath):
     """Write ``source`` (plus its decorator) as a content-addressed module; return
-    (module name, path, full text)."""
+    (module name, path, full text). With ``jit_boundscheck`` every function in it checks
+    its array indices (a different text, so a different module and cache entry)."""
+    checks = ", boundscheck=True" if config.jit_boundscheck else ""
     decorated = source.replace("\ndef kernel(", "\n@numba.njit(cache=True, error_model='numpy', "
-                               f"fastmath={bool(fastmath)})\ndef kernel(", 1)
+                               f"fastmath={bool(fastmath)}{checks})\ndef kernel(", 1)
+    if checks:
+        decorated = decorated.replace("@numba.njit(cache=True)\n", f"@numba.njit(cache=True{checks})\n")
     digest = hashlib.sha256((_CODE_VERSION + decorated).encode()).hexdigest()[:24]
     name = f"funcdl_jit_{digest}"
-    path = os.path.join(cache_dir(), name + ".py")
-    if not _file_has(path, decorated):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(decorated)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one
+    path = os.path.join(disk_cache.cache_dir(), name + ".py")
+    _ensure_file(path, decorated)
     return name, path, decorated
 
 
-def _file_has(path, text):
-    try:
-        with open(path) as f:
-            return f.read() == text
-    except OSError:
-        return False
+def _ensure_file(path, text):
+    """The module file must hold exactly ``text`` (numba's cache keys on the file)."""
+    data = text.encode()
+    if not disk_cache.file_has(path, data):  # missing, damaged or foreign: rewrite it
+        disk_cache.write_atomic(path, data)
 
 
 def _module_of(lowered):
@@ -64,49 +57,30 @@ def _module_of(lowered):
     return name, lowered.path, lowered.source
 
 
-def _drop_numba_cache(path):
-    """Delete numba's cache files (index and data) of the generated module at ``path``."""
-    folder = os.path.join(os.path.dirname(path), "__pycache__")
-    stem = os.path.splitext(os.path.basename(path))[0]
-    try:
-        for entry in os.listdir(folder):
-            if entry.startswith(stem + "."):
-                os.remove(os.path.join(folder, entry))
-    except OSError:
-        pass
-
-
 def _load_kernel(name, path, text, fresh=False):
-    """Import the generated module (registered in sys.modules first, as numba's cache needs)."""
+    """The ``kernel`` of the generated module, executed from ``text`` in memory (the file on
+    disk is never read back, and no bytecode file is used). The module is registered in
+    sys.modules while it runs, as numba's cache needs, and removed again if it fails."""
     with _LOAD_LOCK:
         if fresh:
             sys.modules.pop(name, None)
         module = sys.modules.get(name)
         if module is None:
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
+            _ensure_file(path, text)
+            module = types.ModuleType(name)
+            module.__file__ = path
             sys.modules[name] = module
             try:
-                spec.loader.exec_module(module)
-            except Exception:
-                sys.modules.pop(name, None)
-                # a corrupt or foreign file: rewrite it and try once more
-                os.replace(_write_tmp(path, text), path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[name] = module
-                try:
-                    spec.loader.exec_module(module)
-                except Exception:
-                    sys.modules.pop(name, None)  # never leave a half-loaded module behind
-                    raise
+                exec(compile(text, path, "exec"), module.__dict__)
+            except BaseException:
+                sys.modules.pop(name, None)  # never leave a half-loaded module behind
+                raise
         return module.kernel
 
 
-def _write_tmp(path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    return tmp
+def _numba_cache_folder(kernel, path):
+    cache = getattr(kernel, "_cache", None)
+    return getattr(cache, "cache_path", None) or os.path.join(os.path.dirname(path), "__pycache__")
 
 
 class Lowered:
@@ -189,7 +163,7 @@ class JittedFunction:
         else:  # the common case: all positional, nothing static (leaf order is the same)
             dynamic, statics = args, ()
         leaves, treedef = tree_util.tree_flatten(dynamic)
-        key = [treedef, statics, config.debug_nans]
+        key = [treedef, statics, config.debug_nans, config.jit_boundscheck]
         arrays = leaves
         for i, x in enumerate(leaves):
             if type(x) is not np.ndarray:
@@ -214,16 +188,21 @@ class JittedFunction:
         return self._outputs(compiled, outs)
 
     def _first_call(self, compiled, arrays):
-        """The first call loads numba's disk cache (or compiles); a damaged cache entry is
-        deleted and the program compiled afresh instead of failing every call."""
+        """The first call loads numba's disk cache (or compiles). Every cache file is checked
+        against the manifest first (unlisted or damaged ones are deleted: nothing foreign is
+        unpickled); a cache entry that still fails to load is dropped and recompiled."""
+        name, path, text = _module_of(compiled.lowered)
+        folder = _numba_cache_folder(compiled.kernel, path)
+        disk_cache.verify_numba_files(folder, name)
         try:
             outs = compiled.kernel(*arrays, *compiled.consts)
         except Exception:
             if compiled.kernel.signatures:  # it ran: a genuine error of the program
                 raise
-            _drop_numba_cache(compiled.lowered.path)
-            compiled.kernel = _load_kernel(*_module_of(compiled.lowered), fresh=True)
+            disk_cache.drop_numba_files(folder, name)
+            compiled.kernel = _load_kernel(name, path, text, fresh=True)
             outs = compiled.kernel(*arrays, *compiled.consts)
+        disk_cache.record_numba_files(folder, name)
         compiled.verified = True
         return self._outputs(compiled, outs)
 
