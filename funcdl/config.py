@@ -10,7 +10,8 @@ False
 class Config:
     """The funcdl flags and their current values."""
 
-    _defaults = {"disable_jit": False, "debug_nans": False, "check_ir": False, "jit_boundscheck": False}
+    _defaults = {"disable_jit": False, "debug_nans": False, "check_ir": False, "jit_boundscheck": False,
+                 "jit_cache_size": 64}
 
     def __init__(self):
         for name, value in self._defaults.items():
@@ -22,11 +23,18 @@ class Config:
         ``disable_jit``: run jitted functions eagerly; ``debug_nans``: raise on the first
         NaN; ``check_ir``: typecheck every IR when it is built (tracing, every transform,
         every simplification pass); ``jit_boundscheck``: generated code checks every array
-        index (an out-of-range read raises IndexError instead of returning garbage).
+        index (an out-of-range read raises IndexError instead of returning garbage);
+        ``jit_cache_size``: how many specialisations (argument shapes, dtypes, ...) each jitted
+        function keeps in memory; the least recently used one is released beyond that.
         """
         if name not in self._defaults:
             raise ValueError(f"config.update: unknown flag {name!r}; known flags: {sorted(self._defaults)}")
-        object.__setattr__(self, name, bool(value))
+        default = self._defaults[name]
+        if type(default) is int:
+            if isinstance(value, bool) or int(value) != value or value < 1:
+                raise ValueError(f"config.update: {name} must be a positive integer, got {value!r}")
+            value = int(value)
+        object.__setattr__(self, name, bool(value) if type(default) is bool else value)
 
     def __setattr__(self, name, value):
         raise AttributeError("use fd.config.update(name, value) to change a flag")

@@ -541,3 +541,23 @@ def test_corrupted_numba_cache_is_recovered(warm_cache, tmp_path):
     for name in files:
         open(d / "__pycache__" / name, "w").close()  # truncate
     _run_child(d)
+
+
+def test_specialisations_are_bounded_and_clear_cache_releases_them():
+    f = fd.jit(lambda x: x * 3.0 - 1.0)
+    previous = fd.config.jit_cache_size
+    fd.config.update("jit_cache_size", 2)
+    try:
+        for n in range(1, 6):
+            np.testing.assert_array_equal(f(np.ones(n)), np.full(n, 2.0))
+        assert len(f._cache) == 2  # the two most recently used shapes
+        np.testing.assert_array_equal(f(np.ones(1)), [2.0])  # evicted: loaded again
+        names = {os.path.splitext(os.path.basename(c.lowered.path))[0] for c in f._cache.values()}
+        assert names <= set(sys.modules)
+        f.clear_cache()
+        assert not f._cache and not names & set(sys.modules)
+        np.testing.assert_array_equal(f(np.ones(3)), np.full(3, 2.0))
+    finally:
+        fd.config.update("jit_cache_size", previous)
+    with pytest.raises(ValueError, match="positive integer"):
+        fd.config.update("jit_cache_size", 0)

@@ -8,6 +8,7 @@ the hash of its content, and executes it: a new process with the same program sk
 numba's compilation. :mod:`.disk_cache` keeps that directory private and loads no cache
 file funcdl did not write.
 """
+import collections
 import functools
 import hashlib
 import inspect
@@ -119,7 +120,7 @@ class JittedFunction:
         self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
         self.donate_argnums = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
         self.fastmath = bool(fastmath)
-        self._cache = {}
+        self._cache = collections.OrderedDict()
         self._signature = _signature(fun)
         names = [] if self._signature is None else [
             p.name for p in self._signature.parameters.values()
@@ -182,6 +183,10 @@ class JittedFunction:
         compiled = self._cache.get(key)
         if compiled is None:
             compiled = self._cache[key] = self._compile(args, kwargs, arrays)
+            while len(self._cache) > config.jit_cache_size:  # least recently used first
+                _release(self._cache.pop(next(iter(self._cache))))
+        elif len(self._cache) > 1:
+            self._cache.move_to_end(key)
         if not compiled.verified:
             return self._first_call(compiled, arrays)
         outs = compiled.kernel(*arrays, *compiled.consts)
@@ -268,8 +273,8 @@ class JittedFunction:
         kernel = _load_kernel(name, path, text)
         out_casts = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars)
                      if not v.aval.shape or v.aval.dtype == np.float16]
-        consts = [np.array(c, order="C", dtype=np.float32 if np.result_type(c) == np.float16 else None)
-                  for c in ir.consts]
+        consts = [np.ascontiguousarray(c, dtype=np.float32 if np.result_type(c) == np.float16 else None)
+                  for c in ir.consts]  # shared with the caller's arrays when already contiguous
         return _Compiled(kernel, consts, out_tree, out_casts, Lowered(ir, text, path), len(arrays))
 
     def lower(self, *args, **kwargs):
@@ -287,8 +292,19 @@ class JittedFunction:
         return Lowered(ir, text, path)
 
     def clear_cache(self):
-        """Forget the in-memory specialisations (the disk cache stays)."""
-        self._cache.clear()
+        """Release the in-memory specialisations and their compiled code (the disk cache
+        stays, so a later call loads it again)."""
+        while self._cache:
+            _release(self._cache.popitem()[1])
+
+
+def _release(compiled):
+    """Drop the generated module of ``compiled`` so that its code can be freed (a function
+    still holding the kernel keeps it alive; a later load re-executes the module)."""
+    name = _module_of(compiled.lowered)[0]
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "kernel", None) is compiled.kernel:
+        del sys.modules[name]
 
 
 def _signature(fun):
