@@ -64,6 +64,18 @@ def _scalar(x, what):
                         f"{getattr(x, 'shape', '')}") from None
 
 
+def _with_aux(loss_fn, has_aux):
+    """``loss_fn`` as a function returning ``(loss, aux)``. Its output is taken as that pair
+    when ``has_aux`` is True, or when it is None and the output is a pair (seen at trace
+    time); otherwise the output is the loss and ``aux`` is None."""
+    def loss_and_aux(params, batch):
+        out = loss_fn(params, batch)
+        if has_aux or (has_aux is None and isinstance(out, (tuple, list)) and len(out) == 2):
+            return out
+        return out, None
+    return loss_and_aux
+
+
 def _fmt_time(seconds):
     if seconds < 1:
         return f"{seconds * 1000:.0f}ms"
@@ -222,15 +234,17 @@ def predict(apply_fn, params, x, batch_size, *, jit=False):
 # ---------------------------------------------------------------------------
 
 def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_data=None,
-        metrics=None, jit=True, progress=True, early_stopping=None, has_aux=False,
+        metrics=None, jit=True, progress=True, early_stopping=None, has_aux=None,
         drop_last=True, opt_state=None, val_batch_size=None):
     """Train ``params`` by minimising ``loss_fn`` with ``optimizer``; returns
     ``(params, opt_state, history)``.
 
-    - ``loss_fn(params, batch) -> loss``, where ``batch`` is a tuple of mini-batches of the
-      arrays in ``train_data`` (e.g. ``(x, y)``); with ``has_aux=True`` it returns
-      ``(loss, aux)``; when ``aux`` is a dict of scalars, each entry's epoch mean is recorded
-      in ``history`` under its name (other aux values are ignored).
+    - ``loss_fn(params, batch) -> loss`` or ``(loss, aux)``, where ``batch`` is a tuple of
+      mini-batches of the arrays in ``train_data`` (e.g. ``(x, y)``). A pair is read as
+      ``(loss, aux)`` (``has_aux=None``, the default, detects it; ``True`` requires it,
+      ``False`` forbids it); ``history["loss"]`` records the loss part, and when ``aux`` is a
+      dict of scalars each entry's epoch mean is recorded under its name (other aux values
+      are ignored).
     - ``optimizer``: an optax-style ``GradientTransformation`` (``init``, ``update``);
       ``opt_state`` resumes from a previous state instead of ``optimizer.init(params)``.
     - Each epoch shuffles ``train_data`` with its own key from ``random.split(key, epochs)``
@@ -304,7 +318,8 @@ def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_
         sys.stderr if progress is True else progress)
 
     apply_updates = _apply_updates()
-    vg = value_and_grad(loss_fn, has_aux=has_aux)
+    loss_and_aux = _with_aux(loss_fn, has_aux)
+    vg = value_and_grad(loss_and_aux, has_aux=True)
 
     def step(params, opt_state, batch):
         value, grads = vg(params, batch)
@@ -318,8 +333,7 @@ def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_
     def eval_all(p, batch):
         out = {}
         if val_data is not None:
-            loss = loss_fn(p, batch)
-            out["loss"] = loss[0] if has_aux else loss
+            out["loss"] = loss_and_aux(p, batch)[0]
         for name, fn in metrics.items():
             out[name] = fn(p, batch)
         return out
@@ -336,13 +350,12 @@ def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_
         batch_iter = _data.batches(*train_arrays, batch_size=batch_size, key=epoch_keys[epoch],
                                    drop_last=drop_last)
         for i, batch in enumerate(batch_iter, 1):
-            params, opt_state, value = step(params, opt_state, batch[0] if bare else batch)
-            if has_aux:
-                value, aux = value
-                if isinstance(aux, dict):
-                    for k, v in aux.items():
-                        if np.ndim(v) == 0:
-                            aux_sums[k] = aux_sums.get(k, 0.0) + float(v)
+            params, opt_state, (value, aux) = step(params, opt_state,
+                                                   batch[0] if bare else batch)
+            if isinstance(aux, dict):
+                for k, v in aux.items():
+                    if np.ndim(v) == 0:
+                        aux_sums[k] = aux_sums.get(k, 0.0) + float(v)
             total += _scalar(value, "loss_fn")
             if bar is not None:
                 bar.update(epoch + 1, i, steps, total / i, time.perf_counter() - t0)

@@ -229,26 +229,29 @@ def test_orthogonal():
 # Losses
 # ---------------------------------------------------------------------------------------
 
-def _ex_mean(v):
-    """Per-example mean over every non-batch axis."""
-    return v.reshape(v.shape[0], -1).mean(axis=1) if v.ndim > 1 else v
-
-
 def _np_huber(e, d):
     a = np.abs(e)
     return np.where(a <= d, 0.5 * e ** 2, d * (a - 0.5 * d))
 
 
 def _np_multiclass_hinge(s, y):
-    out = np.zeros(len(y))
-    for i in range(len(y)):
-        for j in range(s.shape[1]):
-            if j != y[i]:
-                out[i] += max(0.0, s[i, j] - s[i, y[i]] + 1)
-    return out
+    """The sum-form SVM loss, one value per example, over any leading axes."""
+    flat_s, flat_y = s.reshape(-1, s.shape[-1]), y.reshape(-1)
+    out = np.zeros(len(flat_y))
+    for i in range(len(flat_y)):
+        for j in range(s.shape[-1]):
+            if j != flat_y[i]:
+                out[i] += max(0.0, flat_s[i, j] - flat_s[i, flat_y[i]] + 1)
+    return out.reshape(y.shape)
+
+
+def _np_bce(p, t):
+    return -(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 
 def _loss_cases():
+    """(name, loss, args, optax's unreduced values): one per element for the elementwise
+    losses, one per example (the class axis reduced) for the class-axis losses."""
     rng = np.random.default_rng(5)
     p = rng.standard_normal((4, 3))
     t = p + away_from_zero((4, 3), 0.2, 2.0, rng)  # errors away from 0 (mae/huber kinks)
@@ -265,44 +268,72 @@ def _loss_cases():
     scores = np.where(np.abs(1 - pm1 * scores) < 0.1, scores + 0.3, scores)  # away from the hinge
     ms = np.arange(20.0).reshape(5, 4) * 0.37 % 2.1  # margins away from 0 (checked below)
     np_logsm = np.log(cprobs)
+    p3, t3, e3 = (v.reshape(2, 2, 3) for v in (p, t, e))
+    logits3, labels3 = logits[:4].reshape(2, 2, 4), labels[:4].reshape(2, 2)
     return [
-        ("mse", nn.mse, (p, t), _ex_mean(e ** 2)),
-        ("mse_3d", nn.mse, (p.reshape(2, 2, 3), t.reshape(2, 2, 3)),
-         _ex_mean((e ** 2).reshape(2, 2, 3))),
+        ("mse", nn.mse, (p, t), e ** 2),
+        ("mse_3d", nn.mse, (p3, t3), e3 ** 2),
         ("mse_1d", nn.mse, (p[:, 0], t[:, 0]), e[:, 0] ** 2),
-        ("mae", nn.mae, (p, t), _ex_mean(np.abs(e))),
+        ("mae", nn.mae, (p, t), np.abs(e)),
+        ("mae_3d", nn.mae, (p3, t3), np.abs(e3)),
         ("huber", lambda a, b, reduction="mean": nn.huber(a, b, delta=1.5, reduction=reduction),
-         (p, p - e_huber), _ex_mean(_np_huber(e_huber, 1.5))),
-        ("huber_default", nn.huber, (p, t), _ex_mean(_np_huber(e, 1.0))),
+         (p, p - e_huber), _np_huber(e_huber, 1.5)),
+        ("huber_default", nn.huber, (p, t), _np_huber(e, 1.0)),
+        ("huber_3d", nn.huber, (p3, t3), _np_huber(e3, 1.0)),
         ("binary_cross_entropy", nn.binary_cross_entropy, (probs, targets01),
-         _ex_mean(-(targets01 * np.log(probs) + (1 - targets01) * np.log(1 - probs)))),
+         _np_bce(probs, targets01)),
         ("sigmoid_binary_cross_entropy", nn.sigmoid_binary_cross_entropy, (p, targets01),
-         _ex_mean(-(targets01 * np.log(np_sigmoid(p)) + (1 - targets01) * np.log(1 - np_sigmoid(p))))),
+         _np_bce(np_sigmoid(p), targets01)),
+        ("sigmoid_binary_cross_entropy_3d", nn.sigmoid_binary_cross_entropy,
+         (p3, targets01.reshape(2, 2, 3)), _np_bce(np_sigmoid(p3), targets01.reshape(2, 2, 3))),
         ("categorical_cross_entropy", nn.categorical_cross_entropy, (cprobs, onehot),
          -np.sum(onehot * np.log(cprobs), axis=1)),
         ("softmax_cross_entropy", nn.softmax_cross_entropy, (logits, onehot),
          -np.sum(onehot * np_logsm, axis=1)),
         ("softmax_cross_entropy_soft_targets", nn.softmax_cross_entropy, (logits, np_softmax(-logits, -1)),
          -np.sum(np_softmax(-logits, -1) * np_logsm, axis=1)),
+        ("softmax_cross_entropy_3d", nn.softmax_cross_entropy,
+         (logits3, np.eye(4)[labels3]), -np.sum(np.eye(4)[labels3] * np.log(np_softmax(logits3, -1)), -1)),
         ("softmax_cross_entropy_with_integer_labels", nn.softmax_cross_entropy_with_integer_labels,
          (logits, labels), -np_logsm[np.arange(5), labels]),
+        ("softmax_cross_entropy_with_integer_labels_3d", nn.softmax_cross_entropy_with_integer_labels,
+         (logits3, labels3), -np_logsm[np.arange(4), labels[:4]].reshape(2, 2)),
         ("hinge", nn.hinge, (scores, pm1), np.maximum(0, 1 - pm1 * scores)),
+        ("hinge_2d", nn.hinge, (scores.reshape(2, 3), pm1.reshape(2, 3)),
+         np.maximum(0, 1 - pm1 * scores).reshape(2, 3)),
         ("multiclass_hinge", nn.multiclass_hinge, (ms, labels), _np_multiclass_hinge(ms, labels)),
+        ("multiclass_hinge_3d", nn.multiclass_hinge, (ms[:4].reshape(2, 2, 4), labels3),
+         _np_multiclass_hinge(ms[:4].reshape(2, 2, 4), labels3)),
     ]
 
 
 LOSS_CASES = _loss_cases()
 
 
-@pytest.mark.parametrize("name,fn,args,per_example", LOSS_CASES, ids=[c[0] for c in LOSS_CASES])
-def test_loss_values_and_grads(name, fn, args, per_example):
-    close(fn(*args, reduction="none"), per_example)
-    close(fn(*args), per_example.mean())
-    close(fn(*args, reduction="mean"), per_example.mean())
-    close(fn(*args, reduction="sum"), per_example.sum())
+@pytest.mark.parametrize("name,fn,args,unreduced", LOSS_CASES, ids=[c[0] for c in LOSS_CASES])
+def test_loss_values_and_grads(name, fn, args, unreduced):
+    """API.md 6: "none" is optax's unreduced values, "sum" their sum, "mean" their mean."""
+    none = fn(*args, reduction="none")
+    assert np.shape(none) == unreduced.shape
+    close(none, unreduced)
+    close(fn(*args), unreduced.mean())
+    close(fn(*args, reduction="mean"), unreduced.mean())
+    close(fn(*args, reduction="sum"), unreduced.sum())
+    close(fn(*args, reduction="sum"), np.sum(none))
     rest = args[1:]
     check_grads(lambda x: fn(x, *rest), args[:1], order=2)
     check_grads(lambda x: fn(x, *rest, reduction="none"), args[:1], order=1)
+
+
+def test_loss_case_shapes():
+    """Elementwise losses keep the predictions' shape, class-axis losses drop the last axis."""
+    elementwise = ("mse", "mae", "huber", "binary_cross_entropy", "sigmoid_binary_cross_entropy",
+                   "hinge")
+    for name, _, args, unreduced in LOSS_CASES:
+        if name.startswith(elementwise):
+            assert unreduced.shape == np.shape(args[0]), name
+        else:
+            assert unreduced.shape == np.shape(args[0])[:-1], name
 
 
 def test_multiclass_hinge_margins_are_away_from_kinks():

@@ -179,6 +179,29 @@ def test_fit_has_aux_records_dict_entries():
     assert h["half"] == pytest.approx([v / 2 for v in h["loss"]], rel=1e-5)
 
 
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+def test_fit_detects_loss_aux_pairs(jit):
+    """API.md 8: ``loss_fn`` may return ``(loss, aux)`` without ``has_aux``; the loss part
+    drives training and ``history["loss"]``, exactly as the bare loss does."""
+    x, y = _linear_problem(32)
+    kw = dict(epochs=3, batch_size=8, key=random.key(0), val_data=(x, y), jit=jit,
+              progress=False)
+
+    def with_aux(w, batch):
+        return mse(w, batch), {"mae": abs_err(w, batch), "pred": x[:, 0] * w["a"]}
+
+    w_ref, _, h_ref = train.fit(mse, W0, sgd(0.1), (x, y), **kw)
+    w_aux, _, h_aux = train.fit(with_aux, W0, sgd(0.1), (x, y), **kw)
+    fd.tree_map(np.testing.assert_array_equal, w_aux, w_ref)
+    assert h_aux["loss"] == h_ref["loss"] and h_aux["val_loss"] == h_ref["val_loss"]
+    assert sorted(h_aux) == ["loss", "mae", "time", "val_loss"]
+    assert all(0 < m for m in h_aux["mae"])
+    with pytest.raises(TypeError, match="one scalar"):  # has_aux=False forbids the pair
+        train.fit(with_aux, W0, sgd(0.1), (x, y), has_aux=False, **kw)
+    with pytest.raises(TypeError, match="pair"):  # has_aux=True requires it
+        train.fit(mse, W0, sgd(0.1), (x, y), has_aux=True, **kw)
+
+
 def test_fit_argument_errors():
     x, y = _linear_problem(16)
     kw = dict(epochs=1, batch_size=4, key=random.key(0), jit=False, progress=False)

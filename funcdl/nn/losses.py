@@ -1,12 +1,11 @@
 """Losses: ``loss(predictions, targets, ..., reduction="mean")``, predictions first.
 
-Per-example values. Axis 0 is the batch. Elementwise losses (``mse``, ``mae``, ``huber``,
-the binary cross-entropies, ``hinge``) average over every other axis, so each example gets
-one value (a 1-d batch is already one value per example). Class-axis losses
-(``categorical_cross_entropy``, the softmax cross-entropies, ``multiclass_hinge``) sum
-over the last (class) axis, giving values of shape ``predictions.shape[:-1]`` as optax does.
-``reduction="none"`` returns those values, ``"mean"`` (the default) their mean,
-``"sum"`` their sum; for elementwise losses ``"mean"`` is therefore the mean over every
+``reduction="none"`` returns optax's unreduced values: elementwise losses (``mse``, ``mae``,
+``huber``, the binary cross-entropies, ``hinge``) give one value per element, of the
+predictions' shape; class-axis losses (``categorical_cross_entropy``, the softmax
+cross-entropies, ``multiclass_hinge``) reduce the last (class) axis, giving one value per
+example, of shape ``predictions.shape[:-1]``. ``"sum"`` is the sum of those values and
+``"mean"`` (the default) their mean, so for elementwise losses ``"mean"`` averages over every
 element. Probabilities are clipped to ``[1e-7, 1 - 1e-7]`` before taking logarithms.
 
 >>> import numpy as np
@@ -50,15 +49,6 @@ def _reduce(values, reduction, op):
     raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _per_example(elementwise, reduction, op):
-    """Elementwise losses: the mean over the non-batch axes per example, then ``reduction``."""
-    if reduction == "mean":  # the mean of the per-example means is the mean of everything
-        return fnp.mean(elementwise)
-    if elementwise.ndim > 1:
-        elementwise = fnp.mean(elementwise, axis=tuple(range(1, elementwise.ndim)))
-    return _reduce(elementwise, reduction, op)
-
-
 def _check_shapes(op, a, b):
     if a.shape != b.shape:
         raise ValueError(f"{op}: predictions and targets must have the same shape, got "
@@ -66,15 +56,17 @@ def _check_shapes(op, a, b):
 
 
 def mse(predictions, targets, reduction="mean"):
-    """Mean squared error ``mean((predictions - targets)^2)``.
+    """Mean squared error ``mean((predictions - targets)^2)``; ``"none"`` gives the squared
+    error of each element.
 
     >>> mse(np.array([[1.0, 2.0], [0.0, 0.0]]), np.zeros((2, 2)), reduction="none")
-    array([2.5, 0. ])
+    array([[1., 4.],
+           [0., 0.]])
     """
     p = _float(predictions)
     t = _like(targets, p)
     _check_shapes("mse", p, t)
-    return _per_example(fnp.square(fnp.subtract(p, t)), reduction, "mse")
+    return _reduce(fnp.square(fnp.subtract(p, t)), reduction, "mse")
 
 
 def mae(predictions, targets, reduction="mean"):
@@ -86,7 +78,7 @@ def mae(predictions, targets, reduction="mean"):
     p = _float(predictions)
     t = _like(targets, p)
     _check_shapes("mae", p, t)
-    return _per_example(fnp.abs(fnp.subtract(p, t)), reduction, "mae")
+    return _reduce(fnp.abs(fnp.subtract(p, t)), reduction, "mae")
 
 
 def huber(predictions, targets, delta=1.0, reduction="mean"):
@@ -103,7 +95,7 @@ def huber(predictions, targets, delta=1.0, reduction="mean"):
     quadratic = fnp.minimum(err, delta)
     linear = fnp.subtract(err, quadratic)
     values = fnp.add(fnp.multiply(fnp.square(quadratic), 0.5), fnp.multiply(linear, delta))
-    return _per_example(values, reduction, "huber")
+    return _reduce(values, reduction, "huber")
 
 
 def _clip_probs(p):
@@ -122,7 +114,7 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
     _check_shapes("binary_cross_entropy", p, t)
     values = fnp.negative(fnp.add(fnp.multiply(t, fnp.log(p)),
                                   fnp.multiply(fnp.subtract(1, t), fnp.log(fnp.subtract(1, p)))))
-    return _per_example(values, reduction, "binary_cross_entropy")
+    return _reduce(values, reduction, "binary_cross_entropy")
 
 
 def sigmoid_binary_cross_entropy(logits, targets, reduction="mean"):
@@ -136,7 +128,7 @@ def sigmoid_binary_cross_entropy(logits, targets, reduction="mean"):
     t = _like(targets, x)
     _check_shapes("sigmoid_binary_cross_entropy", x, t)
     values = fnp.subtract(softplus(x), fnp.multiply(t, x))
-    return _per_example(values, reduction, "sigmoid_binary_cross_entropy")
+    return _reduce(values, reduction, "sigmoid_binary_cross_entropy")
 
 
 def _check_classes(op, scores, targets):
@@ -207,7 +199,7 @@ def hinge(scores, labels_pm1, reduction="mean"):
     y = _like(labels_pm1, s)
     _check_shapes("hinge", s, y)
     values = fnp.maximum(fnp.subtract(1, fnp.multiply(y, s)), 0)
-    return _per_example(values, reduction, "hinge")
+    return _reduce(values, reduction, "hinge")
 
 
 def multiclass_hinge(scores, labels, reduction="mean"):

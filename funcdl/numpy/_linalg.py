@@ -154,18 +154,55 @@ def _diagonal(x, spec):
     return x, spec
 
 
-@_boolean_as_count
-def einsum(subscripts, *operands):
+def _sublist_labels(sublist):
+    """numpy's sublist ``[0, 1, Ellipsis]`` as subscripts ``'AB...'`` (0-25: A-Z, 26-51: a-z)."""
+    out = []
+    for v in sublist:
+        if v is Ellipsis:
+            out.append("...")
+        elif not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"einsum: sublist entries must be ints or Ellipsis, got {v!r}")
+        elif not 0 <= v < 52:
+            raise ValueError(f"einsum: sublist label {v} is not in the valid range [0, 52)")
+        else:
+            out.append(chr(ord("A") + v) if v < 26 else chr(ord("a") + v - 26))
+    return "".join(out)
+
+
+def _from_sublists(args):
+    """``(op0, sub0, op1, sub1, ..., [sub_out])`` as ``(subscripts, operands)``."""
+    operands, specs = args[0:len(args) - len(args) % 2:2], args[1::2]
+    subscripts = ",".join(_sublist_labels(s) for s in specs)
+    if len(args) % 2:
+        subscripts += "->" + _sublist_labels(args[-1])
+    return subscripts, operands
+
+
+def einsum(*args):
     """Einstein summation, as ``numpy.einsum``: explicit (``'ij,jk->ik'``) or implicit
     output (``'ij,jk'``), ``...`` for broadcast dimensions, repeated labels within an
-    operand for diagonals (``'ii'`` is the trace), size-1 dimensions broadcast. Computed
-    as pairwise ``dot_general`` contractions from left to right.
+    operand for diagonals (``'ii'`` is the trace), size-1 dimensions broadcast. numpy's
+    sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (ints label axes, ``Ellipsis``
+    allowed, the output sublist optional) is accepted too. Computed as pairwise
+    ``dot_general`` contractions from left to right.
 
     >>> einsum("bij,bjk->bik", np.ones((2, 3, 4)), np.ones((2, 4, 5))).shape
     (2, 3, 5)
     >>> float(einsum("ii", np.eye(3)))
     3.0
+    >>> einsum(np.ones((2, 3)), [0, 1], [1, 0]).shape
+    (3, 2)
     """
+    if not args:
+        raise TypeError("einsum: missing the subscripts and operands")
+    if isinstance(args[0], str):
+        return _einsum(*args)
+    subscripts, operands = _from_sublists(args)
+    return _einsum(subscripts, *operands)
+
+
+@_boolean_as_count
+def _einsum(subscripts, *operands):
     ops = promote(*[asarray(x) for x in operands])
     specs, output = _parse_einsum(subscripts, ops)
     if len(set(output)) != len(output):
