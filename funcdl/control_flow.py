@@ -16,10 +16,10 @@ from .core import IR, Primitive, Var, aval_of, bind, eval_ir, is_weak_scalar, tr
 # ----------------------------------------------------------------------------------------
 
 
-def trace_closed(fun, arg_avals):
+def trace_closed(fun, arg_avals, name="lax"):
     """Trace ``fun`` at abstract arguments (a tuple of pytrees of avals): returns the IR with
     its constants as leading inputs, the constant values, and the output tree."""
-    ir, out_tree, _ = trace_to_ir(fun, arg_avals)
+    ir, out_tree, _ = trace_to_ir(fun, arg_avals, name=name)
     closed = IR(ir.const_vars + ir.in_vars, [], [], ir.eqns, ir.out_vars)
     return closed, list(ir.consts), out_tree
 
@@ -97,8 +97,8 @@ def cond(pred, true_fun, false_fun, *operands):
     leaves, in_tree = tree_util.tree_flatten(list(operands))
     leaves = [x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x) for x in leaves]
     arg_avals = tuple(tree_util.tree_unflatten(in_tree, _avals(leaves)))
-    ir_t, consts_t, tree_t = trace_closed(true_fun, arg_avals)
-    ir_f, consts_f, tree_f = trace_closed(false_fun, arg_avals)
+    ir_t, consts_t, tree_t = trace_closed(true_fun, arg_avals, "lax.cond")
+    ir_f, consts_f, tree_f = trace_closed(false_fun, arg_avals, "lax.cond")
     _check_same("cond", tree_t, ir_t.out_avals, tree_f, ir_f.out_avals)
     # both branches take (consts_f, consts_t, *operands)
     nf, nt = len(consts_f), len(consts_t)
@@ -230,13 +230,13 @@ def while_loop(cond_fun, body_fun, init_val):
 
     def trace_body(leaves):
         carry = tree_util.tree_unflatten(tree, [x if is_weak_scalar(x) else aval_of(x) for x in leaves])
-        body_ir, bconsts, info["btree"] = trace_closed(body_fun, (carry,))
+        body_ir, bconsts, info["btree"] = trace_closed(body_fun, (carry,), "lax.while_loop")
         return body_ir, bconsts, None
 
     body_ir, bconsts, leaves = _trace_with_weak_carry(trace_body, leaves)
     btree = info["btree"]
     avals = tuple([tree_util.tree_unflatten(tree, _avals(leaves))])
-    cond_ir, cconsts, ctree = trace_closed(cond_fun, avals)
+    cond_ir, cconsts, ctree = trace_closed(cond_fun, avals, "lax.while_loop")
     if len(cond_ir.out_vars) != 1 or cond_ir.out_avals[0].shape != () or \
             cond_ir.out_avals[0].dtype != np.bool_:
         raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {cond_ir.out_avals}")
@@ -392,7 +392,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
 
     def trace(leaves):
         carry = tree_util.tree_unflatten(c_tree, [x if is_weak_scalar(x) else aval_of(x) for x in leaves])
-        return trace_closed(step, (carry, tree_util.tree_unflatten(x_tree, x_avals)))
+        return trace_closed(step, (carry, tree_util.tree_unflatten(x_tree, x_avals)), "lax.scan")
 
     body, consts, c_leaves = _trace_with_weak_carry(trace, c_leaves)
     n_carry = len(c_leaves)
@@ -407,11 +407,14 @@ def scan(f, init, xs=None, length=None, reverse=False):
 def _trace_with_weak_carry(trace, leaves):
     """Trace a loop body whose initial carry may hold Python scalars. They are weak (like
     ``x * 2.0``): a Python float carry that meets float32 values becomes float32. The body
-    is traced with them weak; if that changes their dtype, once more with the new dtype.
+    is traced with them weak; if that changes their dtype (within its kind: an int carry
+    never becomes float), once more with the new dtype. The same rule holds eagerly and
+    under jit (where a Python scalar argument is a weak traced value).
     Returns (program, constants, the carry leaves as arrays)."""
     from .numpy._base import cast
     program, consts, _ = trace(leaves)
-    weak = {i: a.dtype for i, (x, a) in enumerate(zip(leaves, program.out_avals)) if is_weak_scalar(x)}
+    weak = {i: a.dtype for i, (x, a) in enumerate(zip(leaves, program.out_avals))
+            if is_weak_scalar(x) and a.dtype.kind == aval_of(x).dtype.kind}
     arrays = [cast(x, weak[i]) if i in weak else
               x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x)
               for i, x in enumerate(leaves)]

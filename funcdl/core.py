@@ -134,6 +134,33 @@ class IR:
         self.consts = list(consts)
         self.eqns = list(eqns)
         self.out_vars = list(out_vars)
+        self._key = self._hash = None
+        if config.check_ir:
+            typecheck_ir(self)
+
+    def structure_key(self):
+        """A canonical key, equal for programs of the same structure whatever their
+        constants' values: primitives, params (sub-programs compared structurally), wiring
+        (variables numbered by first occurrence), literals and abstract values. Computed
+        once (an IR is never mutated)."""
+        if self._key is None:
+            self._key = _structure_key(self)
+        return self._key
+
+    def __eq__(self, other):
+        """Structural equality: the same structure and the same constants (small arrays
+        by content, others by identity)."""
+        if self is other:
+            return True
+        if not isinstance(other, IR) or hash(self) != hash(other):
+            return False
+        return (self.structure_key() == other.structure_key()
+                and [_const_key(c) for c in self.consts] == [_const_key(c) for c in other.consts])
+
+    def __hash__(self):
+        if self._hash is None:
+            self._hash = hash(self.structure_key())
+        return self._hash
 
     @property
     def in_avals(self):
@@ -151,6 +178,68 @@ class IR:
         return format_ir(self)
 
     __repr__ = __str__
+
+
+class _Identity:
+    """A key part that compares an object by identity (and keeps it alive, so that its id
+    is not reused while the key exists)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __eq__(self, other):
+        return isinstance(other, _Identity) and other.obj is self.obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+
+_SMALL_CONST = 64  # constants with at most this many elements are compared by content
+
+
+def _const_key(c):
+    if isinstance(c, np.ndarray) and c.size <= _SMALL_CONST:
+        return (c.dtype.str, c.shape, c.tobytes())
+    return _Identity(c)
+
+
+def _param_key(v):
+    """A hashable key of a param value: sub-programs compare structurally (IR.__eq__),
+    unhashable values by identity."""
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__,) + tuple(_param_key(x) for x in v)
+    if isinstance(v, dict):
+        return ("dict",) + tuple(sorted((k, _param_key(x)) for k, x in v.items()))
+    if isinstance(v, np.ndarray):
+        return _const_key(v)
+    try:
+        hash(v)
+    except TypeError:
+        return _Identity(v)
+    return v
+
+
+def _structure_key(ir):
+    ids = {}
+    for v in ir.in_vars + ir.const_vars:
+        ids[v] = len(ids)
+
+    def atom(a):
+        if isinstance(a, Literal):
+            return ("lit", a.val.dtype.str, a.val.tobytes())
+        return ids[a] if a in ids else ("free", a.aval)  # (a free variable: by aval)
+
+    parts = [tuple(v.aval for v in ir.in_vars), tuple(v.aval for v in ir.const_vars)]
+    for e in ir.eqns:
+        parts.append((e.prim.name, tuple(atom(a) for a in e.inputs),
+                      tuple(sorted((k, _param_key(v)) for k, v in e.params.items())),
+                      tuple(v.aval for v in e.outputs)))
+        for v in e.outputs:
+            ids[v] = len(ids)
+    parts.append(tuple(atom(a) for a in ir.out_vars))
+    return tuple(parts)
 
 
 def _var_names():
@@ -220,19 +309,42 @@ def format_ir(ir, indent=0, multiline=False):
 
 
 def typecheck_ir(ir):
-    """Check that every variable is defined before use and every equation's output
-    avals agree with its primitive's shape rule; raise TypeError otherwise."""
-    defined = set(ir.in_vars) | set(ir.const_vars)
+    """Check ``ir`` and, recursively, its sub-programs: every variable is defined once,
+    before use; constants match their variables; every equation's output avals agree with
+    its primitive's shape rule. Raises TypeError naming the equation otherwise.
+    (``fd.config.update("check_ir", True)`` runs this on every IR when it is built.)"""
+    defined = set()
+
+    def define(v, where):
+        if not isinstance(v, Var) or v in defined:
+            raise TypeError(f"IR typecheck: {where} defines {v!r} twice or is not a variable")
+        defined.add(v)
+
+    for v in ir.in_vars:
+        define(v, "an input")
+    if len(ir.consts) != len(ir.const_vars):
+        raise TypeError(f"IR typecheck: {len(ir.const_vars)} constant variables, {len(ir.consts)} values")
+    for v, c in zip(ir.const_vars, ir.consts):
+        define(v, "a constant")
+        if aval_of(c) != v.aval:
+            raise TypeError(f"IR typecheck: a constant of aval {aval_of(c)} is bound to a {v.aval} variable")
     for e in ir.eqns:
         for v in e.inputs:
             if isinstance(v, Var) and v not in defined:
                 raise TypeError(f"IR typecheck: {e.prim.name} uses an undefined variable {v}")
+            if isinstance(v, Literal) and v.aval != Aval((), v.val.dtype):
+                raise TypeError(f"IR typecheck: {e.prim.name} has a malformed literal {v!r}")
+        for value in e.params.values():
+            for sub in (value if isinstance(value, tuple) else (value,)):
+                if isinstance(sub, IR):
+                    typecheck_ir(sub)
         avals = e.prim.abstract_eval(*[v.aval for v in e.inputs], **e.params)
         avals = avals if e.prim.multiple_results else [avals]
-        if [a for a in avals] != [v.aval for v in e.outputs]:
+        if list(avals) != [v.aval for v in e.outputs]:
             raise TypeError(f"IR typecheck: {e.prim.name} outputs {[v.aval for v in e.outputs]}, "
                             f"its shape rule says {avals}")
-        defined.update(e.outputs)
+        for v in e.outputs:
+            define(v, f"equation {e.prim.name}")
     for v in ir.out_vars:
         if isinstance(v, Var) and v not in defined:
             raise TypeError(f"IR typecheck: output {v} is undefined")
@@ -252,6 +364,8 @@ class Primitive:
     - ``shape_rule(*avals, **params)``: output aval(s), raising ShapeError;
     - the transforms add their own rules (``jvp``, ``transpose``, ``batch``, ``lower``).
     """
+
+    no_derivative = False  # True when every output's derivative is zero (stop_gradient, floor, ...)
 
     def __init__(self, name, impl, shape_rule, multiple_results=False):
         if name in primitives:
@@ -350,20 +464,31 @@ class Tracer:
                 "fnp.where(cond, a, b), or branch with lax.cond(pred, true_fun, false_fun, *operands).")
         return value
 
+    def converted_value(self, what):
+        """The concrete value for a conversion to a Python/numpy value (``what``); raises
+        when the value is being differentiated, as converting it would drop the derivative."""
+        if self.trace.active and is_differentiated(self):
+            raise ConcretizationError(
+                f"{what} would drop the derivative of a value being differentiated "
+                f"({self.aval}): the result would be a constant and its gradient silently zero. "
+                "Fix: use fnp operations on the traced value; wrap it in fd.stop_gradient(x) "
+                "if you mean to drop the derivative.")
+        return self.concrete_value(what)
+
     def __bool__(self):
         return bool(self.concrete_value("bool(x) (a Python `if`/`while` on a traced value)"))
 
     def __int__(self):
-        return int(self.concrete_value("int(x)"))
+        return int(self.converted_value("int(x)"))
 
     def __float__(self):
-        return float(self.concrete_value("float(x)"))
+        return float(self.converted_value("float(x)"))
 
     def __index__(self):
-        return int(self.concrete_value("using a traced value as a Python index"))
+        return int(self.converted_value("using a traced value as a Python index (__index__)"))
 
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self.concrete_value("np.asarray(x) (converting a traced value to numpy)"))
+        value = np.asarray(self.converted_value("np.asarray(x) (converting a traced value to numpy)"))
         return value if dtype is None else value.astype(dtype)
 
     def __hash__(self):
@@ -372,6 +497,12 @@ class Tracer:
     def __repr__(self):
         state = "" if self.trace.active else ", escaped"
         return f"Tracer<{self.aval}{state}>"
+
+
+def is_differentiated(x):
+    """Whether ``x`` is a traced float value that depends on an input being differentiated
+    (by grad/vjp/jvp), so that converting it to a constant would lose a derivative."""
+    return isinstance(x, Tracer) and x.ir_var in x.trace.diff_vars
 
 
 def _escaped_error(tracer):
@@ -401,6 +532,7 @@ class Trace:
         self._const_ids: dict[int, Var] = {}
         self._producer: dict[Var, int] = {}
         self.known: dict[Var, object] = {}
+        self.diff_vars: set[Var] = set()  # float variables depending on differentiated inputs
         self._evaluated = 0  # eqns[:_evaluated] have been tried for values
 
     def __enter__(self):
@@ -431,11 +563,14 @@ class Trace:
         return atom.val if isinstance(atom, Literal) else Tracer(self, atom)
 
     # -- building ---------------------------------------------------------------------
-    def new_arg(self, aval, value=_UNKNOWN, weak=False):
+    def new_arg(self, aval, value=_UNKNOWN, weak=False, differentiated=False):
         """A new input variable; ``value`` is its concrete value when known; ``weak`` for
-        Python scalars (they keep numpy's weak promotion)."""
+        Python scalars (they keep numpy's weak promotion); ``differentiated`` when a
+        transform takes derivatives w.r.t. it (an outer differentiated tracer counts too)."""
         var = Var(aval)
         self.in_vars.append(var)
+        if aval.dtype.kind == "f" and (differentiated or is_differentiated(value)):
+            self.diff_vars.add(var)
         if value is not _UNKNOWN:
             if isinstance(value, Tracer):  # an outer tracer: its value, if concrete
                 value = _outer_value(value)
@@ -464,6 +599,8 @@ class Trace:
         if existing is not None:
             return existing
         var = self._const_ids[id(x)] = var or Var(aval)
+        if is_differentiated(x):
+            self.diff_vars.add(var)
         self.const_vars.append(var)
         self.consts.append(x)
         return var
@@ -476,6 +613,8 @@ class Trace:
         self.eqns.append(Eqn(prim, atoms, outs, params))
         for v in outs:
             self._producer[v] = index
+        if self.diff_vars and not prim.no_derivative and any(a in self.diff_vars for a in atoms):
+            self.diff_vars.update(v for v in outs if v.aval.dtype.kind == "f")
         tracers = [Tracer(self, v) for v in outs]
         return tracers if prim.multiple_results else tracers[0]
 
@@ -614,6 +753,77 @@ def check_nans(prim, outs):
 # ----------------------------------------------------------------------------------------
 
 
+def reject_complex(op, dtype):
+    """The one error for complex values, which funcdl does not support yet."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        raise TypeError(f"{op}: complex dtypes are not supported yet (got {dtype.name}); "
+                        "represent the real and imaginary parts as separate float arrays")
+
+
+_NUMERIC_KINDS = "biufc"
+
+
+def check_arguments(fn_name, args, skip=()):
+    """Every leaf of the arguments ``args`` (a tuple; positions in ``skip`` are static) must
+    be a numeric array or scalar: raise a TypeError naming the argument otherwise (a type, a
+    string or an arbitrary object would become a meaningless traced value)."""
+    for i, arg in enumerate(args):
+        if i in skip:
+            continue
+        for x in tree_util.tree_leaves(arg):
+            kind = _leaf_kind(x)
+            if kind not in _NUMERIC_KINDS:
+                raise TypeError(
+                    f"{fn_name}: argument {_argument_path(arg, x, i)} has {_describe_leaf(x)}, "
+                    "not an array or a numeric scalar; transforms trace only arrays. Pass other "
+                    "values through a closure or functools.partial (or, for jit, static_argnums/"
+                    "static_argnames)")
+            if kind == "c":
+                reject_complex(f"{fn_name} (argument {_argument_path(arg, x, i)})", aval_of(x).dtype)
+
+
+def _leaf_kind(x):
+    if isinstance(x, (Tracer, Aval, np.ndarray, np.generic)):
+        return x.dtype.kind
+    if type(x) in (bool, int, float, complex):
+        return np.asarray(x).dtype.kind
+    if isinstance(x, (str, bytes, type)) or not hasattr(x, "__array__"):
+        return "O"
+    try:
+        return np.asarray(x).dtype.kind
+    except Exception:  # an object that cannot become an array
+        return "O"
+
+
+def _describe_leaf(x):
+    if isinstance(x, np.ndarray):
+        return f"dtype {x.dtype.name}"
+    text = repr(x)
+    return f"type {type(x).__name__} ({text if len(text) <= 60 else text[:57] + '...'})"
+
+
+def _path_of(tree, leaf, prefix):
+    """Where ``leaf`` sits in ``tree`` (through lists, tuples and dicts): ``prefix[...]``."""
+    if tree is leaf:
+        return prefix
+    if isinstance(tree, dict):
+        items = tree.items()
+    elif isinstance(tree, (list, tuple)):
+        items = enumerate(tree)
+    else:
+        return None
+    for key, sub in items:
+        found = _path_of(sub, leaf, f"{prefix}[{key!r}]")
+        if found is not None:
+            return found
+    return None
+
+
+def _argument_path(arg, leaf, i):
+    return _path_of(arg, leaf, f"args[{i}]") or f"args[{i}] (a leaf inside it)"
+
+
 def is_weak_scalar(x):
     """Python scalars (and weak traced values) promote weakly: ``x * 2.0`` keeps x's dtype."""
     return type(x) in (int, float, bool) or (isinstance(x, Tracer) and x.weak)
@@ -626,21 +836,26 @@ def _as_array(x):
     return np.asarray(x)
 
 
-def trace_to_ir(fun, args, *, concrete=False, static_argnums=()):
+def trace_to_ir(fun, args, *, concrete=False, static_argnums=(), diff=(), name="jit/make_ir"):
     """Trace ``fun(*args)`` into an IR over the flattened non-static arguments.
 
     Returns ``(ir, out_tree, trace)``. Leaves of ``args`` may be arrays, scalars or
     tracers of an enclosing trace; with ``concrete=True`` their values (when known)
-    are available to Python control flow.
+    are available to Python control flow. ``diff``: indices of the flat leaves being
+    differentiated (converting values that depend on them to constants raises). ``name``
+    names the transform in errors about the arguments.
     """
     static_argnums = _normalize_argnums(static_argnums, len(args), "make_ir")
+    check_arguments(name, args, static_argnums)
     dynamic = [a for i, a in enumerate(args) if i not in static_argnums]
     leaves, in_tree = tree_util.tree_flatten(dynamic)
     weak = [is_weak_scalar(x) for x in leaves]
     leaves = [_as_array(x) for x in leaves]
     with Trace(concrete=concrete) as trace:
-        tracers = [trace.new_arg(aval_of(x), x if concrete and not isinstance(x, Aval) else _UNKNOWN, w)
-                   for x, w in zip(leaves, weak)]
+        diff = set(diff)
+        tracers = [trace.new_arg(aval_of(x), x if concrete and not isinstance(x, Aval) else _UNKNOWN, w,
+                                 differentiated=i in diff)
+                   for i, (x, w) in enumerate(zip(leaves, weak))]
         dyn_args = iter(tree_util.tree_unflatten(in_tree, tracers))
         full = [a if i in static_argnums else next(dyn_args) for i, a in enumerate(args)]
         out = fun(*full)
@@ -680,7 +895,7 @@ def make_ir(fun, static_argnums=()):
     """
 
     def traced(*args):
-        ir, _, _ = trace_to_ir(fun, args, static_argnums=static_argnums)
+        ir, _, _ = trace_to_ir(fun, args, static_argnums=static_argnums, name="make_ir")
         return ir
 
     traced.__name__ = f"make_ir({getattr(fun, '__name__', 'fun')})"

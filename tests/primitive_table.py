@@ -3,6 +3,11 @@
 Each :class:`Case` applies one primitive (through its binding helper in
 ``funcdl.primitives``) to example arguments, with an independent numpy reference.
 ``diff`` lists the arguments that are differentiable (floating point, in a smooth region).
+``grad_order`` caps the order of the finite-difference check (1 at ties and kinks, where
+central differences match the first derivative's even split but not the second).
+``batch_values`` optionally maps an argument's position to ``b -> example b`` of that argument
+for the vmap table (``b = 0`` gives the case's own value), where the default variants (see
+``test_vmap_table``) would not differ across the batch or would leave the valid range.
 Adding a primitive means adding its cases here; ``test_primitives`` fails for a
 registered primitive without a case.
 """
@@ -24,6 +29,8 @@ class Case:
     diff: tuple = ()
     note: str = ""
     reverse_mode: bool = True  # False: reverse-mode differentiation must raise TypeError
+    grad_order: int = 2
+    batch_values: dict = dataclasses.field(default_factory=dict)
 
     @property
     def id(self):
@@ -260,7 +267,8 @@ def _indexing_cases():
     x = floats((5, 3), 1)
     for idx in [np.array([4, 0, 2, 2]), np.array([[1, 3], [0, 0]]), np.array(2), np.array([7, -1])]:
         c.append(Case("gather", P.gather, (x, idx),
-                      lambda x, i: x[np.clip(i, 0, x.shape[0] - 1)], (0,)))
+                      lambda x, i: x[np.clip(i, 0, x.shape[0] - 1)], (0,),
+                      batch_values={1: lambda b, i=idx: i + b} if idx.size == 1 else {}))
     upd_specs = [(np.array([4, 0, 2]), (3, 3)), (np.array([[1, 1], [3, 1]]), (2, 2, 3))]
     for mode in ("add", "set", "mul"):
         for k, (idx, ushape) in enumerate(upd_specs):
@@ -313,11 +321,19 @@ def _threefry_ref_arrays(k0, k1, x0, x1):
     return out
 
 
+def _u32_args(shapes, seed):
+    r = _rng(seed)
+    return tuple(r.integers(0, 2 ** 32, size=s, dtype=np.uint64).astype(np.uint32) for s in shapes)
+
+
 def _random_cases():
-    r = _rng(5)
-    u32 = lambda *s: r.integers(0, 2 ** 32, size=s, dtype=np.uint64).astype(np.uint32)  # noqa: E731
-    return [Case("threefry2x32", lambda *a: list(P.threefry2x32(*a)), args, _threefry_ref_arrays)
-            for args in [(u32(), u32(), u32(4), u32(4)), (u32(2, 1), u32(1), u32(3), u32(2, 3))]]
+    cases = []
+    for k, shapes in enumerate([((), (), (4,), (4,)), ((2, 1), (1,), (3,), (2, 3))]):
+        draws = lambda b, shapes=shapes, k=k: _u32_args(shapes, 5 + 10 * k + b)  # noqa: E731
+        cases.append(Case("threefry2x32", lambda *a: list(P.threefry2x32(*a)), draws(0),
+                          _threefry_ref_arrays,
+                          batch_values={i: lambda b, i=i, d=draws: d(b)[i] for i in range(4)}))
+    return cases
 
 
 def _custom_sin_mul():
@@ -389,5 +405,170 @@ def _control_flow_cases():
     ]
 
 
-CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _structural_cases() + _reduction_cases() + _contraction_cases()
-         + _indexing_cases() + _random_cases())
+def _quiet(ref):
+    """``ref`` without numpy's warnings (special values divide by zero on purpose)."""
+    def quiet(*args):
+        with np.errstate(all="ignore"):
+            return ref(*args)
+    return quiet
+
+
+def ties(shape, seed=0):
+    """Values in {-0.75, 0, 0.75}, so that many are equal."""
+    return np.round(floats(shape, seed, -1.0, 1.0)) * 0.75
+
+
+_UNARY_REFS = {"neg": np.negative, "erf": scipy.special.erf, "erf_inv": scipy.special.erfinv}
+
+
+def _unary(name, x, diff, note, order=2):
+    ref = _UNARY_REFS.get(name) or getattr(np, name)
+    return Case(name, lambda x: P.unary(name, x), (x,), _quiet(ref), (0,) if diff else (), note,
+                grad_order=order)
+
+
+def _binary(name, x, y, ref, diff, note, order=2):
+    return Case(name, lambda x, y: P.binary(name, x, y), (x, y), _quiet(ref), diff, note,
+                grad_order=order)
+
+
+def _reduce(name, x, axes, ref, diff, note, order=2):
+    return Case(name, lambda x: P.reduce(name, x, axes), (x,), lambda x: ref(x, axis=axes), diff,
+                f"{note}-axes{axes}", grad_order=order)
+
+
+def _special_zero_cases():
+    """Zeros (and signed zeros) where functions have kinks, poles or 0 * inf traps."""
+    z, signed = np.zeros((2, 3)), np.array([-0.0, 0.0])
+    smooth = ["neg", "exp", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sinh", "cosh",
+              "arctan", "erf", "erf_inv", "round"]
+    c = [_unary(name, z, True, "-zeros") for name in smooth]
+    c += [_unary(name, signed, False, "-signed-zeros") for name in ["sign", "floor", "ceil", "sqrt", "log"]]
+    c.append(_unary("abs", z, True, "-zeros", order=1))  # a kink: central differences give 0
+    x, pos, by_zero = away_from_zero((2, 3), 1), floats((3,), 2, 0.5, 2.0), np.array([1.0, -1.0, 0.0])
+    c += [_binary("mul", z, x, np.multiply, (0, 1), "-zeros"),
+          _binary("div", z, x, np.true_divide, (0, 1), "-zero-numerator"),
+          _binary("div", by_zero, np.zeros(3), np.true_divide, (), "-by-zero"),
+          _binary("rem", by_zero, np.zeros(3), np.remainder, (), "-by-zero"),
+          _binary("pow", np.zeros(3), np.array([2.0, 3.0, 0.5]), np.power, (1,), "-zero-base"),
+          _binary("pow", np.zeros(3), np.zeros(3), np.power, (), "-zero-to-zero"),
+          _binary("pow", pos, np.zeros(3), np.power, (0, 1), "-zero-exponent")]
+    rows = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 1.5], [1.0, 2.0, 0.5]])  # one, two and no zeros
+    c += [_reduce("reduce_prod", rows, a, np.prod, (0,), "-zeros") for a in [(1,), (0, 1)]]
+    return c
+
+
+def _special_tie_cases():
+    """Equal arguments and tied extremes: gradients split evenly, indices take the first."""
+    x, c = ties((2, 3), 1), []
+    for name, ref in (("max", np.maximum), ("min", np.minimum)):
+        c += [_binary(name, x, x.copy(), ref, (0, 1), "-equal", order=1),
+              _binary(name, ties((2, 3), 2), ties((3,), 3), ref, (0, 1), "-ties-broadcast", order=1)]
+    base = floats((2, 3), 4, 0.5, 2.0)
+    c.append(_binary("pow", base, base.copy(), np.power, (0, 1), "-equal"))
+    c += [_binary(name, x, x.copy(), ref, (), "-equal")
+          for name, ref in (("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
+                            ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal))]
+    pairs = np.array([[1.0, 2.0, 2.0], [3.0, -1.0, 3.0], [0.5, 0.5, -2.0]])  # two tied extremes a row
+    for name, ref, sign in (("reduce_max", np.max, 1), ("reduce_min", np.min, -1)):
+        # with exactly two ties, central differences equal the even split (not with three)
+        c += [_reduce(name, sign * pairs, (1,), ref, (0,), "-two-ties", order=1),
+              _reduce(name, np.full((2, 2), 1.5), (0, 1), ref, (), "-all-equal")]
+    t = ties((4, 5), 5)
+    for name, ref in (("argmax", np.argmax), ("argmin", np.argmin)):
+        c += [Case(name, lambda x, f=getattr(P, name), a=a: f(x, a), (t,),
+                   lambda x, ref=ref, a=a: ref(x, a), (), f"-ties-axis{a}") for a in (0, 1)]
+    c += [Case("argsort", lambda x, a=a: P.argsort(x, a), (t,),
+               lambda x, a=a: np.argsort(x, a, kind="stable"), (), f"-ties-axis{a}") for a in (0, 1)]
+    return c
+
+
+def _special_structural_cases():
+    """Size-1 axes (broadcast, squeezed, transposed) and size-0 dimensions."""
+    c = [Case("broadcast_to", lambda x, s=s: P.broadcast_to(x, s), (x,),
+              lambda x, s=s: np.broadcast_to(x, s), (0,), "-size1")
+         for x, s in [(floats((2, 1, 1), 1), (2, 1, 2)), (floats((1,), 2), (1, 3)),
+                      (floats((1, 1), 3), (3, 1)), (floats((0, 1), 4), (0, 3))]]
+    c += [Case("reshape", lambda x, s=s: P.reshape(x, s), (x,), lambda x, s=s: np.reshape(x, s),
+               (0,), "-size1")
+          for x, s in [(floats((1, 3, 1), 1), (3,)), (floats((3,), 2), (1, 3, 1)),
+                       (floats((0, 3), 3), (3, 0))]]
+    c += [Case("transpose", lambda x, p=p: P.transpose(x, p), (x,),
+               lambda x, p=p: np.transpose(x, p), (0,), "-size1")
+          for x, p in [(floats((1, 3, 1), 1), (2, 0, 1)), (floats((0, 3), 2), (1, 0))]]
+    cfg = ((1, 0, 2), (0, 1, 1))
+    c += [Case("rev", lambda x: P.rev(x, (0, 1)), (floats((1, 3), 3),),
+               lambda x: np.flip(x, (0, 1)), (0,), "-size1"),
+          Case("slice", lambda x: P.slice(x, (0, 1), (1, 1), (1, 1)), (floats((1, 3), 4),),
+               lambda x: x[0:1, 1:1], (0,), "-empty"),
+          Case("pad", lambda x, v: P.pad(x, v, cfg), (floats((1, 0), 5), np.float64(0.5)),
+               lambda x, v: _pad_ref(x, v, cfg), (0, 1), "-size1-size0"),
+          Case("concatenate", lambda *xs: P.concatenate(xs, 1),
+               (floats((2, 1), 6), floats((2, 0), 7), floats((2, 1), 8)),
+               lambda *xs: np.concatenate(xs, 1), (0, 1, 2), "-size1-size0")]
+    c += [_binary("add", floats(sx, 1), floats(sy, 2), np.add, (0, 1), "-size1-size0")
+          for sx, sy in [((1,), (2, 1)), ((1, 1), (1, 1)), ((0, 3), (3,)), ((0, 1), (1, 2))]]
+    c += [_unary("exp", floats((1, 0, 2), 3), True, "-size0"),
+          Case("select", P.select, (floats((1, 1), 4) > 0, floats((2, 3), 5), floats((1, 3), 6)),
+               np.where, (1, 2), "-size1"),
+          Case("select", P.select, (floats((0, 2), 4) > 0, floats((0, 2), 5), floats((2,), 6)),
+               np.where, (1, 2), "-size0"),
+          Case("convert", lambda x: P.convert(x, np.float32), (floats((0, 2), 7),),
+               lambda x: x.astype(np.float32), (), "-size0")]
+    return c
+
+
+def _special_reduction_cases():
+    """Reductions over size-1 axes, over non-empty axes of empty arrays, and empty
+    reductions (the identity) for sum and product."""
+    c = []
+    for name, ref in [("reduce_sum", np.sum), ("reduce_prod", np.prod), ("reduce_max", np.max),
+                      ("reduce_min", np.min)]:
+        specs = [((3, 1), (1,)), ((1, 1), (0, 1)), ((0, 3), (1,))]
+        if name in ("reduce_sum", "reduce_prod"):
+            specs += [((0, 3), (0,)), ((2, 0), (0, 1))]
+        c += [_reduce(name, floats(s, 1), a, ref, (0,), "-size1-size0") for s, a in specs]
+    c += [Case(name, lambda x, f=getattr(P, name), a=a: f(x, a), (floats(s, 2),),
+               lambda x, ref=ref, a=a: ref(x, a), (), "-size1-size0")
+          for name, ref in (("argmax", np.argmax), ("argmin", np.argmin))
+          for s, a in [((3, 1), 1), ((0, 3), 1)]]
+    c += [Case("argsort", lambda x, a=a: P.argsort(x, a), (floats(s, 3),),
+               lambda x, a=a: np.argsort(x, a, kind="stable"), (), "-size1-size0")
+          for s, a in [((3, 1), 1), ((0,), 0)]]
+    c += [Case("cumsum", lambda x, a=a, r=r: P.cumsum(x, a, r), (floats(s, 4),),
+               lambda x, a=a, r=r: np.flip(np.cumsum(np.flip(x, a), a), a) if r else np.cumsum(x, a),
+               (0,), f"-size1-size0{'-reverse' if r else ''}")
+          for s, a, r in [((2, 1), 1, False), ((2, 1), 1, True), ((0,), 0, True), ((2, 0), 1, False)]]
+    return c
+
+
+def _special_contraction_and_indexing_cases():
+    c = [Case("dot_general", lambda a, b, d=d: P.dot_general(a, b, d), (floats(sa, 1), floats(sb, 2)),
+              lambda a, b, s=spec: np.einsum(s, a, b), (0, 1), "-size1-size0")
+         for sa, sb, d, spec in [((1, 3), (3, 1), (((1,), (0,)), ((), ())), "ij,jk->ik"),
+                                 ((1, 2, 3), (1, 3, 4), (((2,), (1,)), ((0,), (0,))), "bij,bjk->bik"),
+                                 ((2, 0), (0, 3), (((1,), (0,)), ((), ())), "ij,jk->ik"),
+                                 ((0, 2), (2, 3), (((1,), (0,)), ((), ())), "ij,jk->ik")]]
+    valid = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1)  # strides, padding, dilation, groups
+    c.append(Case("conv", lambda x, w: P.conv(x, w, *valid),
+                  (floats((2, 3, 1, 4), 3), floats((2, 3, 1, 2), 4)),
+                  lambda x, w: _conv_ref(x, w, *valid), (0, 1), "-size1"))
+    x13, no_index = floats((1, 3), 5), np.zeros(0, np.int64)
+    only_index = {1: lambda b: np.array([0, 0])}  # 0 is the only valid index of a size-1 axis
+    add = lambda x, i, u: P.scatter(x, i, u, "add")  # noqa: E731
+    add_ref = lambda x, i, u: _scatter_ref(x, i, u, "add")  # noqa: E731
+    c += [Case("gather", P.gather, (x13, np.array([0, 0])), lambda x, i: x[i], (0,), "-size1",
+               batch_values=only_index),
+          Case("gather", P.gather, (floats((3, 2), 6), no_index), lambda x, i: x[i], (0,), "-size0"),
+          Case("scatter", add, (x13, np.array([0, 0]), floats((2, 3), 7)), add_ref, (0, 2), "-size1",
+               batch_values=only_index),
+          Case("scatter", add, (floats((3, 2), 8), no_index, floats((0, 2), 9)), add_ref, (0, 2), "-size0")]
+    return c
+
+
+CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _structural_cases()
+         + _reduction_cases() + _contraction_cases() + _indexing_cases() + _random_cases())
+# Special values: zeros, ties, size-1 axes, size-0 dimensions.
+SPECIAL_CASES = (_special_zero_cases() + _special_tie_cases() + _special_structural_cases()
+                 + _special_reduction_cases() + _special_contraction_and_indexing_cases())
+CASES += SPECIAL_CASES

@@ -25,7 +25,18 @@ def _restricted(case):
     return f, tuple(case.args[i] for i in case.diff)
 
 
-@pytest.mark.parametrize("case", GRAD_CASES, ids=[c.id for c in GRAD_CASES])
+# Known wrong derivatives outside this file's reach: case id -> minimal repro.
+KNOWN_WRONG = {}  # case id -> why its derivative is known to be wrong (xfail, strict)
+
+
+def _grad_params():
+    for case in GRAD_CASES:
+        reason = KNOWN_WRONG.get(case.id)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        yield pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", list(_grad_params()))
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
 def test_derivatives_match_finite_differences(case, mode):
     f, args = _restricted(case)
@@ -36,18 +47,43 @@ def test_derivatives_match_finite_differences(case, mode):
         with pytest.raises(TypeError, match="Reverse-mode"):
             check_grads(f, args, order=1, modes=(mode,))
     elif _all_float64(case):
-        check_grads(f, args, order=2, modes=(mode,))
+        check_grads(f, args, order=case.grad_order, modes=(mode,))
     else:  # float32 somewhere: first order, with float32 finite-difference tolerances
         check_grads(f, args, order=1, modes=(mode,), eps=1e-3, atol=2e-3, rtol=2e-3)
 
 
-def test_every_differentiable_primitive_is_checked():
+# Registered primitives that no finite-difference check applies to, and why.
+NOT_GRADIENT_CHECKED = {
+    **dict.fromkeys(["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "logical_not", "isnan",
+                     "isfinite"], "boolean output: no derivative"),
+    **dict.fromkeys(["argmax", "argmin", "argsort"], "integer output: no derivative"),
+    "threefry2x32": "uint32 random bits: no derivative",
+    "stop_gradient": "zero derivative by definition (not the finite difference of the "
+                     "identity); tested in test_autodiff.test_stop_gradient",
+}
+
+
+def _completeness_problems(registered, cases):
+    """Primitives neither gradient-checked by a table case nor exempt, and stale exemptions."""
+    checked = {c.prim for c in cases if c.diff}
+    unchecked = sorted(set(registered) - checked - set(NOT_GRADIENT_CHECKED))
+    stale = sorted((set(NOT_GRADIENT_CHECKED) & checked) | (set(NOT_GRADIENT_CHECKED) - set(registered)))
+    return unchecked, stale
+
+
+def test_every_primitive_is_gradient_checked_or_exempt():
     from funcdl.core import primitives
-    checked = {c.prim for c in GRAD_CASES}
-    differentiable = {name for name, p in primitives.items()
-                      if name not in ("custom_vjp_call", "stop_gradient")
-                      and any(c.prim == name and c.diff for c in CASES)}
-    assert differentiable <= checked, sorted(differentiable - checked)
+    unchecked, stale = _completeness_problems(primitives, CASES)
+    assert not unchecked, f"primitives without a differentiable table case or an exemption: {unchecked}"
+    assert not stale, f"exempt primitives that are checked after all or no longer registered: {stale}"
+
+
+def test_completeness_check_can_fail():
+    from funcdl.core import primitives
+    without_sin = [c for c in CASES if c.prim != "sin"]
+    assert _completeness_problems(primitives, without_sin) == (["sin"], [])
+    assert _completeness_problems(list(primitives) + ["new_op"], CASES) == (["new_op"], [])
+    assert _completeness_problems([p for p in primitives if p != "argmax"], CASES) == ([], ["argmax"])
 
 
 def test_every_primitive_has_ad_rules():

@@ -10,10 +10,30 @@ from primitive_table import CASES
 BATCH = 3
 
 
-def _variant(x, b):
-    """Example ``b`` of a batched argument: floats are scaled, other dtypes repeat."""
-    x = np.asarray(x)
-    return x * x.dtype.type(1 + 0.05 * b) if x.dtype.kind == "f" else x
+def _variant(case, i, b):
+    """Example ``b`` of the batched argument ``i``: floats are scaled, integers permuted (so
+    indices stay in range and divisors nonzero), booleans flipped (all of them for ``b = 1``,
+    at random for ``b = 2``); the case's ``batch_values`` take precedence."""
+    if i in case.batch_values:
+        return np.asarray(case.batch_values[i](b))
+    x = np.asarray(case.args[i])
+    if b == 0:
+        return x
+    if x.dtype.kind == "f":
+        return x * x.dtype.type(1 + 0.05 * b)
+    rng = np.random.default_rng(b)
+    if x.dtype.kind == "b":
+        return ~x if b == 1 else x ^ (rng.random(x.shape) < 0.5)
+    order = rng.permutation(x.size)
+    if x.size > 1 and np.array_equal(order, np.arange(x.size)):
+        order = np.roll(order, 1)
+    return x.reshape(-1)[order].reshape(x.shape)
+
+
+def _examples(case, in_axes):
+    """The per-example arguments, unbatched ones (axis None) shared."""
+    return [[_variant(case, i, b) if ax is not None else a
+             for i, (a, ax) in enumerate(zip(case.args, in_axes))] for b in range(BATCH)]
 
 
 def _axes_choices(case):
@@ -35,8 +55,7 @@ def _params():
 
 @pytest.mark.parametrize("case, in_axes", list(_params()))
 def test_vmap_matches_a_loop(case, in_axes):
-    examples = [[_variant(a, b) if ax is not None else a for a, ax in zip(case.args, in_axes)]
-                for b in range(BATCH)]
+    examples = _examples(case, in_axes)
     batched_args = [np.stack([ex[i] for ex in examples], axis=ax) if ax is not None else a
                     for i, (a, ax) in enumerate(zip(case.args, in_axes))]
     expected = [case.fun(*ex) for ex in examples]
@@ -47,6 +66,20 @@ def test_vmap_matches_a_loop(case, in_axes):
     for g, w in zip(got_leaves, want_leaves):
         assert np.shape(g) == np.shape(w) and np.asarray(g).dtype == w.dtype
         np.testing.assert_allclose(g, w, rtol=1e-6 if w.dtype == np.float32 else 1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_batched_arguments_differ_per_example(case):
+    """Example 0 is the case's own arguments, every example keeps their shapes and dtypes,
+    and non-empty integer and boolean arguments (indices, predicates) vary across the batch
+    unless the case fixes their values itself (``batch_values``)."""
+    examples = _examples(case, (0,) * len(case.args))
+    for i, a in enumerate(case.args):
+        column = [ex[i] for ex in examples]
+        assert all(np.shape(v) == np.shape(a) and v.dtype == np.asarray(a).dtype for v in column)
+        np.testing.assert_array_equal(column[0], a)
+        if np.size(a) and np.asarray(a).dtype.kind in "biu" and i not in case.batch_values:
+            assert any(not np.array_equal(v, column[0]) for v in column[1:]), (case.id, i)
 
 
 def test_every_primitive_has_a_batching_rule():
@@ -67,7 +100,7 @@ def _scalar_loss(case):
 def test_vmap_of_grad_and_grad_of_vmap_match_loops(case):
     loss = _scalar_loss(case)
     argnums = case.diff
-    examples = [[_variant(a, b) for a in case.args] for b in range(BATCH)]
+    examples = _examples(case, (0,) * len(case.args))
     batched = [np.stack([ex[i] for ex in examples]) for i in range(len(case.args))]
     per_example = [fd.grad(loss, argnums=argnums)(*ex) for ex in examples]
     got = fd.vmap(fd.grad(loss, argnums=argnums))(*batched)

@@ -8,7 +8,7 @@ import functools
 import numpy as np
 
 from .. import primitives as P
-from ..core import Tracer
+from ..core import Tracer, reject_complex
 
 ARRAY_TYPES = (Tracer, np.ndarray, np.generic)
 
@@ -27,14 +27,20 @@ def asarray(x, dtype=None):
     >>> asarray([1, 2], dtype=np.float32)
     array([1., 2.], dtype=float32)
     """
+    return as_array(x, dtype, "asarray")
+
+
+def as_array(x, dtype=None, op="asarray"):
+    """:func:`asarray` for the function ``op`` (named when ``x`` is complex)."""
     if isinstance(x, Tracer):
-        return x if dtype is None else P.convert(x, dtype)
+        return x if dtype is None else cast(x, dtype)
     if isinstance(x, (list, tuple)) and _contains_tracer(x):
         from ._shape import stack
-        return asarray(stack([asarray(e) for e in x]), dtype)
-    if isinstance(x, np.ndarray) and (dtype is None or x.dtype == dtype):
-        return x
-    return np.asarray(x, dtype=dtype)
+        return as_array(stack([as_array(e, None, op) for e in x]), dtype, op)
+    if not (isinstance(x, np.ndarray) and (dtype is None or x.dtype == dtype)):
+        x = np.asarray(x, dtype=dtype)
+    reject_complex(op, x.dtype)
+    return x
 
 
 def array(x, dtype=None, copy=True):
@@ -45,7 +51,9 @@ def array(x, dtype=None, copy=True):
     """
     if isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_tracer(x)):
         return asarray(x, dtype)
-    return np.array(x, dtype=dtype, copy=copy)
+    out = np.array(x, dtype=dtype, copy=copy)
+    reject_complex("array", out.dtype)
+    return out
 
 
 _WEAK_STAND_IN = {"f": 0.0, "i": 0, "b": False}
@@ -67,7 +75,9 @@ def result_type(*args):
     >>> result_type(np.ones(2, np.float32), 2.0)
     dtype('float32')
     """
-    return np.result_type(*[_dtype_or_weak(a) for a in args])
+    dtype = np.result_type(*[_dtype_or_weak(a) for a in args])
+    reject_complex("result_type", dtype)
+    return dtype
 
 
 def _ufunc_operand(x):
@@ -104,11 +114,14 @@ def ufunc_dtypes(op, ufunc, *args):
     if all(isinstance(o, type) for o in operands):  # only weak scalars: numpy's defaults
         operands = tuple(np.dtype(o) for o in operands)
     dtypes = _resolve(ufunc, operands, op)
+    for d in dtypes:
+        reject_complex(op, d)
     return dtypes[:ufunc.nin], dtypes[ufunc.nin]
 
 
 def cast(x, dtype):
     """``x`` as an array of ``dtype`` (Python scalars become 0-d numpy arrays)."""
+    reject_complex("astype", dtype)
     if isinstance(x, Tracer):
         return P.convert(x, dtype)
     if isinstance(x, np.ndarray):
@@ -122,9 +135,9 @@ def promote(*args):
     return [cast(a, dtype) for a in args]
 
 
-def to_float(x):
+def to_float(x, op="asarray"):
     """``x`` as a floating array (integers and booleans become float64, as numpy)."""
-    x = asarray(x)
+    x = as_array(x, None, op)
     return x if x.dtype.kind == "f" else cast(x, np.float64)
 
 

@@ -1,9 +1,20 @@
 """Array creation. Results are concrete numpy arrays (constants when traced), except
-that ``full``/``*_like`` with a traced fill value broadcast it."""
+where a value argument is traced (``full``/``*_like``'s fill value, ``linspace``'s and
+``arange``'s bounds): then the result is traced and differentiable in it."""
+import math
+
 import numpy as np
 
-from ._base import asarray, cast, is_traced
-from ._shape import broadcast_to
+from ..core import reject_complex
+from ._base import _contains_tracer, asarray, cast, is_traced, result_type
+from ._math import add, floor, multiply, subtract
+from ._shape import broadcast_to, concatenate, moveaxis, reshape
+
+
+def _real(x, op):
+    """A created array, which must not be complex (not supported yet)."""
+    reject_complex(op, x.dtype)
+    return x
 
 
 def _shape_of(shape):
@@ -17,7 +28,7 @@ def zeros(shape, dtype=None):
     array([[0.],
            [0.]])
     """
-    return np.zeros(_shape_of(shape), dtype=dtype)
+    return _real(np.zeros(_shape_of(shape), dtype=dtype), "zeros")
 
 
 def ones(shape, dtype=None):
@@ -26,7 +37,11 @@ def ones(shape, dtype=None):
     >>> ones(2, dtype=np.int32)
     array([1, 1], dtype=int32)
     """
-    return np.ones(_shape_of(shape), dtype=dtype)
+    return _real(np.ones(_shape_of(shape), dtype=dtype), "ones")
+
+
+def _traced(x):
+    return is_traced(x) or (isinstance(x, (list, tuple)) and _contains_tracer(x))
 
 
 def full(shape, fill_value, dtype=None):
@@ -35,10 +50,10 @@ def full(shape, fill_value, dtype=None):
     >>> full(2, 7.0)
     array([7., 7.])
     """
-    if is_traced(fill_value):
-        value = fill_value if dtype is None else cast(fill_value, dtype)
+    if _traced(fill_value):
+        value = asarray(fill_value) if dtype is None else cast(asarray(fill_value), dtype)
         return broadcast_to(value, _shape_of(shape))
-    return np.full(_shape_of(shape), fill_value, dtype=dtype)
+    return _real(np.full(_shape_of(shape), fill_value, dtype=dtype), "full")
 
 
 def zeros_like(a, dtype=None):
@@ -48,7 +63,7 @@ def zeros_like(a, dtype=None):
     array([0., 0.], dtype=float32)
     """
     a = asarray(a)
-    return np.zeros(a.shape, dtype=dtype or a.dtype)
+    return _real(np.zeros(a.shape, dtype=dtype or a.dtype), "zeros_like")
 
 
 def ones_like(a, dtype=None):
@@ -58,7 +73,7 @@ def ones_like(a, dtype=None):
     array([1, 1], dtype=int32)
     """
     a = asarray(a)
-    return np.ones(a.shape, dtype=dtype or a.dtype)
+    return _real(np.ones(a.shape, dtype=dtype or a.dtype), "ones_like")
 
 
 def full_like(a, fill_value, dtype=None):
@@ -68,27 +83,60 @@ def full_like(a, fill_value, dtype=None):
     array([3., 3.], dtype=float32)
     """
     a = asarray(a)
-    return full(a.shape, fill_value if not is_traced(fill_value) else cast(fill_value, dtype or a.dtype),
-                dtype=dtype or a.dtype)
+    return full(a.shape, fill_value, dtype=dtype or a.dtype)
+
+
+def _concrete(x, op):
+    """The value of a (possibly traced) bound, for a size that must be known."""
+    return x.concrete_value(f"{op} with a traced bound (its length depends on the value)") \
+        if is_traced(x) else x
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    """Evenly spaced values in ``[start, stop)`` (static bounds).
+    """Evenly spaced values ``start + i * step`` in ``[start, stop)``. The length must be
+    known (concrete bounds); traced float bounds are differentiable (``d/dstart = 1``,
+    ``d/dstep = i``).
 
     >>> arange(3)
     array([0, 1, 2])
     """
-    return np.arange(start, stop, step, dtype=dtype) if stop is not None else \
-        np.arange(start, dtype=dtype)
+    if stop is None:
+        start, stop = 0, start
+    bounds = (start, stop, step)
+    values = _real(np.arange(*[_concrete(b, "arange") for b in bounds], dtype=dtype), "arange")
+    if values.dtype.kind != "f" or not any(is_traced(b) for b in bounds):
+        return values
+    i = np.arange(values.shape[0], dtype=values.dtype)
+    return add(cast(start, values.dtype), multiply(i, cast(step, values.dtype)))
 
 
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
-    """``num`` evenly spaced values from ``start`` to ``stop`` (static bounds).
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (numpy's formula
+    ``start + i * (stop - start) / div``); differentiable in traced bounds.
 
     >>> linspace(0, 1, 3)
     array([0. , 0.5, 1. ])
     """
-    return np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+    num = int(num)
+    if not (_traced(start) or _traced(stop)):
+        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        _real(out[0] if retstep else out, "linspace")
+        return out
+    if num < 0:
+        raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
+    dt = result_type(start, stop, float(num))
+    start, stop = cast(asarray(start), dt), cast(asarray(stop), dt)
+    delta = subtract(stop, start)
+    div = num - 1 if endpoint else num
+    step = delta / div if div > 0 else math.nan
+    i = np.arange(num, dtype=dt).reshape((num,) + (1,) * delta.ndim)
+    y = add(multiply(i, step if div > 0 else delta), start)
+    if endpoint and num > 1:
+        y = concatenate([y[:-1], reshape(broadcast_to(stop, delta.shape), (1,) + delta.shape)])
+    y = moveaxis(y, 0, axis) if axis != 0 else y
+    if dtype is not None:
+        y = cast(floor(y) if np.dtype(dtype).kind in "iu" else y, dtype)
+    return (y, step) if retstep else y
 
 
 def eye(N, M=None, k=0, dtype=float):
@@ -98,4 +146,4 @@ def eye(N, M=None, k=0, dtype=float):
     array([[1., 0.],
            [0., 1.]])
     """
-    return np.eye(N, M, k, dtype=dtype)
+    return _real(np.eye(N, M, k, dtype=dtype), "eye")

@@ -9,7 +9,8 @@ of integers stays integer, ``add`` of booleans is a logical or.
 import numpy as np
 
 from .. import primitives as P
-from ._base import ARRAY_TYPES, asarray, cast, promote, to_float, ufunc_dtypes
+from ..core import bind
+from ._base import ARRAY_TYPES, as_array, asarray, cast, promote, to_float, ufunc_dtypes
 
 _SCALARS = (bool, int, float, complex)
 
@@ -17,7 +18,7 @@ _SCALARS = (bool, int, float, complex)
 def _operands(op, ufunc, *args):
     """``args`` cast to the input dtypes of numpy's ``ufunc`` loop for them, and the
     loop's output dtype. Broadcasting is checked here so a ShapeError names ``op``."""
-    args = [a if isinstance(a, ARRAY_TYPES + _SCALARS) else asarray(a) for a in args]
+    args = [a if isinstance(a, ARRAY_TYPES + _SCALARS) else as_array(a, None, op) for a in args]
     ins, out = ufunc_dtypes(op, ufunc, *args)
     xs = [cast(a, d) for a, d in zip(args, ins)]
     if len(xs) > 1:
@@ -332,6 +333,10 @@ def logaddexp(x, y):
     np.float64(1.3862943611198908)
     """
     (x, y), _ = _operands("logaddexp", np.logaddexp, x, y)
-    big = maximum(x, y)
-    diff = where(equal(x, y), cast(0, x.dtype), subtract(x, y))
-    return add(big, log1p(exp(negative(abs(diff)))))
+    big = bind(P.stop_gradient_p, maximum(x, y))  # a constant shift: every derivative stays smooth
+    big = where(isfinite(big), big, cast(0, x.dtype))
+    # exp(x - big) + exp(y - big) - 1, with the term that is exp(0) written as expm1 (exact)
+    x_wins = greater_equal(x, y)
+    rest = add(where(x_wins, exp(subtract(y, big)), exp(subtract(x, big))),
+               where(x_wins, expm1(subtract(x, big)), expm1(subtract(y, big))))
+    return add(big, log1p(rest))

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import primitives as P
-from ._base import asarray, cast, normalize_axes, normalize_axis, to_float
+from ._base import as_array, asarray, cast, normalize_axes, normalize_axis, to_float
 from ._math import subtract, sqrt, square, to_bool
 
 
@@ -25,7 +25,7 @@ def _reducer(name, op, fix_dtype):
         if out is not None:
             raise TypeError(f"{op}: out= is not supported (arrays are immutable in funcdl); "
                             "use the returned value")
-        x = asarray(a)
+        x = as_array(a, None, op)
         axes = normalize_axes(axis, x.ndim, op)
         if dtype is not None:
             x = cast(x, dtype)
@@ -88,7 +88,7 @@ def mean(a, axis=None, keepdims=False, dtype=None):
     >>> mean(np.array([[1, 2], [3, 4]]), axis=1)
     array([1.5, 3.5])
     """
-    x = to_float(a) if dtype is None else cast(asarray(a), dtype)
+    x = to_float(a, "mean") if dtype is None else cast(as_array(a, None, "mean"), dtype)
     axes = normalize_axes(axis, x.ndim, "mean")
     count = int(np.prod([x.shape[i] for i in axes], dtype=np.int64))
     total = P.reduce("reduce_sum", x, axes)
@@ -101,7 +101,7 @@ def var(a, axis=None, keepdims=False, ddof=0):
     >>> var(np.array([1.0, 2.0, 3.0, 4.0]))
     np.float64(1.25)
     """
-    x = to_float(a)
+    x = to_float(a, "var")
     axes = normalize_axes(axis, x.ndim, "var")
     count = int(np.prod([x.shape[i] for i in axes], dtype=np.int64))
     centered = subtract(x, mean(x, axes, keepdims=True))
@@ -121,7 +121,7 @@ def std(a, axis=None, keepdims=False, ddof=0):
 
 def _arg_reducer(prim_fn, op):
     def fn(a, axis=None, keepdims=False):
-        x = asarray(a)
+        x = as_array(a, None, op)
         if axis is None:
             out = prim_fn(P.reshape(x, (x.size,)), 0)
             return P.reshape(out, (1,) * x.ndim) if keepdims else out
@@ -145,7 +145,7 @@ def cumsum(a, axis=None, dtype=None):
     >>> cumsum(np.array([1, 2, 3]))
     array([1, 3, 6])
     """
-    x = asarray(a)
+    x = as_array(a, None, "cumsum")
     x = cast(x, dtype if dtype is not None else _accumulator_dtype(x.dtype))
     if axis is None:
         return P.cumsum(P.reshape(x, (x.size,)), 0)

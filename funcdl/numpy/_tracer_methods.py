@@ -61,7 +61,7 @@ METHODS = {
     "flatten": _shape.ravel, "squeeze": _shape.squeeze, "swapaxes": _shape.swapaxes,
     "clip": _math.clip, "round": _math.round, "dot": _linalg.dot, "take": _indexing.take,
     "astype": lambda self, dtype: cast(self, np.dtype(dtype)),
-    "item": lambda self, *index: np.asarray(self.concrete_value("x.item()")).item(*index),
+    "item": lambda self, *index: np.asarray(self.converted_value("x.item()")).item(*index),
 }
 
 PROPERTIES = {

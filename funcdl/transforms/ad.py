@@ -18,10 +18,11 @@ import collections
 import numpy as np
 
 from .. import tree_util
-from ..core import IR, Literal, Trace, Var, aval_of, current_trace, eval_ir, trace_to_ir
+from ..core import (IR, Literal, Trace, Var, aval_of, check_arguments, current_trace, eval_ir,
+                    trace_to_ir)
 from ..core import _normalize_argnums  # shared argnum validation
 from . import ad_rules  # noqa: F401  (registers the rules)
-from .simplify import fold_constants, param_key, simplify
+from .simplify import fold_constants, simplify
 
 
 def is_float(aval):
@@ -74,7 +75,7 @@ def jvp_eval(ir, primals, tangents, known=None):
         out_ts = out_ts if eqn.prim.multiple_results else [out_ts]
         for v, t in zip(eqn.outputs, out_ts):
             if t is not None and is_float(v.aval):
-                tangent_env[v] = t
+                tangent_env[v] = cast_like(t, v.aval) if aval_of(t).dtype != v.aval.dtype else t
     outs = [read(a) for a in ir.out_vars]
     out_ts = [tangent_env.get(a) if isinstance(a, Var) else None for a in ir.out_vars]
     return outs, out_ts
@@ -177,21 +178,9 @@ def _vars_in_order(ir):
 
 def fingerprint(ir):
     """A hashable key that is equal for programs of the same structure (primitives,
-    params, wiring, literals and abstract values), whatever their constants' values."""
-    ids = {}
-    for v in ir.in_vars + ir.const_vars:
-        ids[v] = len(ids)
-
-    def atom(a):
-        return ids[a] if isinstance(a, Var) else (a.val.dtype.char, a.val.item())
-
-    parts = [tuple(v.aval for v in ir.in_vars), tuple(v.aval for v in ir.const_vars)]
-    for e in ir.eqns:
-        parts.append((e.prim, tuple(atom(a) for a in e.inputs), param_key(e.params)))
-        for v in e.outputs:
-            ids[v] = len(ids)
-    parts.append(tuple(atom(a) for a in ir.out_vars))
-    return tuple(parts)
+    params, wiring, literals and abstract values), whatever their constants' values;
+    sub-programs of control flow compare structurally."""
+    return ir.structure_key()
 
 
 _BACKWARD_CACHE = collections.OrderedDict()
@@ -254,12 +243,13 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     single = isinstance(argnums, int)
 
     def wrapped(*args):
+        check_arguments("grad", args)
         nums = _normalize_argnums(argnums, len(args), "grad")
         wrt_groups = _flat_wrt(args, nums, "grad")
         flat_fun, out_info = _flatten_outputs(fun, has_aux)
-        ir, _, trace = trace_to_ir(flat_fun, args, concrete=True)
-        _check_scalar_output("grad", ir.out_vars[0].aval)
         wrt = [i for group in wrt_groups for i in group]
+        ir, _, trace = trace_to_ir(flat_fun, args, concrete=True, diff=wrt, name="grad")
+        _check_scalar_output("grad", ir.out_vars[0].aval)
         prog = backward_program(ir, wrt, seed_ones=True)
         leaves = [_leaf(x) for x in tree_util.tree_leaves(list(args))]
         results, _ = prog.run(ir, leaves, known=_seed(trace))
@@ -328,50 +318,89 @@ def _check_scalar_output(fn_name, aval):
 
 def vjp(fun, *primals, has_aux=False):
     """``(out, vjp_fn)``: ``vjp_fn(cotangent)`` returns a tuple with one cotangent per primal.
+    ``vjp_fn`` is a function of the values at the time of this call: it holds private
+    copies of the numpy inputs and constants it needs (mutating them later changes nothing).
 
     >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
     >>> out, f_vjp = fd.vjp(lambda x: x * 3.0, np.ones(2))
     >>> f_vjp(np.array([1.0, 2.0]))
     (array([3., 6.]),)
     """
+    check_arguments("vjp", primals)
     flat_fun, info = _flatten_any_outputs(fun, has_aux)
-    ir, _, trace = trace_to_ir(flat_fun, primals, concrete=True)
     for i, p in enumerate(primals):
         for x in tree_util.tree_leaves(p):
             _check_diff_input("vjp", i, x)
-    leaves = tree_util.tree_leaves(list(primals))
+    raw, in_tree = tree_util.tree_flatten(list(primals))
+    snapshot = [_private(x) for x in raw]
+    ir, _, trace = trace_to_ir(flat_fun, tuple(tree_util.tree_unflatten(in_tree, snapshot)),
+                               concrete=True, diff=range(len(raw)), name="vjp")
+    ir = IR(ir.in_vars, ir.const_vars, [_private(c) for c in ir.consts], ir.eqns, ir.out_vars)
     n_out = info["n_out"]
-    leaves = [_leaf(x) for x in leaves]
+    leaves = [_leaf(x) for x in snapshot]
     outs, env = eval_ir(ir, leaves, known=_seed(trace), return_env=True)
+    env = _detach(env, raw + list(trace.consts))
     primal_ir = IR(ir.in_vars, ir.const_vars, ir.consts, ir.eqns, ir.out_vars[:n_out])
     prog = backward_program(primal_ir, list(range(len(leaves))), seed_ones=False)
-    out_tree = info["out_tree"]
-    out = tree_util.tree_unflatten(out_tree, outs[:n_out])
+    out_tree, out_avals = info["out_tree"], [v.aval for v in primal_ir.out_vars]
+    in_trees = [tree_util.tree_structure(p) for p in primals]
+    out = tree_util.tree_unflatten(out_tree, [_private(o) for o in outs[:n_out]])
 
     def vjp_fn(cotangent):
-        ct_leaves, ct_tree = tree_util.tree_flatten(cotangent)
-        if ct_tree != out_tree:
-            raise ValueError(f"vjp_fn: the cotangent must have the output's structure {out_tree}, "
-                             f"got {ct_tree}")
-        for c, o in zip(ct_leaves, outs[:n_out]):
-            if np.shape(c) != np.shape(o):
-                raise ValueError(f"vjp_fn: cotangent shape {np.shape(c)} does not match the "
-                                 f"output shape {np.shape(o)}")
-        cts = [c if hasattr(c, "aval") else np.asarray(c, dtype=aval_of(o).dtype)
-               for c, o in zip(ct_leaves, outs[:n_out])]
-        float_cts = [c for c, v in zip(cts, ir.out_vars[:n_out]) if is_float(v.aval)]
-        results, _ = prog.run(primal_ir, leaves + float_cts, known=env)
-        grads = results[n_out:]
-        trees, pos = [], 0
-        for p in primals:
-            n = len(tree_util.tree_leaves(p))
-            trees.append(tree_util.tree_unflatten(tree_util.tree_structure(p), grads[pos:pos + n]))
-            pos += n
+        cts = _check_cotangents(cotangent, out_tree, out_avals)
+        results, _ = prog.run(primal_ir, leaves + cts, known=env)
+        grads, trees = iter(results[n_out:]), []
+        for tree in in_trees:
+            trees.append(tree_util.tree_unflatten(tree, [next(grads) for _ in range(tree.num_leaves)]))
         return tuple(trees)
 
     if has_aux:
-        return out, vjp_fn, tree_util.tree_unflatten(info["aux_tree"], outs[n_out:])
+        return out, vjp_fn, tree_util.tree_unflatten(info["aux_tree"], [_private(o) for o in outs[n_out:]])
     return out, vjp_fn
+
+
+def _private(x):
+    """A private copy of a numpy array (that its owner might mutate later); others as is."""
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def _detach(env, user_arrays):
+    """``env`` with the values that are views of the caller's arrays copied."""
+    owners = {id(x) for x in user_arrays if isinstance(x, np.ndarray)}
+
+    def root(x):
+        while isinstance(x.base, np.ndarray):
+            x = x.base
+        return x
+    return {v: x.copy() if isinstance(x, np.ndarray) and (id(x) in owners or id(root(x)) in owners)
+            else x for v, x in env.items()}
+
+
+def _check_cotangents(cotangent, out_tree, out_avals):
+    """The float cotangent leaves, checked against the outputs' structure and shapes and
+    cast to the outputs' dtypes (as JAX does)."""
+    ct_leaves, ct_tree = tree_util.tree_flatten(cotangent)
+    if ct_tree != out_tree:
+        raise ValueError(f"vjp_fn: the cotangent must have the output's structure {out_tree}, "
+                         f"got {ct_tree}")
+    cts = []
+    for c, aval in zip(ct_leaves, out_avals):
+        if tuple(np.shape(c) if not hasattr(c, "aval") else c.aval.shape) != aval.shape:
+            raise ValueError(f"vjp_fn: cotangent shape {aval_of(c).shape} does not match the "
+                             f"output shape {aval.shape}")
+        if is_float(aval):
+            if aval_of(c).dtype.kind not in "fiu":
+                raise ValueError(f"vjp_fn: cotangent dtype {aval_of(c).dtype.name} for a "
+                                 f"{aval} output; pass a real array (it is cast to {aval.dtype.name})")
+            cts.append(cast_like(c, aval))
+    return cts
+
+
+def cast_like(x, aval):
+    """``x`` (a cotangent, tangent or seed) as an array of ``aval``'s dtype."""
+    if hasattr(x, "aval"):
+        return x if x.aval.dtype == aval.dtype else ad_rules.P.convert(x, aval.dtype)
+    return np.asarray(x, dtype=aval.dtype)
 
 
 def _flatten_any_outputs(fun, has_aux):
@@ -399,6 +428,8 @@ def jvp(fun, primals, tangents):
     (array([0., 0.]), array([1., 1.]))
     """
     primals, tangents = tuple(primals), tuple(tangents)
+    check_arguments("jvp", primals)
+    check_arguments("jvp (tangents)", tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: got {len(primals)} primals and {len(tangents)} tangents")
     p_leaves, p_tree = tree_util.tree_flatten(list(primals))
@@ -407,16 +438,18 @@ def jvp(fun, primals, tangents):
         raise ValueError(f"jvp: primals and tangents must have one structure, got {p_tree} and {t_tree}")
     for p, t in zip(p_leaves, t_leaves):
         pa, ta = aval_of(p), aval_of(t)
-        if pa.shape != ta.shape or (is_float(pa) and pa.dtype != ta.dtype):
-            raise ValueError(f"jvp: tangent {ta} does not match its primal {pa} (same shape and dtype)")
+        if pa.shape != ta.shape or (is_float(pa) and ta.dtype.kind not in "fiu"):
+            raise ValueError(f"jvp: tangent {ta} does not match its primal {pa} (the same shape "
+                             "and a real dtype; it is cast to the primal's dtype)")
     info = {}
 
     def flat(*args):
         leaves, info["out_tree"] = tree_util.tree_flatten(fun(*args))
         return leaves
 
-    ir, _, trace = trace_to_ir(flat, primals, concrete=True)
-    ts = [t if is_float(aval_of(p)) else None for p, t in zip(p_leaves, t_leaves)]
+    ts = [cast_like(t, aval_of(p)) if is_float(aval_of(p)) else None for p, t in zip(p_leaves, t_leaves)]
+    ir, _, trace = trace_to_ir(flat, primals, concrete=True, name="jvp",
+                               diff=[i for i, t in enumerate(ts) if t is not None])
     outs, out_ts = jvp_eval(ir, [_leaf(x) for x in p_leaves], ts, known=_seed(trace))
     out_ts = [t if t is not None else zeros_like_aval(aval_of(o)) for t, o in zip(out_ts, outs)]
     tree = info["out_tree"]
@@ -463,6 +496,7 @@ def _jacobian(fun, argnums, mode):
     single = isinstance(argnums, int)
 
     def wrapped(*args):
+        check_arguments(mode, args)
         nums = _normalize_argnums(argnums, len(args), mode)
         diff_args = [args[i] for i in nums]
 

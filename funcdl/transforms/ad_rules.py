@@ -63,6 +63,7 @@ def _no_derivative(prim):
     def vjp(g, *primals, out, **params):
         return [None] * len(primals)
     prim.jvp, prim.vjp = jvp, vjp
+    prim.no_derivative = True
 
 
 # ----------------------------------------------------------------------------------------
@@ -143,11 +144,20 @@ def _max_min_partials(compare):
 
 
 def _pow_partials(x, y, out, need_x, need_y):
-    dx = fnp.multiply(y, fnp.power(x, fnp.subtract(y, 1.0))) if need_x else None
-    dy = None
+    """``y * x**(y-1)`` and ``log(x) * x**y``, finite (and finitely differentiable) where the
+    function is smooth: ``d/dx x**0 = 0`` also at ``x = 0``, and ``d/dy = 0`` at ``x = 0``.
+    Only the point ``x = y = 0`` is special-cased, so ``d/dy (y * x**(y-1))`` stays right at
+    ``y = 0``; the unselected branches are evaluated at safe points so no NaN leaks into
+    derivatives."""
+    dx = dy = None
+    if need_x:
+        both_zero = fnp.logical_and(fnp.equal(x, 0.0), fnp.equal(y, 0.0))
+        safe_x = fnp.where(both_zero, 1.0, x)
+        dx = fnp.where(both_zero, 0.0, fnp.multiply(y, fnp.power(safe_x, fnp.subtract(y, 1.0))))
     if need_y:
-        safe_x = fnp.where(fnp.equal(x, 0.0), 1.0, x)
-        dy = fnp.where(fnp.equal(x, 0.0), 0.0, fnp.multiply(fnp.log(safe_x), out))
+        x_zero = fnp.equal(x, 0.0)
+        safe_x = fnp.where(x_zero, 1.0, x)
+        dy = fnp.where(x_zero, 0.0, fnp.multiply(fnp.log(safe_x), fnp.power(safe_x, y)))
     return dx, dy
 
 
@@ -300,15 +310,54 @@ _def_extremum(P.reduce_prims["reduce_max"])
 _def_extremum(P.reduce_prims["reduce_min"])
 
 
+def _shift_down(x, s, fill):
+    """``y[i] = x[i - s]`` along axis 0, ``fill`` where ``i < s``."""
+    shape = shape_of(x)
+    if s >= shape[0]:
+        return np.full(shape, fill, dtype_of(x))
+    head = P.slice(x, (0,) * len(shape), (shape[0] - s,) + shape[1:])
+    return P.pad(head, np.asarray(fill, dtype_of(x)), [(s, 0, 0)] + [(0, 0, 0)] * (len(shape) - 1))
+
+
+def _exclusive_cumprod(x, segments=None):
+    """``prod(x[j] for j < i)`` along axis 0 by doubling (log n multiplications, no
+    division: a polynomial in ``x``, exact to every order). With sorted ``segments`` (one
+    id per row) only rows of the same segment multiply."""
+    n, ones = shape_of(x)[0], np.ones(shape_of(x), dtype_of(x))
+
+    def same(s):  # row i - s is in row i's segment
+        mask = fnp.logical_and(np.arange(n) >= s, fnp.equal(segments, _shift_down(segments, s, 0)))
+        return fnp.broadcast_to(P.reshape(mask, (n,) + (1,) * (len(shape_of(x)) - 1)), shape_of(x))
+
+    def shifted(y, s):
+        prev = _shift_down(y, s, 1)
+        return prev if segments is None or s >= n else P.select(same(s), prev, ones)
+
+    y, s = x, 1
+    while s < n:
+        y, s = fnp.multiply(y, shifted(y, s)), 2 * s
+    return shifted(y, 1)
+
+
+def _others_product(x, segments=None):
+    """The product of the other rows (of the same segment) along axis 0, for each row."""
+    prefix = _exclusive_cumprod(x, segments)
+    rev = (lambda a: None if a is None else P.rev(a, (0,)))
+    suffix = rev(_exclusive_cumprod(rev(x), rev(segments)))
+    return fnp.multiply(prefix, suffix)
+
+
 def _product_of_others(x, out, axes):
-    """d prod(x) / d x_i = product of the other elements, exact also with zeros."""
-    zero = fnp.equal(x, 0.0)
-    safe = fnp.where(zero, 1.0, x)
-    nonzero_prod = _expand_reduced(P.reduce("reduce_prod", safe, axes), shape_of(x), axes)
-    zeros = _expand_reduced(P.reduce("reduce_sum", P.convert(zero, dtype_of(x)), axes), shape_of(x), axes)
-    no_zero = fnp.divide(nonzero_prod, safe)
-    one_zero_here = fnp.where(zero, nonzero_prod, 0.0)
-    return fnp.where(fnp.equal(zeros, 0.0), no_zero, fnp.where(fnp.equal(zeros, 1.0), one_zero_here, 0.0))
+    """d prod(x) / d x_i = product of the other elements (no division: exact with zeros,
+    and so are its own derivatives)."""
+    shape = shape_of(x)
+    rest = [i for i in range(len(shape)) if i not in axes]
+    perm = list(axes) + rest
+    moved = P.transpose(x, perm) if perm != sorted(perm) else x
+    n = int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    others = _others_product(P.reshape(moved, (n,) + tuple(shape[i] for i in rest)))
+    others = P.reshape(others, [shape[i] for i in perm])
+    return P.transpose(others, np.argsort(perm)) if perm != sorted(perm) else others
 
 
 def _prod_jvp(tangents, primals, out, *, axes):
@@ -455,6 +504,16 @@ def _gather_vjp(g, x, idx, *, out):
 P.gather_p.jvp, P.gather_p.vjp = _gather_jvp, _gather_vjp
 
 
+def _scatter_mul_others(idx, u):
+    """For each update of a scatter-multiply, the product of the other updates at its
+    index (1 when indices are unique): the derivative without dividing by ``u``."""
+    k = int(np.prod(shape_of(idx), dtype=np.int64))
+    flat_idx, flat_u = P.reshape(idx, (k,)), P.reshape(u, (k,) + shape_of(u)[len(shape_of(idx)):])
+    order = P.argsort(flat_idx, 0)
+    others = _others_product(P.gather(flat_u, order), P.gather(flat_idx, order))
+    return P.reshape(P.gather(others, P.argsort(order, 0)), shape_of(u))
+
+
 def _scatter_jvp(tangents, primals, out, *, mode):
     x, idx, u = primals
     tx, _, tu = tangents
@@ -463,8 +522,8 @@ def _scatter_jvp(tangents, primals, out, *, mode):
     # mul: out = x * prod(u at idx)
     d = P.scatter(instantiate(tx, x), idx, u, "mul")
     if tu is not None:
-        rel = P.scatter(zeros_like(x), idx, fnp.divide(tu, u), "add")
-        d = fnp.add(d, fnp.multiply(out, rel))
+        rel = P.scatter(zeros_like(x), idx, fnp.multiply(tu, _scatter_mul_others(idx, u)), "add")
+        d = fnp.add(d, fnp.multiply(x, rel))
     return d
 
 
@@ -477,7 +536,7 @@ def _scatter_vjp(g, x, idx, u, *, out, mode):
         g_x = P.scatter(g, idx, zeros_like(u), "set")
         return [g_x, None, fnp.multiply(P.gather(g, _clamped(idx, n)), keep)]
     g_x = P.scatter(g, idx, u, "mul")
-    g_u = fnp.divide(P.gather(fnp.multiply(g, out), _clamped(idx, n)), u)
+    g_u = fnp.multiply(P.gather(fnp.multiply(g, x), _clamped(idx, n)), _scatter_mul_others(idx, u))
     return [g_x, None, fnp.multiply(g_u, keep)]
 
 

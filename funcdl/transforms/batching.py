@@ -9,7 +9,7 @@ one contraction, a batched convolution folds the batch into its batch or channel
 import numpy as np
 
 from .. import tree_util
-from ..core import _UNKNOWN, Literal, Trace, aval_of
+from ..core import _UNKNOWN, Literal, Trace, aval_of, check_arguments
 from . import batching_rules  # noqa: F401  (registers the rules)
 from .batching_rules import move_axis
 
@@ -77,6 +77,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
     (5, 2)
     """
     def batched(*args):
+        check_arguments("vmap", args)
         if isinstance(in_axes, list):
             axes_spec = tuple(in_axes)
         else:

@@ -86,7 +86,7 @@ class custom_vjp:  # noqa: N801 - JAX's name
         if current_trace() is None:
             return self.fun(*args)
         leaves, in_tree = tree_util.tree_flatten(list(args))
-        call_ir, out_tree, _ = trace_to_ir(self.fun, args)
+        call_ir, out_tree, _ = trace_to_ir(self.fun, args, name="custom_vjp")
         if any(isinstance(c, Tracer) for c in call_ir.consts):
             raise TypeError(f"custom_vjp function {name!r} closes over a traced value; pass it "
                             "as an argument instead, so that its cotangent is defined")

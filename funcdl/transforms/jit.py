@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import tree_util
 from ..config import config
-from ..core import Tracer, current_trace, trace_to_ir
+from ..core import Tracer, check_arguments, current_trace, trace_to_ir
 from . import disk_cache
 from .codegen import generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
@@ -259,9 +259,11 @@ class JittedFunction:
             leaves, info["out_tree"] = tree_util.tree_flatten(out)
             return leaves
 
+        check_arguments("jit", args, static_pos)
+        check_arguments("jit (keyword arguments)", ({k: kwargs[k] for k in kw_names},))
         dynamic = ([a for i, a in enumerate(args) if i not in static_pos],
                    {k: kwargs[k] for k in kw_names})
-        ir, _, _ = trace_to_ir(flat_fun, dynamic)
+        ir, _, _ = trace_to_ir(flat_fun, dynamic, name="jit")
         return ir, info["out_tree"]
 
     def _compile(self, args, kwargs, arrays):
@@ -273,8 +275,9 @@ class JittedFunction:
         kernel = _load_kernel(name, path, text)
         out_casts = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars)
                      if not v.aval.shape or v.aval.dtype == np.float16]
-        consts = [np.ascontiguousarray(c, dtype=np.float32 if np.result_type(c) == np.float16 else None)
-                  for c in ir.consts]  # shared with the caller's arrays when already contiguous
+        # copies: the program sees the values its constants had when it was traced (as in JAX)
+        consts = [np.array(c, order="C", dtype=np.float32 if np.result_type(c) == np.float16 else None)
+                  for c in ir.consts]
         return _Compiled(kernel, consts, out_tree, out_casts, Lowered(ir, text, path), len(arrays))
 
     def lower(self, *args, **kwargs):
