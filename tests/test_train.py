@@ -1,4 +1,5 @@
-"""funcdl.train: fit (one jitted run on the spiral, the rest eager), evaluate, predict."""
+"""funcdl.train: fit (one jitted spiral run; the rest mostly eager, with jit variants where it
+ matters), Ctrl-C, NaN losses, checkpoints and resume, evaluate, predict."""
 import io
 import time
 
@@ -306,3 +307,295 @@ def test_predict_concatenates_batches():
     assert out.shape == (21, 3) and out.dtype == np.float32
     pair = train.predict(lambda p, b: {"x": b[0], "y": b[1] * 2}, None, (x, y), batch_size=5)
     np.testing.assert_array_equal(pair["y"], y * 2)
+
+
+# ---------------------------------------------------------------------------
+# Ctrl-C, NaN losses, checkpoints and resuming (issue 12)
+# ---------------------------------------------------------------------------
+
+def _walk_loss(stop_at=None):
+    """A loss for Walk (w = number of steps done) that raises KeyboardInterrupt on its
+    ``stop_at``-th call (eager: one call per step, so inside that step; plus one per
+    validation batch)."""
+    calls = [0]
+
+    def loss(w, batch):
+        calls[0] += 1
+        if calls[0] == stop_at:
+            raise KeyboardInterrupt
+        w = fd.tree_util.tree_leaves(w)[0]  # w or {"w": w}
+        return (w - 3.0) ** 2 + 0 * fnp.sum(batch[0])
+    return loss
+
+
+def _fit_interrupted(*args, **kwargs):
+    """``train.fit`` where a KeyboardInterrupt is expected to be caught by fit itself (one
+    escaping would otherwise stop the whole pytest session)."""
+    try:
+        return train.fit(*args, **kwargs)
+    except KeyboardInterrupt:
+        pytest.fail("the KeyboardInterrupt escaped train.fit")
+
+
+def test_keyboard_interrupt_mid_step_returns_the_last_completed_step():
+    # 4 steps an epoch; the 11th step (epoch 3, step 3) is interrupted inside loss_fn
+    x = np.zeros((8, 1), np.float32)
+    out = _Tty()
+    w, count, h = _fit_interrupted(_walk_loss(stop_at=11), np.float32(0.0), Walk(), (x,),
+                                   epochs=5, batch_size=2, key=random.key(0), jit=False,
+                                   progress=out)
+    assert float(w) == 10.0 and int(count) == 10  # 10 completed steps, params and state agree
+    assert h["interrupted"] is True and len(h["loss"]) == len(h["time"]) == 2
+    text = out.getvalue()
+    last = text.split("\n")[-2]  # a line of its own, after the half-drawn bar
+    assert last == ("fit: interrupted in epoch 3, step 3/4; returning the parameters after "
+                    "the last completed step"), text
+    assert "\nfit: interrupted" in text
+    # an uninterrupted run has no "interrupted" entry
+    _, _, h = train.fit(_walk_loss(), np.float32(0.0), Walk(), (x,), epochs=1, batch_size=2,
+                        key=random.key(0), jit=False, progress=False)
+    assert "interrupted" not in h
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+def test_keyboard_interrupt_during_validation(jit):
+    x = np.zeros((8, 1), np.float32)
+    calls = [0]
+
+    def metric(w, batch):  # called once per epoch (one validation batch)
+        calls[0] += 1
+        if calls[0] == 3:
+            raise KeyboardInterrupt
+        return w
+
+    out = io.StringIO()
+    w, count, h = _fit_interrupted(_walk_loss(), np.float32(0.0), Walk(), (x,), epochs=5,
+                                   batch_size=4, key=random.key(0), val_data=(x,),
+                                   val_batch_size=8, metrics={"w": metric}, jit=jit,
+                                   progress=out)
+    assert float(w) == 6.0 and int(count) == 6  # all of epoch 3's steps were done
+    assert h["val_w"] == [2.0, 4.0] and h["interrupted"] is True
+    assert out.getvalue().splitlines()[-1].startswith("fit: interrupted in epoch 3, while "
+                                                      "validating; returning")
+
+
+def test_keyboard_interrupt_between_epochs(tmp_path):
+    class Stream(io.StringIO):  # Ctrl-C while printing epoch 2's line, once
+        def write(self, text):
+            if text.startswith("Epoch 2/") and "Epoch 2/" not in self.getvalue():
+                super().write(text)
+                raise KeyboardInterrupt
+            return super().write(text)
+
+    x = np.zeros((8, 1), np.float32)
+    out, path = Stream(), tmp_path / "c.ckpt"
+    w, count, h = _fit_interrupted(_walk_loss(), np.float32(0.0), Walk(), (x,), epochs=5,
+                                   batch_size=4, key=random.key(0), jit=False, progress=out,
+                                   checkpoint=path)
+    assert float(w) == 4.0 and int(count) == 4 and len(h["loss"]) == 2 and h["interrupted"]
+    assert out.getvalue().splitlines()[-1] == (
+        f"fit: interrupted after epoch 2, between epochs; returning the parameters after the "
+        f"last completed step (checkpoint of epoch 2: {path})")
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+def test_nan_loss_raises_with_the_last_finite_state(jit, request):
+    # w = steps done; sqrt(5.5 - w) is finite up to w = 5, NaN from the 7th step (w = 6),
+    # which is epoch 2, step 3 of 4
+    x = np.zeros((8, 1), np.float32)
+    loss = lambda w, b: fnp.sqrt(5.5 - w) + 0 * fnp.sum(b[0])  # noqa: E731
+    kw = dict(epochs=4, batch_size=2, key=random.key(0), jit=jit, progress=False)
+    np_errors = np.seterr(invalid="ignore")
+    request.addfinalizer(lambda: np.seterr(**np_errors))
+    with pytest.raises(FloatingPointError, match=r"loss is nan in epoch 2, step 3/4") as info:
+        train.fit(loss, np.float32(0.0), Walk(), (x,), **kw)
+    err = info.value
+    assert isinstance(err, train.NonFiniteLossError)
+    assert float(err.params) == 6.0 and int(err.opt_state) == 6  # before the failing step
+    assert (err.epoch, err.step) == (2, 3) and np.isnan(err.loss)
+    assert len(err.history["loss"]) == 1 and np.isfinite(err.history["loss"][0])
+    assert "on_nan='ignore'" in str(err)
+    w, count, h = train.fit(loss, np.float32(0.0), Walk(), (x,), on_nan="ignore", **kw)
+    assert float(w) == 16.0 and int(count) == 16 and np.isnan(h["loss"][1:]).all()
+
+
+def test_infinite_loss_raises_too():
+    x, y = _linear_problem(16)
+    # a learning rate this large makes the loss overflow float32 within a few steps
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(FloatingPointError, match=r"loss is (inf|nan) in epoch \d+") as info:
+            train.fit(lambda w, b: mse(w, b) * np.float32(1e30), W0, sgd(1e10), (x, y),
+                      epochs=5, batch_size=4, key=random.key(0), jit=False, progress=False)
+    assert all(np.isfinite(v) for v in fd.tree_util.tree_leaves(info.value.params))
+    assert "from before the step before it, whose update was not finite" in str(info.value)
+
+
+def _ckpt_problem():
+    """A 2-8-3 MLP on a small spiral with Adam (namedtuple optimizer states), validation,
+    a metric and early stopping: everything a checkpoint has to carry."""
+    from funcdl import optim
+    x, y = data.spiral(20, 3, random.key(0))
+    params = mlp_init(random.key(1), (2, 8, 3))
+    return params, optim.adam(0.05), (x, y), dict(
+        batch_size=10, key=random.key(2), val_data=(x[::2], y[::2]), val_batch_size=30,
+        metrics={"acc": accuracy},
+        early_stopping=train.EarlyStopping(10, monitor="val_loss"), progress=False)
+
+
+def _assert_runs_equal(a, b):
+    (pa, sa, ha), (pb, sb, hb) = a, b
+    assert fd.tree_util.tree_structure(pa) == fd.tree_util.tree_structure(pb)
+    assert fd.tree_util.tree_structure(sa) == fd.tree_util.tree_structure(sb)  # same types
+    for u, v in zip(fd.tree_util.tree_leaves((pa, sa)), fd.tree_util.tree_leaves((pb, sb))):
+        assert np.asarray(u).dtype == np.asarray(v).dtype
+        assert np.asarray(u).tobytes() == np.asarray(v).tobytes()  # bit for bit
+    assert sorted(ha) == sorted(hb)
+    for k in ha:
+        if k != "time":
+            assert ha[k] == hb[k], k
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+def test_interrupted_run_resumes_bit_for_bit(tmp_path, jit):
+    params, opt, train_data, kw = _ckpt_problem()
+    ref = train.fit(xent, params, opt, train_data, epochs=6, jit=jit, **kw)
+    assert type(ref[1][0]).__name__ == "ScaleByAdamState"
+    path = tmp_path / "run.ckpt"
+    calls = [0]
+
+    def acc_then_interrupt(p, batch):  # one validation batch an epoch: stop in epoch 4
+        calls[0] += 1
+        if calls[0] == 4:
+            raise KeyboardInterrupt
+        return accuracy(p, batch)
+
+    kw1 = dict(kw, metrics={"acc": acc_then_interrupt})
+    _, _, h = _fit_interrupted(xent, params, opt, train_data, epochs=6, jit=jit,
+                               checkpoint=path, **kw1)
+    assert h["interrupted"] and len(h["loss"]) == 3 and fd.load(path)["epoch"] == 3
+    out = io.StringIO()
+    resumed = train.fit(xent, params, opt, train_data, epochs=6, jit=jit, checkpoint=path,
+                        resume=True, **dict(kw, progress=out))
+    _assert_runs_equal(resumed, ref)
+    assert type(resumed[1][0]) is type(ref[1][0])
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"fit: resuming from {str(path)!r} after epoch 3/6"
+    assert [ln.split()[1] for ln in lines[1:4]] == ["4/6", "5/6", "6/6"]
+    assert all(ln.startswith("Restored the params of epoch") for ln in lines[4:])
+    # resuming a finished run trains nothing and returns the same
+    again = train.fit(xent, params, opt, train_data, epochs=6, jit=jit, checkpoint=path,
+                      resume=True, **kw)
+    _assert_runs_equal(again, ref)
+    # ... and raising epochs trains on, as a longer run from the start would
+    longer = train.fit(xent, params, opt, train_data, epochs=8, jit=jit, checkpoint=path,
+                       resume=True, **kw)
+    _assert_runs_equal(longer, train.fit(xent, params, opt, train_data, epochs=8, jit=jit, **kw))
+
+
+def test_resume_keeps_the_early_stopping_state(tmp_path):
+    # as in test_early_stopping_restores_best_params: val_loss is best at epoch 3 and
+    # training stops after epoch 5; an interruption in epoch 4 must not change that
+    x = np.zeros((4, 1), np.float32)
+    loss = lambda w, b: (w - 3.0) ** 2 + 0 * fnp.sum(b[0])  # noqa: E731
+    kw = dict(epochs=20, batch_size=4, key=random.key(0), val_data=(x,), early_stopping=2,
+              jit=False, progress=False, checkpoint=tmp_path / "es.ckpt")
+    # (the loss runs once per step and once per validation: call 7 is epoch 4's step)
+    _, _, h = _fit_interrupted(_walk_loss(stop_at=7), np.float32(0.0), Walk(), (x,), **kw)
+    assert h["interrupted"] and h["val_loss"] == [4.0, 1.0, 0.0]
+    w, count, h = train.fit(loss, np.float32(0.0), Walk(), (x,), resume=True, **kw)
+    assert h["val_loss"] == [4.0, 1.0, 0.0, 1.0, 4.0] and float(w) == 3.0 and int(count) == 3
+    ck = fd.load(tmp_path / "es.ckpt")
+    assert ck["stopped"] and ck["epoch"] == 5 and ck["best"]["epoch"] == 2
+    # a run that early stopping ended stays ended: resuming it calls no loss at all
+    never = lambda w, b: 1 / 0  # noqa: E731
+    w2, count2, h2 = train.fit(never, np.float32(0.0), Walk(), (x,), resume=True, **kw)
+    assert float(w2) == 3.0 and int(count2) == 3 and h2["val_loss"] == h["val_loss"]
+
+
+def test_checkpoint_every_and_what_a_checkpoint_holds(tmp_path, monkeypatch):
+    x = np.zeros((8, 1), np.float32)
+    path = tmp_path / "walk.ckpt"
+    kw = dict(batch_size=4, key=random.key(7), jit=False, progress=False, checkpoint=path,
+              checkpoint_every=2)
+    saved, real_save = [], fd.checkpoint.save
+    monkeypatch.setattr(fd.checkpoint, "save",
+                        lambda p, tree: (saved.append(tree["epoch"]), real_save(p, tree)))
+    train.fit(_walk_loss(), np.float32(0.0), Walk(), (x,), epochs=5, **kw)
+    assert saved == [2, 4, 5]  # every 2 epochs, and the last one
+    ck = fd.load(path)
+    assert ck["epoch"] == 5 and ck["steps"] == 10 and not ck["stopped"]
+    assert ck["key"].tolist() == random.key(7).tolist() and len(ck["history"]["loss"]) == 5
+    assert [float(v) for v in ck["params"]] == [10.0]
+    assert [int(v) for v in ck["opt_state"]] == [10]
+    # Ctrl-C in epoch 4 saves epoch 3, which checkpoint_every=2 had not saved yet
+    saved[:] = []
+    out = io.StringIO()
+    _fit_interrupted(_walk_loss(stop_at=8), np.float32(0.0), Walk(), (x,), epochs=5,
+                     **dict(kw, progress=out))
+    assert saved == [2, 3] and fd.load(path)["epoch"] == 3
+    assert out.getvalue().splitlines()[-1].endswith(f"(checkpoint of epoch 3: {path})")
+
+
+def test_resume_without_a_file_starts_afresh(tmp_path):
+    x = np.zeros((8, 1), np.float32)
+    out = io.StringIO()
+    path = tmp_path / "new.ckpt"
+    w, _, h = train.fit(_walk_loss(), np.float32(0.0), Walk(), (x,), epochs=2, batch_size=4,
+                        key=random.key(0), jit=False, progress=out, checkpoint=path, resume=True)
+    assert float(w) == 4.0 and len(h["loss"]) == 2 and path.exists()
+    assert out.getvalue().startswith(f"fit: no checkpoint at {str(path)!r} yet; starting from "
+                                     f"epoch 1\nEpoch 1/2")
+
+
+def test_bad_checkpoints_are_refused(tmp_path):
+    x = np.zeros((8, 1), np.float32)
+    path = tmp_path / "c.ckpt"
+    kw = dict(batch_size=4, key=random.key(0), jit=False, progress=False, checkpoint=path)
+    train.fit(_walk_loss(), {"w": np.float32(0.0)}, Walk(), (x,), epochs=2, **kw)
+    good = path.read_bytes()
+
+    def resume(params=None, optimizer=None, **over):
+        return train.fit(_walk_loss(), {"w": np.float32(0.0)} if params is None else params,
+                         optimizer or Walk(), (x,), epochs=4, resume=True, **dict(kw, **over))
+
+    # corrupted: fd.load's ValueError, not a silent fresh start
+    bad = bytearray(good)
+    i = good.index(b"leaf_0.npy") + 200
+    bad[i] ^= 0xFF
+    path.write_bytes(bytes(bad))
+    with pytest.raises(ValueError, match="not a valid funcdl checkpoint"):
+        resume()
+    path.write_bytes(good[: len(good) // 2])  # truncated
+    with pytest.raises(ValueError, match="not a valid funcdl checkpoint"):
+        resume()
+    fd.save(path, {"w": np.float32(1.0)})  # a checkpoint, but not fit's
+    with pytest.raises(ValueError, match="not one written by train.fit"):
+        resume()
+    path.write_bytes(good)
+    with pytest.raises(ValueError, match=r"does not fit this model: its params have the "
+                                         r"structure PyTreeDef\(\{'w': \*\}\)"):
+        resume(params={"v": np.float32(0.0)})
+    with pytest.raises(ValueError, match=r"leaf 0 of its params is float32\[\], that of the "
+                                         r"params of this call is float32\[2\]"):
+        resume(params={"w": np.zeros(2, np.float32)})
+    with pytest.raises(ValueError, match=r"leaf 0 of its params is float32\[\].*float64\[\]"):
+        resume(params={"w": np.float64(0.0)})
+    from funcdl import optim
+    with pytest.raises(ValueError, match=r"its opt_state have the structure PyTreeDef\(\*\), "
+                                         r"the opt_state of this call have PyTreeDef\(\("):
+        resume(optimizer=optim.adam(0.1))
+    with pytest.raises(ValueError, match="written by a run with key"):
+        resume(key=random.key(1))
+    w, _, h = resume()  # the good file still resumes
+    assert float(w["w"]) == 8.0 and len(h["loss"]) == 4
+
+
+def test_fit_new_argument_errors():
+    x, y = _linear_problem(16)
+    kw = dict(epochs=1, batch_size=4, key=random.key(0), jit=False, progress=False)
+    with pytest.raises(ValueError, match="on_nan"):
+        train.fit(mse, W0, sgd(0.1), (x, y), on_nan="warn", **kw)
+    with pytest.raises(ValueError, match="checkpoint_every"):
+        train.fit(mse, W0, sgd(0.1), (x, y), checkpoint="c.ckpt", checkpoint_every=0, **kw)
+    with pytest.raises(ValueError, match="resume=True needs checkpoint"):
+        train.fit(mse, W0, sgd(0.1), (x, y), resume=True, **kw)
