@@ -139,7 +139,7 @@ def _gather_advanced(x, entries):
     if any(isinstance(a, Tracer) for a in arrays):
         flat = None
         for a, stride in zip(broadcast_arrays(*arrays), strides):
-            term = multiply(cast(a, np.int64), int(stride))
+            term = cast(a, np.int64) if stride == 1 else multiply(cast(a, np.int64), int(stride))
             flat = term if flat is None else add(flat, term)
     else:  # all indices are concrete: compute the flat index with numpy
         flat = sum(a * int(s) for a, s in zip(np.broadcast_arrays(*arrays), strides))

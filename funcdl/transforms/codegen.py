@@ -484,7 +484,7 @@ class Codegen:
         r = len(flat["shape"])
         padded = (1,) * (r - len(s)) + tuple(s)
         cs = tuple(math.prod(padded[d] for d in g) for g in flat["groups"])
-        view = flat["views"].get((name, cs))
+        view = name if tuple(s) == cs else flat["views"].get((name, cs))  # no view needed
         if view is None:
             view = flat["views"][(name, cs)] = self.fresh("f")
         parts = ["0" if c == 1 and full != 1 else i for c, full, i in zip(cs, flat["cshape"], flat["index"])]
@@ -980,8 +980,16 @@ def _gather(gen, eqn):
     flat_idx = _flat_index(gen, idx, count)
     gen.emit(f"for p in range({count}):")
     gen.emit(f"k = min(max({flat_idx}[p], 0), {n - 1})", 2)
-    gen.emit(f"for q in range({rest}):", 2)
-    gen.emit(f"{flat_out}[p, q] = {flat_x}[k, q]", 3)
+    _column_loop(gen, rest, f"{flat_out}[p, {{q}}] = {flat_x}[k, {{q}}]", 2)
+
+
+def _column_loop(gen, rest, line, depth):
+    """``line`` (with ``{q}`` for the column) for each of ``rest`` columns; no loop for one."""
+    if rest == 1:
+        gen.emit(line.format(q="0"), depth)
+        return
+    gen.emit(f"for q in range({rest}):", depth)
+    gen.emit(line.format(q="q"), depth + 1)
 
 
 def _flat_index(gen, idx, count):
@@ -1009,14 +1017,13 @@ def _scatter(gen, eqn):
     gen.emit(f"{flat_out} = {name}.reshape(({n}, {rest}))")
     gen.emit(f"{flat_u} = {_contiguous(gen, upd)}.reshape(({count}, {rest}))")
     flat_idx = _flat_index(gen, idx, count)
-    target, update = f"{flat_out}[k, q]", f"{flat_u}[p, q]"
+    target, update = f"{flat_out}[k, {{q}}]", f"{flat_u}[p, {{q}}]"
     if mode != "set":
         update = round_f16(gen, out.aval.dtype, f"{target} {'+' if mode == 'add' else '*'} {update}")
     gen.emit(f"for p in range({count}):")
     gen.emit(f"k = {flat_idx}[p]", 2)
     gen.emit(f"if 0 <= k < {n}:", 2)
-    gen.emit(f"for q in range({rest}):", 3)
-    gen.emit(f"{target} = {update}", 4)
+    _column_loop(gen, rest, f"{target} = {update}", 3)
 
 
 @emitter("threefry2x32")
