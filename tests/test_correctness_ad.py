@@ -445,3 +445,11 @@ def test_jit_names_a_non_array_argument():
     with pytest.raises(TypeError, match=r"jit: argument .*str"):
         fd.jit(lambda x, s: x)(1.0, "relu")
     assert fd.jit(lambda x, s: x * 2, static_argnums=1)(1.0, "relu") == 2.0
+
+
+def test_vmap_keeps_python_scalar_arguments_weak():
+    # found by the fuzzer: an unmapped Python scalar promoted float32 to float64 under vmap
+    f = fd.vmap(lambda x, s: x + s, in_axes=(0, None))
+    assert f(np.zeros((2, 3), np.float32), 0.0).dtype == np.float32
+    assert f(np.zeros((2, 3), np.int32), 1).dtype == np.int32
+    assert fd.jit(f)(np.zeros((2, 3), np.float32), 0.5).dtype == np.float32

@@ -9,7 +9,7 @@ one contraction, a batched convolution folds the batch into its batch or channel
 import numpy as np
 
 from .. import tree_util
-from ..core import _UNKNOWN, Literal, Trace, aval_of, check_arguments
+from ..core import _UNKNOWN, Literal, Trace, aval_of, check_arguments, is_weak_scalar
 from . import batching_rules  # noqa: F401  (registers the rules)
 from .batching_rules import move_axis
 
@@ -87,11 +87,12 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
         leaves, in_tree = tree_util.tree_flatten(list(args))
         flat_axes = _broadcast_prefix(list(axes_spec) if isinstance(axes_spec, tuple) else axes_spec,
                                       list(args), "in_axes")
+        weak = [is_weak_scalar(x) for x in leaves]  # Python scalars keep promoting weakly
         leaves = [x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x) for x in leaves]
         dims = [_normalize_axis(a, len(np.shape(x)) if not hasattr(x, "aval") else x.aval.ndim, "in_axes")
                 for a, x in zip(flat_axes, leaves)]
         size = _batch_size(leaves, dims, flat_axes, axis_size, in_tree)
-        per_example = [_unbatched_aval_value(x, d) for x, d in zip(leaves, dims)]
+        per_example = [(*_unbatched_aval_value(x, d), w) for x, d, w in zip(leaves, dims, weak)]
         info = {}
 
         def flat_fun(*flat_args):
@@ -142,7 +143,7 @@ def _unbatched_aval_value(x, d):
 
 def _trace_per_example(flat_fun, per_example):
     with Trace(concrete=True) as trace:
-        tracers = [trace.new_arg(aval, value) for aval, value in per_example]
+        tracers = [trace.new_arg(aval, value, weak) for aval, value, weak in per_example]
         outs = flat_fun(*tracers)
         for x in outs:
             if not isinstance(x, (np.ndarray, np.generic, int, float, bool)) and not hasattr(x, "aval"):
