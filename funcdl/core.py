@@ -265,17 +265,25 @@ def _holds_ir(v):
     return isinstance(v, IR) or (isinstance(v, tuple) and any(isinstance(x, IR) for x in v))
 
 
+def ir_names(ir):
+    """The names :func:`format_ir` gives ``ir``'s variables (its sub-programs are printed
+    with names of their own): ``a, b, ..., z, ba, ...`` in order of appearance, constants,
+    inputs, then each equation's outputs."""
+    order = [*ir.const_vars, *ir.in_vars, *(v for e in ir.eqns for v in [*e.outputs, *e.inputs]),
+             *ir.out_vars]
+    names, fresh = {}, _var_names()
+    for v in order:
+        if isinstance(v, Var) and v not in names:
+            names[v] = next(fresh)
+    return names
+
+
 def format_ir(ir, indent=0, multiline=False):
     """Readable text of ``ir``: one line when short, else one equation per line."""
-    names = {}
-    fresh = _var_names()
+    names = ir_names(ir)
 
     def name(v):
-        if isinstance(v, Literal):
-            return repr(v.val.item())
-        if v not in names:
-            names[v] = next(fresh)
-        return names[v]
+        return repr(v.val.item()) if isinstance(v, Literal) else names[v]
 
     def decl(v):
         return f"{name(v)}:{v.aval.str_short()}"
@@ -357,15 +365,38 @@ def typecheck_ir(ir):
 primitives: dict[str, "Primitive"] = {}
 
 
+class Absent:
+    """A rule a primitive lacks on purpose, with the reason (``Primitive.vjp = Absent(...)``)."""
+
+    def __init__(self, reason):
+        self.reason = reason
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return f"Absent({self.reason!r})"
+
+
 class Primitive:
-    """A named operation. Its rules are attributes set where the primitive is defined:
+    """A named operation and its rules. Every rule has a slot here; each is filled where the
+    primitive is defined (elementwise primitives declare everything in one call, see
+    ``primitives/elementwise.py`` and CONTRIBUTING.md), or set to :class:`Absent`:
 
     - ``impl(*arrays, **params)``: eager evaluation with numpy;
     - ``shape_rule(*avals, **params)``: output aval(s), raising ShapeError;
-    - the transforms add their own rules (``jvp``, ``transpose``, ``batch``, ``lower``).
+    - ``jvp(tangents, primals, out, **params)``: forward mode (``None`` tangents are zero);
+    - ``vjp(g, *primals, out, **params)``: reverse mode, one cotangent (or None) per input;
+    - ``batch(args, dims, size, **params) -> (out, out_dims)``: vmap;
+    - ``lower``: how jit emits it (a numba expression template, or an emitter function);
+    - ``domain``: where its inputs are sampled in the primitive table's tests (optional).
+
+    ``no_derivative`` marks primitives whose derivatives are all zero (comparisons,
+    ``floor``, ``stop_gradient``): their jvp/vjp rules then say so.
     """
 
-    no_derivative = False  # True when every output's derivative is zero (stop_gradient, floor, ...)
+    RULES = ("impl", "shape_rule", "jvp", "vjp", "batch", "lower")
+    no_derivative = False
 
     def __init__(self, name, impl, shape_rule, multiple_results=False):
         if name in primitives:
@@ -374,7 +405,13 @@ class Primitive:
         self.impl = impl
         self.shape_rule = shape_rule
         self.multiple_results = multiple_results
+        self.jvp = self.vjp = self.batch = self.lower = None  # filled by the rule modules
+        self.domain = None
         primitives[name] = self
+
+    def missing_rules(self):
+        """The rule slots neither filled nor declared :class:`Absent`."""
+        return [r for r in self.RULES if getattr(self, r) is None]
 
     def abstract_eval(self, *avals, **params):
         return self.shape_rule(*avals, **params)

@@ -61,51 +61,42 @@ def distinct(shape, seed=0, dtype=np.float64):
 
 BROADCAST_PAIRS = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((4, 1, 3), (2, 1))]
 
-# (name, input generator (shape, seed) -> array, numpy reference, differentiable)
-UNARY = [
-    ("neg", floats, np.negative, True),
-    ("sign", away_from_zero, np.sign, True),
-    ("abs", away_from_zero, np.abs, True),
-    ("floor", lambda s, k: floats(s, k) + 0.01, np.floor, True),
-    ("ceil", lambda s, k: floats(s, k) + 0.01, np.ceil, True),
-    ("round", lambda s, k: floats(s, k) + 0.01, np.round, True),
-    ("exp", floats, np.exp, True),
-    ("log", lambda s, k: floats(s, k, 0.5, 3.0), np.log, True),
-    ("log1p", lambda s, k: floats(s, k, -0.5, 3.0), np.log1p, True),
-    ("expm1", floats, np.expm1, True),
-    ("sqrt", lambda s, k: floats(s, k, 0.5, 3.0), np.sqrt, True),
-    ("sin", floats, np.sin, True),
-    ("cos", floats, np.cos, True),
-    ("tan", lambda s, k: floats(s, k, -1.2, 1.2), np.tan, True),
-    ("tanh", floats, np.tanh, True),
-    ("sinh", floats, np.sinh, True),
-    ("cosh", floats, np.cosh, True),
-    ("arctan", floats, np.arctan, True),
-    ("erf", floats, scipy.special.erf, True),
-    ("erf_inv", lambda s, k: floats(s, k, -0.9, 0.9), scipy.special.erfinv, True),
-    ("isnan", lambda s, k: np.where(floats(s, k) > 1, np.nan, floats(s, k)), np.isnan, False),
-    ("isfinite", lambda s, k: np.where(floats(s, k) > 1, np.inf, floats(s, k)), np.isfinite, False),
-    ("logical_not", lambda s, k: floats(s, k) > 0, np.logical_not, False),
-]
+# Elementwise primitives declare where their inputs live (``prim.domain``, see
+# funcdl/primitives/elementwise.py); these generators sample those domains.
+DOMAINS = {
+    "nonzero": away_from_zero,
+    "distinct": distinct,
+    "off_grid": lambda s, k: floats(s, k) + 0.01,
+    "rounded": lambda s, k: np.round(floats(s, k)),
+    "bool": lambda s, k: floats(s, k) > 0,
+    "with_nan": lambda s, k: np.where(floats(s, k) > 1, np.nan, floats(s, k)),
+    "with_inf": lambda s, k: np.where(floats(s, k) > 1, np.inf, floats(s, k)),
+}
+# independent references where the implementation is not numpy's own function
+REFERENCES = {"erf": scipy.special.erf, "erf_inv": scipy.special.erfinv, "div": np.true_divide}
 
-BINARY = [
-    ("add", floats, floats, np.add, True),
-    ("sub", floats, floats, np.subtract, True),
-    ("mul", floats, floats, np.multiply, True),
-    ("div", floats, away_from_zero, np.true_divide, True),
-    ("rem", floats, away_from_zero, np.remainder, True),
-    ("pow", lambda s, k: floats(s, k, 0.5, 2.0), floats, np.power, True),
-    ("max", distinct, lambda s, k: distinct(s, k + 7) + 0.0123, np.maximum, True),
-    ("min", distinct, lambda s, k: distinct(s, k + 7) + 0.0123, np.minimum, True),
-    ("eq", lambda s, k: np.round(floats(s, k)), lambda s, k: np.round(floats(s, k + 1)), np.equal, False),
-    ("ne", lambda s, k: np.round(floats(s, k)), lambda s, k: np.round(floats(s, k + 1)), np.not_equal, False),
-    ("lt", floats, floats, np.less, False),
-    ("le", floats, floats, np.less_equal, False),
-    ("gt", floats, floats, np.greater, False),
-    ("ge", floats, floats, np.greater_equal, False),
-    ("and", lambda s, k: floats(s, k) > 0, lambda s, k: floats(s, k + 1) > 0, np.logical_and, False),
-    ("or", lambda s, k: floats(s, k) > 0, lambda s, k: floats(s, k + 1) > 0, np.logical_or, False),
-]
+
+def sampler(domain, offset=0):
+    """An input generator ``(shape, seed) -> array`` for a declared domain."""
+    if isinstance(domain, tuple):
+        lo, hi = domain
+        return lambda s, k: floats(s, k + offset, lo, hi)
+    gen = DOMAINS[domain]
+    if domain == "distinct" and offset:  # no ties with the first operand either
+        return lambda s, k: gen(s, k + offset) + 0.0123
+    return (lambda s, k: gen(s, k + offset)) if offset else gen
+
+
+def _rows(arity):
+    """(name, generators, reference, differentiable) of every elementwise primitive (those
+    with float outputs are gradient-checked, piecewise-constant ones included)."""
+    return [(p.name, [sampler(d, 7 * i) for i, d in enumerate(p.domain)],
+             REFERENCES.get(p.name, p.impl), p.out_dtype is None and "bool" not in p.domain)
+            for p in P.elementwise_prims.values() if p.arity == arity]
+
+
+UNARY = [(name, gens[0], ref, diff) for name, gens, ref, diff in _rows(1)]
+BINARY = [(name, gens[0], gens[1], ref, diff) for name, gens, ref, diff in _rows(2)]
 
 
 def _elementwise_cases():
@@ -355,6 +346,18 @@ def _custom_sin_mul():
     return sin_mul
 
 
+def _jit_call_case(x, y, n):
+    """One ``jit_call`` of a program with a float and an integer output (bound directly, so
+    that eager evaluation goes through the primitive's impl too)."""
+    import sys
+    import funcdl as fd
+    import funcdl.numpy as fnp
+    jit = sys.modules["funcdl.transforms.jit"]
+    program = fd.make_ir(lambda x, y, n: (fnp.tanh(x) * y + fnp.sum(x, axis=0), n * 2))
+    ir = program(*[jit.aval_of(a) for a in (x, y, n)])
+    return jit.bind(jit.jit_call_p, x, y, n, call_ir=ir, name="tanh_mul")
+
+
 def _transform_cases():
     sin_mul = _custom_sin_mul()
     from funcdl.transforms.ad_rules import stop_gradient
@@ -362,6 +365,8 @@ def _transform_cases():
         Case("custom_vjp_call", sin_mul, (floats((2, 3), 1), floats((3,), 2)),
              lambda x, y: np.sin(x) * y, (0, 1)),
         Case("stop_gradient", stop_gradient, (floats((2, 3), 3),), lambda x: x),
+        Case("jit_call", _jit_call_case, (floats((2, 3), 4), floats((3,), 5), np.arange(3, dtype=np.int32)),
+             lambda x, y, n: [np.tanh(x) * y + np.sum(x, axis=0), n * 2], (0, 1)),
     ]
 
 

@@ -6,7 +6,7 @@ import pytest
 import funcdl as fd
 import funcdl.numpy as fnp
 from funcdl.transforms import ad
-from funcdl.transforms.simplify import count_primitives
+from funcdl.transforms.simplify import count_primitives, dce, rewrite, simplify
 
 
 def _mlp_loss(params, x, y):
@@ -66,3 +66,49 @@ def test_constant_folding_leaves_no_scalar_arithmetic():
     prog = ad.backward_program(fd.make_ir(lambda x: fnp.mean(x * x))(np.ones(4)), [0], True)
     assert all(any(hasattr(a, "aval") and not hasattr(a, "val") for a in e.inputs)
                for e in prog.joint.eqns), str(prog.joint)
+
+
+def test_printed_gradient_program_is_simplified():
+    params, x, y = _problem(2)
+    ir = fd.make_ir(fd.grad(_mlp_loss))(params, x, y)
+    assert len(dce(ir).eqns) == len(ir.eqns), str(ir)  # the loss value is not computed
+    for e in ir.eqns:  # pow x 1.0, `and x False` and the selects they decide are gone
+        assert e.prim.name not in ("pow", "and", "select"), str(ir)
+    # value_and_grad still computes the value; make_ir of a plain function prints what was traced
+    vg = fd.make_ir(fd.value_and_grad(_mlp_loss))(params, x, y)
+    assert len(vg.eqns) > len(ir.eqns) and len(vg.out_vars) == len(ir.out_vars) + 1
+    traced = fd.make_ir(lambda v: (fnp.sin(v), v * 1.0)[1])(np.ones(3))
+    assert [e.prim.name for e in traced.eqns] == ["sin", "mul"]
+
+
+def test_square_rewrite_is_exact():
+    rng = np.random.default_rng(7)
+    for dtype in (np.float16, np.float32, np.float64):
+        info = np.finfo(dtype)
+        x = np.concatenate([rng.standard_normal(20000) * np.exp(rng.uniform(-30, 30, 20000)),
+                            [0.0, -0.0, np.inf, -np.inf, np.nan, info.max, info.tiny, info.smallest_subnormal]])
+        with np.errstate(over="ignore"):
+            x = x.astype(dtype)
+        ir = fd.make_ir(lambda v: v ** 2.0)(x)
+        simplified = rewrite(ir)
+        assert [e.prim.name for e in simplified.eqns] == ["mul"]
+        with np.errstate(over="ignore"):
+            np.testing.assert_array_equal(ir(x)[0], simplified(x)[0])
+            np.testing.assert_array_equal(np.power(x, dtype(2.0)), x * x)
+
+
+def test_rewrites_keep_values_dtypes_and_shapes():
+    x = np.array([-0.0, 0.0, 1.5, np.nan, -np.inf])
+
+    def f(v, n):
+        return (v * 1.0, 1.0 * v, v / 1.0, v - 0.0, v ** 1.0, v + 0.0, n + 0, n * 1,
+                fnp.where(fnp.logical_and(v > 0.0, False), 1.0, v), fnp.ones(3) * 1.0)
+    n = np.array([3, -4], np.int32)
+    ir = fd.make_ir(f)(x, n)
+    simplified = simplify(ir)
+    # only v + 0.0 stays (it turns -0.0 into 0.0)
+    assert [e.prim.name for e in simplified.eqns] == ["add"], str(simplified)
+    for got, want in zip(simplified(x, n), ir(x, n)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -455,6 +455,119 @@ def _assert_one_loop_nest(source, ndim):
     assert indents == sorted(set(indents)), loops
 
 
+def _ir_lines(ir):
+    """The equation lines of ``ir`` as ``str(ir)`` prints them (one per equation)."""
+    text = fd.core.format_ir(ir, multiline=True).splitlines()[1:-1]
+    return [ln.strip() for ln in text]
+
+
+def test_source_names_and_comments_follow_the_ir():
+    x, y = _f32(3, 4, seed=43), _f32(4, seed=44)
+    f = fd.jit(lambda a, b: (fnp.sum(fnp.exp(a) * b, axis=0), fnp.tanh(a @ b)))
+    lo = f.lower(x, y)
+    assert "def kernel(a, b):" in lo.source
+    comments = {ln.strip()[2:] for ln in lo.source.splitlines() if ln.strip().startswith("# ")}
+    assert set(_ir_lines(lo.ir)) <= comments, (str(lo.ir), comments)
+    # arrays and products are assigned under the IR's names
+    stored = [ln.split(" = ")[0].strip() for ln in lo.source.splitlines()
+              if " = np.empty(" in ln or " = np.full(" in ln or " = np.dot(" in ln]
+    assert sorted(stored) == ["e", "f", "g"], lo.source
+    _assert_tree_close(f(x, y), f.fun(x, y), **F32_TOL)
+
+
+def test_reserved_ir_names_get_a_safe_spelling():
+    """A program long enough for the IR names ``as``, ``if``, ``in``, ``np``: generated
+    code (run here as plain Python, no numba) renames them and stays valid, unfused (every
+    value a statement) and fused (an expression chain longer than Python's nesting limit
+    is split)."""
+    import keyword
+
+    from funcdl.transforms.codegen import Codegen
+
+    def chain(s, v):
+        for k in range(200):
+            s = s * 0.999 + (0.001 * k)
+        for _ in range(300):
+            v = fnp.sin(v)
+        return s, v
+
+    s, v = np.float64(0.5), np.linspace(-1.0, 1.0, 3)
+    want = chain(s, v)
+    lo = fd.jit(chain).lower(s, v)
+    assert {"as", "if", "in", "np"} <= set(fd.core.ir_names(lo.ir).values())
+    for fuse in (False, True):
+        source = Codegen(lo.ir, fuse=fuse).generate()
+        assigned = {ln.split(" = ")[0].strip() for ln in source.splitlines()
+                    if " = " in ln and not ln.strip().startswith("#")}
+        assert not any(keyword.iskeyword(n) or n in ("np", "math", "numba", "kernel") for n in assigned)
+        if not fuse:
+            assert {"as_", "if_", "in_", "np_"} <= assigned
+        namespace = {}
+        exec(compile(source, "<generated>", "exec"), namespace)  # noqa: S102
+        got = namespace["kernel"](np.array(s), v)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-13)
+
+
+def _nested_bodies(h, xs, k):
+    """A scan whose body holds a cond and a small loop: three sub-programs whose own
+    ``a, b, c ...`` names meet the outer ones in one function."""
+    def step(c, x):
+        d = lax.cond(fnp.sum(x) > 0.0, lambda u, w: u * w + 1.0, lambda u, w: u - w * 2.0, c, x)
+        e = lax.fori_loop(0, 2, lambda i, t: t * 0.5 + d, d)
+        return e + fnp.tanh(c), fnp.sum(e * x)
+    a, b = lax.scan(step, h, xs)
+    return a * k, b + k[0]
+
+
+def test_sub_program_names_do_not_collide():
+    h, xs, k = _f32(3, seed=45), _f32(4, 3, seed=46), _f32(3, seed=47)
+    f = fd.jit(_nested_bodies)
+    lo = f.lower(h, xs, k)
+    src = lo.source
+    assert all(f"s{j}_" in src for j in (1, 2, 3)), src
+    # every sub-program's names are its own ``s<k>_`` spelling of str(ir)'s names
+    assigned = {n.strip(" ,").split("[")[0] for ln in src.splitlines()
+                if " = " in ln and not ln.strip().startswith("#") for n in ln.split(" = ")[0].split(",")}
+    scoped = {n for n in assigned if n.startswith("s") and "_" in n}
+    assert scoped and all(n.split("_", 1)[0][1:].isdigit() and n.split("_", 1)[1].isalpha()
+                          for n in scoped), scoped
+    _assert_tree_close(f(h, xs, k), f.fun(h, xs, k), **F32_TOL)
+
+
+def _shapes_of_names(ir):
+    return {n: v.aval.shape for v, n in fd.core.ir_names(ir).items()}
+
+
+def _unit_dims_program(x, idx, u, img):
+    g = x[idx] * 2.0                                    # gather
+    s = fd.numpy._indexing.at(x)[idx].add(u)            # scatter (x.at[idx] when traced)
+    c = fnp.concatenate([x[None], x[None] * 3.0])       # concatenate along a unit axis
+    t = fnp.transpose(img, (1, 0, 2, 3))                # moves a unit axis only
+    p = fnp.pad(img, ((0, 0), (0, 0), (1, 1), (0, 2)))
+    m = lax.max_pool(img, 2)
+    return g, s, c, fnp.sum(t, axis=(2, 3)), p, m
+
+
+def test_source_has_no_unit_loops_or_identity_views():
+    import re
+    x, idx, u = _f32(5, 4, seed=48), np.array([0, 3, 4], np.int32), _f32(3, 4, seed=49)
+    img = _f32(2, 1, 4, 4, seed=50)
+    f = fd.jit(_unit_dims_program)
+    lo = f.lower(x, idx, u, img)
+    assert "range(1)" not in lo.source and "range(0)" not in lo.source
+    assert "0 + " not in lo.source and ":1]" not in lo.source and "transpose" not in _ir_text(lo)
+    shapes = _shapes_of_names(lo.ir)
+    for name, new in re.findall(r"= ([a-z]+_?)\.reshape\(\(?([0-9, ]*?),?\)?\)", lo.source):
+        new = tuple(int(d) for d in new.split(",") if d.strip())
+        assert shapes.get(name.rstrip("_")) != new, (name, new)
+    _assert_tree_close(f(x, idx, u, img), f.fun(x, idx, u, img), **F32_TOL)
+
+
+def _ir_text(lowered):
+    return "\n".join(_ir_lines(lowered.ir))
+
+
 # ---------------------------------------------------------------------------------------
 # The disk cache, across processes
 # ---------------------------------------------------------------------------------------

@@ -251,7 +251,7 @@ UNARY = [  # (name, domain)
     ("negative", "real"), ("abs", "special"), ("absolute", "real"), ("sign", "special"),
     ("square", "real"), ("sqrt", "nonneg"), ("exp", "real"), ("log", "pos"), ("log1p", "nonneg"),
     ("expm1", "real"), ("sin", "real"), ("cos", "real"), ("tan", "unit"), ("tanh", "real"),
-    ("sinh", "real"), ("cosh", "real"), ("arctan", "real"), ("reciprocal", "nonzero"),
+    ("sinh", "real"), ("cosh", "real"), ("arctan", "real"), ("arcsinh", "real"), ("reciprocal", "nonzero"),
     ("floor", "halves"), ("ceil", "halves"), ("round", "halves"), ("logical_not", "real"),
     ("isnan", "special"), ("isfinite", "special"), ("positive", "real"),
 ]

@@ -15,7 +15,7 @@ from ._creation import (arange, eye, full, full_like, linspace, ones, ones_like,
                         zeros_like)
 from ._indexing import take, take_along_axis
 from ._linalg import dot, einsum, matmul, outer, tensordot
-from ._math import (abs, absolute, add, arctan, around, ceil, clip, cos, cosh, divide, equal,
+from ._math import (abs, absolute, add, arcsinh, arctan, around, ceil, clip, cos, cosh, divide, equal,
                     erf, erfinv, exp, expm1, floor, floor_divide, greater, greater_equal, isfinite,
                     isnan, less, less_equal, log, log1p, logaddexp, logical_and, logical_not,
                     logical_or, maximum, minimum, mod, multiply, negative, not_equal, positive,

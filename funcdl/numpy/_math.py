@@ -75,6 +75,7 @@ tanh = _unary_ufunc("tanh", np.tanh, "tanh", ">>> tanh(0.0)\nnp.float64(0.0)")
 sinh = _unary_ufunc("sinh", np.sinh, "sinh", ">>> sinh(0.0)\nnp.float64(0.0)")
 cosh = _unary_ufunc("cosh", np.cosh, "cosh", ">>> cosh(0.0)\nnp.float64(1.0)")
 arctan = _unary_ufunc("arctan", np.arctan, "arctan", ">>> arctan(0.0)\nnp.float64(0.0)")
+arcsinh = _unary_ufunc("arcsinh", np.arcsinh, "arcsinh", ">>> arcsinh(0.0)\nnp.float64(0.0)")
 erf = _unary_ufunc("erf", np.sin, "erf",  # np.sin: the same dtype rules as scipy's erf
                     ">>> erf(0.0)\nnp.float64(0.0)")
 erfinv = _unary_ufunc("erf_inv", np.sin, "erfinv",

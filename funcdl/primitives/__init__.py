@@ -1,8 +1,8 @@
 """The closed set of primitives. Every primitive is defined (name, numpy impl, shape
 rule) in one of these modules; ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 ``funcdl.nn`` compose everything else from them."""
-from .elementwise import (BINARY, UNARY, binary, broadcast_shapes, convert, convert_p,
-                          elementwise_prims, select, select_p, stop_gradient_p, unary)
+from .elementwise import (ZERO, binary, broadcast_shapes, convert, convert_p, elementwise_prims,
+                          select, select_p, stop_gradient_p, unary)
 from .indexing import gather, gather_p, scatter, scatter_p
 from .linalg import conv, conv_output_size, conv_p, dot_general, dot_general_p
 from .random_bits import threefry2x32, threefry2x32_p

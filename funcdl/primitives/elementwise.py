@@ -5,7 +5,7 @@ require equal dtypes (``funcdl.numpy`` promotes before binding).
 """
 import numpy as np
 
-from ..core import Aval, Primitive, bind
+from ..core import Aval, Primitive, aval_of, bind
 
 # ---------------------------------------------------------------------------------------
 # Shape/dtype rules
@@ -58,10 +58,74 @@ def _elementwise_rule(name, kinds, out_dtype):
 
 
 # ---------------------------------------------------------------------------------------
-# The table. Each entry: name -> (numpy implementation, operand kinds, output dtype
-# (None: same as operands)). The other rules (jvp, batching, numba templates) are
-# keyed by the same names in the transforms.
+# Definition blocks: one call declares every rule of an elementwise primitive
 # ---------------------------------------------------------------------------------------
+
+
+class _LazyNumpy:
+    """``funcdl.numpy``, imported on first use: derivative rules are written with it, and it
+    is itself built on these primitives."""
+
+    def __getattr__(self, name):
+        from .. import numpy
+        return getattr(numpy, name)
+
+
+fnp = _LazyNumpy()
+
+# Derivative declarations. ``ZERO``: the derivative is zero wherever it exists (piecewise
+# constant, or a boolean result); the transforms then record no tangent for it.
+ZERO = "zero derivative"
+
+# Test domains (where the primitive table samples inputs): an interval (lo, hi), or one of
+# "nonzero" (|x| in [0.5, 2], random signs), "distinct" (no ties), "off_grid" (no integers
+# or half-integers), "rounded" (small integers, so equality happens), "bool", "with_nan",
+# "with_inf".
+REAL = (-2.0, 2.0)
+
+elementwise_prims = {}
+
+
+def defunary(name, impl, kinds, out_dtype=None, *, derivative, numba, domain=REAL):
+    """Define the unary elementwise primitive ``name``: numpy ``impl``, operand ``kinds``,
+    ``derivative(x, y) -> dy/dx`` (in funcdl.numpy; ``y`` is the output) or ``ZERO``, the
+    numba expression template ``numba`` (``{0}`` is the operand), and the test ``domain``.
+    Batching is elementwise; jvp/vjp come from ``derivative``."""
+    return _define(name, impl, kinds, out_dtype, derivative, numba, (domain,))
+
+
+def defbinary(name, impl, kinds, out_dtype=None, *, partials, numba, domain=(REAL, REAL)):
+    """Define a broadcasting binary elementwise primitive; ``partials(x, y, out, need_x,
+    need_y) -> (d/dx, d/dy)`` (entries may be None when not needed) or ``ZERO``."""
+    return _define(name, impl, kinds, out_dtype, partials, numba, domain)
+
+
+def _define(name, impl, kinds, out_dtype, derivative, numba, domain):
+    prim = Primitive(name, impl, _elementwise_rule(name, kinds, out_dtype))
+    prim.derivative = derivative
+    prim.no_derivative = derivative == ZERO
+    prim.lower, prim.domain, prim.arity, prim.out_dtype = numba, domain, len(domain), out_dtype
+    prim.jvp = _Deferred(prim, "jvp", "ad_rules", "elementwise_rules")
+    prim.vjp = _Deferred(prim, "vjp", "ad_rules", "elementwise_rules")
+    prim.batch = _Deferred(prim, "batch", "batching_rules", "elementwise_rules")
+    elementwise_prims[name] = prim
+    return prim
+
+
+class _Deferred:
+    """A rule that a transform module builds from the declaration (the transforms import
+    these primitives, so they are asked on first use): ``module.builder(prim)`` returns a
+    dict of rules, which replace the deferred ones on the primitive."""
+
+    def __init__(self, prim, slot, module, builder):
+        self.prim, self.slot, self.module, self.builder = prim, slot, module, builder
+
+    def __call__(self, *args, **kwargs):
+        import importlib
+        module = importlib.import_module(f"funcdl.transforms.{self.module}")
+        for slot, rule in getattr(module, self.builder)(self.prim).items():
+            setattr(self.prim, slot, rule)
+        return getattr(self.prim, self.slot)(*args, **kwargs)
 
 
 def _erf(x):
@@ -78,55 +142,98 @@ def _int_or_true_divide(x, y):
     return np.floor_divide(x, y) if x.dtype.kind in "iu" else np.true_divide(x, y)
 
 
-UNARY = {
-    "neg": (np.negative, NUMERIC, None),
-    "sign": (np.sign, NUMERIC, None),
-    "abs": (np.abs, NUMERIC, None),
-    "floor": (np.floor, FLOAT, None),
-    "ceil": (np.ceil, FLOAT, None),
-    "round": (np.round, FLOAT, None),
-    "exp": (np.exp, FLOAT, None),
-    "log": (np.log, FLOAT, None),
-    "log1p": (np.log1p, FLOAT, None),
-    "expm1": (np.expm1, FLOAT, None),
-    "sqrt": (np.sqrt, FLOAT, None),
-    "sin": (np.sin, FLOAT, None),
-    "cos": (np.cos, FLOAT, None),
-    "tan": (np.tan, FLOAT, None),
-    "tanh": (np.tanh, FLOAT, None),
-    "sinh": (np.sinh, FLOAT, None),
-    "cosh": (np.cosh, FLOAT, None),
-    "arctan": (np.arctan, FLOAT, None),
-    "erf": (_erf, FLOAT, None),
-    "erf_inv": (_erf_inv, FLOAT, None),
-    "isnan": (np.isnan, FLOAT, np.dtype(bool)),
-    "isfinite": (np.isfinite, FLOAT, np.dtype(bool)),
-    "logical_not": (np.logical_not, BOOL, None),
-}
+neg_p = defunary("neg", np.negative, NUMERIC, derivative=lambda x, y: -1.0, numba="(-{0})")
+sign_p = defunary("sign", np.sign, NUMERIC, derivative=ZERO, numba="np.sign({0})", domain="nonzero")
+abs_p = defunary("abs", np.abs, NUMERIC, derivative=lambda x, y: fnp.sign(x), numba="abs({0})",
+                 domain="nonzero")
+floor_p = defunary("floor", np.floor, FLOAT, derivative=ZERO, numba="np.floor({0})", domain="off_grid")
+ceil_p = defunary("ceil", np.ceil, FLOAT, derivative=ZERO, numba="np.ceil({0})", domain="off_grid")
+round_p = defunary("round", np.round, FLOAT, derivative=ZERO, numba="np.rint({0})", domain="off_grid")
+exp_p = defunary("exp", np.exp, FLOAT, derivative=lambda x, y: y, numba="np.exp({0})")
+log_p = defunary("log", np.log, FLOAT, derivative=lambda x, y: fnp.reciprocal(x), numba="np.log({0})",
+                 domain=(0.5, 3.0))
+log1p_p = defunary("log1p", np.log1p, FLOAT, derivative=lambda x, y: fnp.reciprocal(x + 1.0),
+                   numba="np.log1p({0})", domain=(-0.5, 3.0))
+expm1_p = defunary("expm1", np.expm1, FLOAT, derivative=lambda x, y: y + 1.0, numba="np.expm1({0})")
+sqrt_p = defunary("sqrt", np.sqrt, FLOAT, derivative=lambda x, y: 0.5 / y, numba="np.sqrt({0})",
+                  domain=(0.5, 3.0))
+sin_p = defunary("sin", np.sin, FLOAT, derivative=lambda x, y: fnp.cos(x), numba="np.sin({0})")
+cos_p = defunary("cos", np.cos, FLOAT, derivative=lambda x, y: -fnp.sin(x), numba="np.cos({0})")
+tan_p = defunary("tan", np.tan, FLOAT, derivative=lambda x, y: 1.0 + y * y, numba="np.tan({0})",
+                 domain=(-1.2, 1.2))
+tanh_p = defunary("tanh", np.tanh, FLOAT, derivative=lambda x, y: 1.0 - y * y, numba="np.tanh({0})")
+sinh_p = defunary("sinh", np.sinh, FLOAT, derivative=lambda x, y: fnp.cosh(x), numba="np.sinh({0})")
+cosh_p = defunary("cosh", np.cosh, FLOAT, derivative=lambda x, y: fnp.sinh(x), numba="np.cosh({0})")
+arctan_p = defunary("arctan", np.arctan, FLOAT, derivative=lambda x, y: fnp.reciprocal(x * x + 1.0),
+                    numba="np.arctan({0})")
+arcsinh_p = defunary("arcsinh", np.arcsinh, FLOAT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(x * x + 1.0)),
+                     numba="np.arcsinh({0})")
+erf_p = defunary("erf", _erf, FLOAT, derivative=lambda x, y: float(2.0 / np.sqrt(np.pi)) * fnp.exp(-(x * x)),
+                 numba="_special.erf({0})")  # Python-float constants stay weak
+erf_inv_p = defunary("erf_inv", _erf_inv, FLOAT, derivative=lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),
+                     numba="_special.erfinv({0})", domain=(-0.9, 0.9))
+isnan_p = defunary("isnan", np.isnan, FLOAT, np.dtype(bool), derivative=ZERO, numba="np.isnan({0})",
+                   domain="with_nan")
+isfinite_p = defunary("isfinite", np.isfinite, FLOAT, np.dtype(bool), derivative=ZERO,
+                      numba="np.isfinite({0})", domain="with_inf")
+logical_not_p = defunary("logical_not", np.logical_not, BOOL, derivative=ZERO, numba="(not {0})",
+                         domain="bool")
 
-BINARY = {
-    "add": (np.add, NUMERIC, None),
-    "sub": (np.subtract, NUMERIC, None),
-    "mul": (np.multiply, NUMERIC, None),
-    "div": (_int_or_true_divide, NUMERIC, None),
-    "rem": (np.remainder, NUMERIC, None),
-    "pow": (np.power, NUMERIC, None),
-    "max": (np.maximum, NUMERIC + BOOL, None),
-    "min": (np.minimum, NUMERIC + BOOL, None),
-    "eq": (np.equal, NUMERIC + BOOL, np.dtype(bool)),
-    "ne": (np.not_equal, NUMERIC + BOOL, np.dtype(bool)),
-    "lt": (np.less, NUMERIC, np.dtype(bool)),
-    "le": (np.less_equal, NUMERIC, np.dtype(bool)),
-    "gt": (np.greater, NUMERIC, np.dtype(bool)),
-    "ge": (np.greater_equal, NUMERIC, np.dtype(bool)),
-    "and": (np.logical_and, BOOL, None),
-    "or": (np.logical_or, BOOL, None),
-}
 
-elementwise_prims = {}
-for _name, (_fn, _kinds, _out) in {**UNARY, **BINARY}.items():
-    elementwise_prims[_name] = Primitive(_name, _fn, _elementwise_rule(_name, _kinds, _out))
-globals().update({f"{n}_p": p for n, p in elementwise_prims.items()})
+def _max_min_partials(compare):
+    """1 where an operand wins, 1/2 on ties (the gradient is shared), else 0. Written with
+    converts, not selects: numpy's ``where`` is slow on unpredictable masks."""
+    def partials(x, y, out, need_x, need_y):
+        dtype = aval_of(x).dtype
+        ties = fnp.multiply(convert(binary("eq", x, y), dtype), 0.5)
+        dx = fnp.add(convert(binary(compare, x, y), dtype), ties) if need_x else None
+        dy = fnp.add(convert(binary(compare, y, x), dtype), ties) if need_y else None
+        return dx, dy
+    return partials
+
+
+def _pow_partials(x, y, out, need_x, need_y):
+    """``y * x**(y-1)`` and ``log(x) * x**y``, finite (and finitely differentiable) where the
+    function is smooth: ``d/dx x**0 = 0`` also at ``x = 0``, and ``d/dy = 0`` at ``x = 0``.
+    Only the point ``x = y = 0`` is special-cased, so ``d/dy (y * x**(y-1))`` stays right at
+    ``y = 0``; unselected branches are evaluated at safe points, so no NaN leaks into
+    higher derivatives."""
+    dx = dy = None
+    if need_x:
+        both_zero = fnp.logical_and(fnp.equal(x, 0.0), fnp.equal(y, 0.0))
+        safe_x = fnp.where(both_zero, 1.0, x)
+        dx = fnp.where(both_zero, 0.0, fnp.multiply(y, fnp.power(safe_x, fnp.subtract(y, 1.0))))
+    if need_y:
+        x_zero = fnp.equal(x, 0.0)
+        safe_x = fnp.where(x_zero, 1.0, x)
+        dy = fnp.where(x_zero, 0.0, fnp.multiply(fnp.log(safe_x), fnp.power(safe_x, y)))
+    return dx, dy
+
+
+add_p = defbinary("add", np.add, NUMERIC, partials=lambda x, y, out, nx, ny: (1.0, 1.0), numba="({0} + {1})")
+sub_p = defbinary("sub", np.subtract, NUMERIC, partials=lambda x, y, out, nx, ny: (1.0, -1.0),
+                  numba="({0} - {1})")
+mul_p = defbinary("mul", np.multiply, NUMERIC, partials=lambda x, y, out, nx, ny: (y, x), numba="({0} * {1})")
+div_p = defbinary("div", _int_or_true_divide, NUMERIC, numba="({0} / {1})", domain=(REAL, "nonzero"),
+                  partials=lambda x, y, out, nx, ny: (fnp.reciprocal(y), fnp.negative(fnp.divide(out, y))))
+rem_p = defbinary("rem", np.remainder, NUMERIC, numba="({0} % {1})", domain=(REAL, "nonzero"),
+                  partials=lambda x, y, out, nx, ny: (1.0, fnp.negative(fnp.floor(fnp.divide(x, y)))))
+pow_p = defbinary("pow", np.power, NUMERIC, partials=_pow_partials, numba="({0} ** {1})",
+                  domain=((0.5, 2.0), REAL))
+max_p = defbinary("max", np.maximum, NUMERIC + BOOL, partials=_max_min_partials("gt"), numba="_max({0}, {1})",
+                  domain=("distinct", "distinct"))
+min_p = defbinary("min", np.minimum, NUMERIC + BOOL, partials=_max_min_partials("lt"), numba="_min({0}, {1})",
+                  domain=("distinct", "distinct"))
+eq_p = defbinary("eq", np.equal, NUMERIC + BOOL, np.dtype(bool), partials=ZERO, numba="({0} == {1})",
+                 domain=("rounded", "rounded"))
+ne_p = defbinary("ne", np.not_equal, NUMERIC + BOOL, np.dtype(bool), partials=ZERO, numba="({0} != {1})",
+                 domain=("rounded", "rounded"))
+lt_p = defbinary("lt", np.less, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} < {1})")
+le_p = defbinary("le", np.less_equal, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} <= {1})")
+gt_p = defbinary("gt", np.greater, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} > {1})")
+ge_p = defbinary("ge", np.greater_equal, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} >= {1})")
+and_p = defbinary("and", np.logical_and, BOOL, partials=ZERO, numba="({0} and {1})", domain=("bool", "bool"))
+or_p = defbinary("or", np.logical_or, BOOL, partials=ZERO, numba="({0} or {1})", domain=("bool", "bool"))
 
 
 def _select_rule(pred, on_true, on_false):

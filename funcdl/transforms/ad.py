@@ -22,7 +22,7 @@ from ..core import (IR, Literal, Trace, Var, aval_of, check_arguments, current_t
                     trace_to_ir)
 from ..core import _normalize_argnums  # shared argnum validation
 from . import ad_rules  # noqa: F401  (registers the rules)
-from .simplify import fold_constants, simplify
+from .simplify import dce, fold_constants, simplify
 
 
 def is_float(aval):
@@ -157,19 +157,29 @@ class BackwardProgram:
     """
 
     def __init__(self, ir, wrt, seed_ones):
-        self.joint = fold_constants(backward_ir(ir, wrt, seed_ones), keep=ir.const_vars)
-        forward_consts = {id(v): i for i, v in enumerate(ir.const_vars)}
-        self.const_sources = [forward_consts.get(id(v)) for v in self.joint.const_vars]
+        self.joint = simplify(fold_constants(backward_ir(ir, wrt, seed_ones), keep=ir.const_vars))
+        self._forward_consts = {id(v): i for i, v in enumerate(ir.const_vars)}
+        self._programs = {}  # skip -> (program, where each of its constants comes from)
         self.forward_vars = _vars_in_order(ir)
 
-    def run(self, ir, args, known=None):
-        consts = [c if i is None else ir.consts[i]
-                  for c, i in zip(self.joint.consts, self.const_sources)]
+    def program(self, skip=0):
+        """The joint program without its first ``skip`` outputs (and what only they need)."""
+        if skip not in self._programs:
+            j = self.joint
+            prog = dce(IR(j.in_vars, j.const_vars, j.consts, j.eqns, j.out_vars[skip:])) if skip else j
+            sources = [self._forward_consts.get(id(v)) for v in prog.const_vars]
+            self._programs[skip] = prog, sources
+        return self._programs[skip]
+
+    def run(self, ir, args, known=None, skip=0):
+        """Outputs (the first ``skip`` ones are not computed: None) and the environment."""
+        prog, sources = self.program(skip)
+        consts = [c if i is None else ir.consts[i] for c, i in zip(prog.consts, sources)]
         mapped = None
         if known:
             mapped = {t: known[v] for v, t in zip(_vars_in_order(ir), self.forward_vars) if v in known}
-        outs, env = eval_ir(self.joint, args, consts, known=mapped, return_env=True)
-        return outs, env
+        outs, env = eval_ir(prog, args, consts, known=mapped, return_env=True)
+        return [None] * skip + list(outs), env
 
 
 def _vars_in_order(ir):
@@ -240,6 +250,11 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     >>> fd.value_and_grad(lambda x: fnp.sum(x ** 2))(np.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
     """
+    return _value_and_grad(fun, argnums, has_aux, need_value=True)
+
+
+def _value_and_grad(fun, argnums, has_aux, need_value):
+    """value_and_grad; without ``need_value`` the value may be left out (None)."""
     single = isinstance(argnums, int)
 
     def wrapped(*args):
@@ -252,7 +267,10 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         _check_scalar_output("grad", ir.out_vars[0].aval)
         prog = backward_program(ir, wrt, seed_ones=True)
         leaves = [_leaf(x) for x in tree_util.tree_leaves(list(args))]
-        results, _ = prog.run(ir, leaves, known=_seed(trace))
+        # traced (make_ir, jit, vmap), a dropped value is not recorded; eager, it is computed
+        # (debug_nans checks it)
+        skip = 0 if need_value or current_trace() is None else 1
+        results, _ = prog.run(ir, leaves, known=_seed(trace), skip=skip)
         n_out = len(ir.out_vars)
         value, aux_leaves, grads = results[0], results[1:n_out], results[n_out:]
         grad_trees, pos = [], 0
@@ -276,7 +294,7 @@ def grad(fun, argnums=0, has_aux=False):
     >>> fd.grad(lambda x: fnp.sum(fnp.sin(x)))(np.zeros(2))
     array([1., 1.])
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = _value_and_grad(fun, argnums, has_aux, need_value=False)  # the value is dead
 
     def wrapped(*args):
         (value_aux, g) = vg(*args)

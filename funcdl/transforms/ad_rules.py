@@ -70,30 +70,6 @@ def _no_derivative(prim):
 # Elementwise
 # ----------------------------------------------------------------------------------------
 
-# d out / d x as a function of (x, out), for unary primitives y = f(x)
-UNARY_DERIVATIVES = {
-    "neg": lambda x, y: -1.0,
-    "abs": lambda x, y: fnp.sign(x),
-    "exp": lambda x, y: y,
-    "log": lambda x, y: fnp.reciprocal(x),
-    "log1p": lambda x, y: fnp.reciprocal(x + 1.0),
-    "expm1": lambda x, y: y + 1.0,
-    "sqrt": lambda x, y: 0.5 / y,
-    "sin": lambda x, y: fnp.cos(x),
-    "cos": lambda x, y: -fnp.sin(x),
-    "tan": lambda x, y: 1.0 + y * y,
-    "tanh": lambda x, y: 1.0 - y * y,
-    "sinh": lambda x, y: fnp.cosh(x),
-    "cosh": lambda x, y: fnp.sinh(x),
-    "arctan": lambda x, y: fnp.reciprocal(x * x + 1.0),
-    "erf": lambda x, y: float(2.0 / np.sqrt(np.pi)) * fnp.exp(-(x * x)),  # Python floats
-    "erf_inv": lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),  # stay weak
-}
-PIECEWISE_CONSTANT = ("sign", "floor", "ceil", "round")
-NOT_DIFFERENTIABLE = ("isnan", "isfinite", "logical_not", "eq", "ne", "lt", "le", "gt", "ge",
-                      "and", "or")
-
-
 def _unary_rules(name, derivative):
     def jvp(tangents, primals, out):
         return _scale(tangents[0], derivative(primals[0], out))
@@ -131,55 +107,20 @@ def _binary_rules(partials):
     return jvp, vjp
 
 
-def _max_min_partials(compare):
-    """1 where an operand wins, 1/2 on ties (the gradient is shared), else 0. Written
-    with converts, not selects: numpy's ``where`` is slow on unpredictable masks."""
-    def partials(x, y, out, need_x, need_y):
-        dtype = dtype_of(x)
-        ties = fnp.multiply(P.convert(P.binary("eq", x, y), dtype), 0.5)
-        dx = fnp.add(P.convert(P.binary(compare, x, y), dtype), ties) if need_x else None
-        dy = fnp.add(P.convert(P.binary(compare, y, x), dtype), ties) if need_y else None
-        return dx, dy
-    return partials
-
-
-def _pow_partials(x, y, out, need_x, need_y):
-    """``y * x**(y-1)`` and ``log(x) * x**y``, finite (and finitely differentiable) where the
-    function is smooth: ``d/dx x**0 = 0`` also at ``x = 0``, and ``d/dy = 0`` at ``x = 0``.
-    Only the point ``x = y = 0`` is special-cased, so ``d/dy (y * x**(y-1))`` stays right at
-    ``y = 0``; the unselected branches are evaluated at safe points so no NaN leaks into
-    derivatives."""
-    dx = dy = None
-    if need_x:
-        both_zero = fnp.logical_and(fnp.equal(x, 0.0), fnp.equal(y, 0.0))
-        safe_x = fnp.where(both_zero, 1.0, x)
-        dx = fnp.where(both_zero, 0.0, fnp.multiply(y, fnp.power(safe_x, fnp.subtract(y, 1.0))))
-    if need_y:
-        x_zero = fnp.equal(x, 0.0)
-        safe_x = fnp.where(x_zero, 1.0, x)
-        dy = fnp.where(x_zero, 0.0, fnp.multiply(fnp.log(safe_x), fnp.power(safe_x, y)))
-    return dx, dy
-
-
-BINARY_PARTIALS = {
-    "add": lambda x, y, out, nx, ny: (1.0, 1.0),
-    "sub": lambda x, y, out, nx, ny: (1.0, -1.0),
-    "mul": lambda x, y, out, nx, ny: (y, x),
-    "div": lambda x, y, out, nx, ny: (fnp.reciprocal(y), fnp.negative(fnp.divide(out, y))),
-    "rem": lambda x, y, out, nx, ny: (1.0, fnp.negative(fnp.floor(fnp.divide(x, y)))),
-    "pow": _pow_partials,
-    "max": _max_min_partials("gt"),
-    "min": _max_min_partials("lt"),
-}
+def elementwise_rules(prim):
+    """jvp and vjp of an elementwise primitive, from the derivative its definition declares."""
+    if prim.derivative == P.ZERO:
+        _no_derivative(prim)
+        return {"jvp": prim.jvp, "vjp": prim.vjp}
+    jvp, vjp = (_unary_rules(prim.name, prim.derivative) if prim.arity == 1
+                else _binary_rules(prim.derivative))
+    return {"jvp": jvp, "vjp": vjp}
 
 
 def _install_elementwise():
-    for name, derivative in UNARY_DERIVATIVES.items():
-        primitives[name].jvp, primitives[name].vjp = _unary_rules(name, derivative)
-    for name in PIECEWISE_CONSTANT + NOT_DIFFERENTIABLE:
-        _no_derivative(primitives[name])
-    for name, partials in BINARY_PARTIALS.items():
-        primitives[name].jvp, primitives[name].vjp = _binary_rules(partials)
+    for prim in P.elementwise_prims.values():
+        for slot, rule in elementwise_rules(prim).items():
+            setattr(prim, slot, rule)
 
 
 _install_elementwise()

@@ -56,6 +56,11 @@ def _elementwise_batch(prim):
     return rule
 
 
+def elementwise_rules(prim):
+    """The batching rule of an elementwise primitive (see ``primitives/elementwise.py``)."""
+    return {"batch": _elementwise_batch(prim)}
+
+
 for _name in list(P.elementwise_prims) + ["select", "convert", "stop_gradient", "threefry2x32"]:
     primitives[_name].batch = _elementwise_batch(primitives[_name])
 

@@ -7,31 +7,48 @@ is materialized in a C-contiguous array by its primitive's emitter (``EMITTERS``
 reductions and gathers are loops, contractions are ``np.dot`` on contiguous 2-D blocks,
 convolution is im2col + ``np.dot``. Constants are typed (``np.float32(0.5)``), so
 float32 programs stay float32.
+
+Generated code reads like the IR it comes from: each variable is named as ``str(ir)``
+prints it (``a``, ``b``, ..., ``ba``; a name that is a Python keyword or builtin, or a
+global of the generated module such as ``np``, gets a trailing underscore, ``if_``), and
+each loop nest or statement group starts with a comment holding the equations it
+computes. A sub-program (cond branch, while condition or body, scan body) is printed by
+``str(ir)`` with names of its own; in the code they are prefixed ``s<k>_``, ``k`` counting
+the sub-programs in the order ``str(ir)`` prints them (``s1_c`` is ``c`` of the first).
+Comments show the code's names, so inside a sub-program an input appears as the outer
+value bound to it. Temporaries of the generator (loop indices, views, scalar locals) are
+a letter prefix and a number (``i3``, ``f7``, ``x12``), which IR names never are.
 """
+import builtins
+import keyword
 import math
 
 import numpy as np
 
-from ..core import IR, Eqn, Literal, Var
+from .. import primitives as P
+from ..core import IR, Absent, Eqn, Literal, Var, _format_param, _holds_ir, ir_names, primitives
 from .simplify import dce
 
-ELEMENTWISE_UNARY = {
-    "neg": "(-{0})", "sign": "np.sign({0})", "abs": "abs({0})", "floor": "np.floor({0})",
-    "ceil": "np.ceil({0})", "round": "np.rint({0})", "exp": "np.exp({0})", "log": "np.log({0})",
-    "log1p": "np.log1p({0})", "expm1": "np.expm1({0})", "sqrt": "np.sqrt({0})",
-    "sin": "np.sin({0})", "cos": "np.cos({0})", "tan": "np.tan({0})", "tanh": "np.tanh({0})",
-    "sinh": "np.sinh({0})", "cosh": "np.cosh({0})", "arctan": "np.arctan({0})",
-    "erf": "_special.erf({0})", "erf_inv": "_special.erfinv({0})", "isnan": "np.isnan({0})",
-    "isfinite": "np.isfinite({0})", "logical_not": "(not {0})", "stop_gradient": "{0}",
-}
-ELEMENTWISE_BINARY = {
-    "add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "rem": "({0} % {1})",
-    "pow": "({0} ** {1})", "max": "_max({0}, {1})", "min": "_min({0}, {1})",
-    "eq": "({0} == {1})", "ne": "({0} != {1})", "lt": "({0} < {1})", "le": "({0} <= {1})",
-    "gt": "({0} > {1})", "ge": "({0} >= {1})", "and": "({0} and {1})", "or": "({0} or {1})",
-}
-FUSIBLE = set(ELEMENTWISE_UNARY) | set(ELEMENTWISE_BINARY) | {"div", "select", "convert",
-                                                               "broadcast_to"}
+# names an IR variable must not take in generated code: they would shadow Python or a
+# global of the generated module
+RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
+            | {"np", "math", "numba", "kernel"})
+COMMENT_LINES, COMMENT_WIDTH = 8, 160  # the longest equation comment
+MAX_INLINE_DEPTH = 40  # equations inlined into one expression, nested
+
+
+
+class _Fusible:
+    """The primitives computed inline in loop expressions: every elementwise primitive (its
+    template is ``prim.lower``, declared with it) and the structural ones below."""
+
+    OTHERS = ("select", "convert", "broadcast_to", "stop_gradient")
+
+    def __contains__(self, name):
+        return name in P.elementwise_prims or name in self.OTHERS
+
+
+FUSIBLE = _Fusible()
 REDUCTIONS = {"reduce_sum", "reduce_max", "reduce_min", "reduce_prod"}
 
 HELPERS = {
@@ -97,27 +114,53 @@ def _threefry(k0, k1, x0, x1):
 }
 
 
+CALLS = ("custom_vjp_call", "jit_call")  # call primitives: their program runs in place
+
+
 def inline_calls(ir):
-    """Replace ``custom_vjp_call`` equations by their own programs (their custom rule only
-    matters to differentiation); their constants join the program's constants."""
-    if not any(e.prim.name == "custom_vjp_call" for e in ir.eqns):
+    """Replace call equations (``custom_vjp_call``, whose custom rule only matters to
+    differentiation, and ``jit_call``) by their programs, also inside control-flow bodies;
+    the programs' variables are renamed (a program may be called twice) and their constants
+    join the program's constants."""
+    if not _has_calls(ir):
         return ir
     const_vars, consts, eqns = list(ir.const_vars), list(ir.consts), []
     for eqn in ir.eqns:
-        if eqn.prim.name != "custom_vjp_call":
-            eqns.append(eqn)
+        if eqn.prim.name not in CALLS:
+            params = {k: _inline_in(v) for k, v in eqn.params.items()}
+            eqns.append(Eqn(eqn.prim, eqn.inputs, eqn.outputs, params) if params != eqn.params else eqn)
             continue
         sub = inline_calls(eqn.params["call_ir"])
         rename = dict(zip(sub.in_vars, eqn.inputs))
-        const_vars += sub.const_vars
-        consts += sub.consts
+        for v, c in zip(sub.const_vars, sub.consts):
+            rename[v] = Var(v.aval)
+            const_vars.append(rename[v])
+            consts.append(c)
+        atom = lambda a: rename.get(a, a) if isinstance(a, Var) else a  # noqa: E731
         for e in sub.eqns:
-            eqns.append(Eqn(e.prim, [rename.get(a, a) if isinstance(a, Var) else a for a in e.inputs],
-                            e.outputs, e.params))
+            outs = [rename.setdefault(v, Var(v.aval)) for v in e.outputs]
+            eqns.append(Eqn(e.prim, [atom(a) for a in e.inputs], outs, e.params))
         for inner, outer in zip(sub.out_vars, eqn.outputs):  # alias outputs with a copy-free op
-            source = rename.get(inner, inner) if isinstance(inner, Var) else inner
-            eqns.append(Eqn(_identity(), [source], [outer], {}))
+            eqns.append(Eqn(_identity(), [atom(inner)], [outer], {}))
     return IR(ir.in_vars, const_vars, consts, eqns, ir.out_vars)
+
+
+def _has_calls(ir):
+    return any(e.prim.name in CALLS or any(_has_calls(sub) for sub in _sub_programs(e))
+               for e in ir.eqns)
+
+
+def _sub_programs(eqn):
+    return [v for value in eqn.params.values()
+            for v in (value if isinstance(value, tuple) else (value,)) if isinstance(v, IR)]
+
+
+def _inline_in(value):
+    if isinstance(value, IR):
+        return inline_calls(value)
+    if isinstance(value, tuple) and any(isinstance(v, IR) for v in value):
+        return tuple(inline_calls(v) if isinstance(v, IR) else v for v in value)
+    return value
 
 
 def hoist_constants(ir):
@@ -177,6 +220,22 @@ def hoist_constants(ir):
 def _identity():
     from .. import primitives as P
     return P.stop_gradient_p
+
+
+def number_sub_programs(ir, numbers):
+    """Number ``ir``'s sub-programs (recursively, from ``len(numbers) + 1``) in the order
+    ``format_ir`` prints them: ``numbers[id(sub)] = k``."""
+    for e in ir.eqns:
+        for value in e.params.values():
+            for sub in (value if isinstance(value, tuple) else (value,)):
+                if isinstance(sub, IR) and id(sub) not in numbers:
+                    numbers[id(sub)] = len(numbers) + 1
+                    number_sub_programs(sub, numbers)
+
+
+def safe_name(name):
+    """``name`` as an identifier that shadows nothing generated code uses."""
+    return name + "_" if name in RESERVED else name
 
 
 # numba keeps float32 and float64 through these operations on operands of one dtype;
@@ -241,7 +300,17 @@ class Codegen:
     """Generates the source of ``def name(*inputs, *consts): ... return (*outputs,)``."""
 
     def __init__(self, ir, name="kernel", fuse=True, nan_checks=False, parent=None):
-        self.ir = dce(hoist_constants(inline_calls(ir))) if parent is None else dce(ir)
+        if parent is None:
+            ir = hoist_constants(inline_calls(ir))
+            self.scopes = {}  # id(sub-program) -> its number k (names s<k>_...)
+            number_sub_programs(ir, self.scopes)
+            prefix = ""
+        else:
+            scopes = parent.root.scopes
+            prefix = f"s{scopes.setdefault(id(ir), len(scopes) + 1)}_"
+        # named before dead code goes, as str(ir) names them
+        self.ir_names = {v: safe_name(prefix + n) for v, n in ir_names(ir).items()}
+        self.ir = dce(ir)
         self.name = name
         self.fuse = fuse and not nan_checks
         self.nan_checks = nan_checks
@@ -265,8 +334,37 @@ class Codegen:
 
     def var(self, v):
         if v not in self.names:
-            self.names[v] = self.fresh("v")
+            name = self.ir_names.get(v) or self.fresh("v")
+            self.names[v] = name + "_" if name == self.root.name else name
         return self.names[v]
+
+    # -- comments: the equations each group of lines computes ---------------------------
+    def computed_in(self, group):
+        """``group`` and the equations inlined into it, in program order."""
+        found, stack = {id(e): e for e in group}, list(group)
+        while stack:
+            for a in stack.pop().inputs:
+                if isinstance(a, Var) and a in self.inline and id(self.producer[a]) not in found:
+                    found[id(self.producer[a])] = self.producer[a]
+                    stack.append(self.producer[a])
+        return [e for e in self.ir.eqns if id(e) in found]
+
+    def eqn_text(self, e):
+        """``e`` as ``format_ir`` prints it, with the generated code's names."""
+        outs = " ".join(f"{self.var(v)}:{v.aval.str_short()}" for v in e.outputs)
+        params = ", ".join(f"{k}={_format_param(v)}" for k, v in e.params.items() if not _holds_ir(v))
+        args = " ".join(repr(a.val.item()) if isinstance(a, Literal) else self.var(a) for a in e.inputs)
+        text = f"{outs} = {e.prim.name}{f'[{params}]' if params else ''} {args}".rstrip()
+        return text if len(text) <= COMMENT_WIDTH else text[:COMMENT_WIDTH - 3] + "..."
+
+    def comment(self, group):
+        """Comment lines naming the equations of ``group`` (long groups: the first and
+        last few)."""
+        texts = [self.eqn_text(e) for e in self.computed_in(group)]
+        if len(texts) > COMMENT_LINES:
+            hidden = len(texts) - COMMENT_LINES + 1
+            texts = texts[:COMMENT_LINES - 2] + [f"... {hidden} more ..."] + texts[-1:]
+        return ["    " * (1 + self.indent) + "# " + t for t in texts]
 
     def _count_uses(self):
         self.uses, self.consumer, self.users = {}, {}, {}
@@ -279,7 +377,7 @@ class Codegen:
         for v in self.ir.out_vars:
             if isinstance(v, Var):
                 self.uses[v] = self.uses.get(v, 0) + 2  # outputs are always materialized
-        self.inline = set()
+        self.inline, depth = set(), {}  # depth: of the expression inlined for a value
         if not self.fuse:
             return
         for e in self.ir.eqns:
@@ -287,12 +385,16 @@ class Codegen:
                 continue
             out = e.outputs[0]
             consumer = self.consumer.get(out)
-            if self.uses.get(out) != 1 or consumer is None or not out.aval.shape:
+            if self.uses.get(out) != 1 or consumer is None:
+                continue
+            d = 1 + max((depth.get(a, 0) for a in e.inputs if isinstance(a, Var)), default=0)
+            if d > MAX_INLINE_DEPTH:  # Python's parser takes 200 nested parentheses at most
                 continue
             if consumer.prim.name in FUSIBLE and consumer.outputs[0].aval.shape == out.aval.shape:
                 self.inline.add(out)
-            elif consumer.prim.name in REDUCTIONS:
+            elif consumer.prim.name in REDUCTIONS and out.aval.shape:
                 self.inline.add(out)
+            depth[out] = d if out in self.inline else 0
 
     def used_only_in(self, var, group_ids):
         """Is ``var`` read only by the equations ``group_ids`` (directly or through
@@ -353,10 +455,8 @@ class Codegen:
             text = f"_floordiv({args[0]}, {args[1]})" if integer else f"({args[0]} / {args[1]})"
         elif name == "rem" and integer:
             text = f"_intrem({args[0]}, {args[1]})"
-        elif name in ELEMENTWISE_UNARY:
-            text = ELEMENTWISE_UNARY[name].format(*args)
         else:
-            text = ELEMENTWISE_BINARY[name].format(*args)
+            text = eqn.prim.lower.format(*args)
         for h in ("_max", "_min", "_floordiv", "_intrem"):
             if h + "(" in text:
                 self.helpers.add(h)
@@ -370,9 +470,13 @@ class Codegen:
 
     # -- loops ------------------------------------------------------------------------
     def loop_nest(self, shape, body, depth=1):
-        """Emit nested loops over ``shape``; ``body(idx, depth)`` emits the innermost code."""
+        """Emit nested loops over ``shape``; ``body(idx, depth)`` emits the innermost code.
+        A dimension of size 1 has no loop: its index is ``"0"``."""
         idx = []
         for d in shape:
+            if d == 1:
+                idx.append("0")
+                continue
             i = self.fresh("i")
             self.emit(f"for {i} in range({d}):", depth)
             idx.append(i)
@@ -409,7 +513,7 @@ class Codegen:
                 continue
             # a value read only inside this loop stays a scalar local: no array at all
             array = None if self.used_only_in(out, group_ids) else self.alloc(out)
-            members.append((eqn, array, self.fresh("s")))
+            members.append((eqn, array, self.fresh("x")))
         if not members:
             return
         groups = self.collapse_plan(shape, self.leaf_shapes([m[0] for m in members]) + [shape])
@@ -422,7 +526,11 @@ class Codegen:
         lines, self.locals = [], {}
         try:
             for eqn, array, local in members:
-                lines.append(f"{local} = {self.expr(eqn, idx, shape)}")
+                value = self.expr(eqn, idx, shape)
+                if array is None and eqn.prim.name in ("stop_gradient", "broadcast_to"):
+                    self.locals[eqn.outputs[0]] = value  # a read: no local needed
+                    continue
+                lines.append(f"{local} = {value}")
                 self.locals[eqn.outputs[0]] = local
             for eqn, array, local in members:
                 if array is None:
@@ -471,8 +579,8 @@ class Codegen:
     def collapsed(self, shape, groups, make):
         """Run ``make()`` with reads collapsed to ``groups``: (index names, views, result)."""
         cshape = tuple(math.prod(shape[d] for d in g) for g in groups)
-        self.flat = {"index": [self.fresh("i") for _ in groups], "views": {}, "shape": shape,
-                     "groups": groups, "cshape": cshape}
+        self.flat = {"index": ["0" if c == 1 else self.fresh("i") for c in cshape], "views": {},
+                     "shape": shape, "groups": groups, "cshape": cshape}
         try:
             result = make()
             return self.flat["index"], self.flat["views"], result
@@ -480,14 +588,24 @@ class Codegen:
             self.flat = None
 
     def collapsed_read(self, name, s):
+        """``name[...]`` (an array of shape ``s``) in the collapsed loop: indexed directly
+        when no group of merged dimensions spans two of its dimensions, else through a
+        reshaped view."""
         flat = self.flat
         r = len(flat["shape"])
         padded = (1,) * (r - len(s)) + tuple(s)
+        if all(sum(padded[d] != 1 for d in g) <= 1 for g in flat["groups"]):
+            parts = ["0"] * r
+            for g, i in zip(flat["groups"], flat["index"]):
+                for d in g:
+                    if padded[d] != 1:
+                        parts[d] = i
+            return f"{name}[{', '.join(parts[r - len(s):])}]"
         cs = tuple(math.prod(padded[d] for d in g) for g in flat["groups"])
-        view = name if tuple(s) == cs else flat["views"].get((name, cs))  # no view needed
+        view = flat["views"].get((name, cs))
         if view is None:
             view = flat["views"][(name, cs)] = self.fresh("f")
-        parts = ["0" if c == 1 and full != 1 else i for c, full, i in zip(cs, flat["cshape"], flat["index"])]
+        parts = ["0" if c == 1 else i for c, i in zip(cs, flat["index"])]
         return f"{view}[{', '.join(parts)}]"
 
     def emit_views(self, views):
@@ -497,8 +615,9 @@ class Codegen:
     def emit_collapsed_loops(self, cshape, index, body):
         depth = 1
         for i, c in zip(index, cshape):
-            self.emit(f"for {i} in range({c}):", depth)
-            depth += 1
+            if i != "0":
+                self.emit(f"for {i} in range({c}):", depth)
+                depth += 1
         for line in body:
             self.emit(line, depth)
 
@@ -554,21 +673,27 @@ class Codegen:
         header.append("")
         return "\n".join(header + [f"def {self.name}({', '.join(params)}):"] + self.lines) + "\n"
 
-    def sub_program(self, ir, inputs, depth):
+    def sub_name(self, ir, v):
+        """The name of variable ``v`` of sub-program ``ir`` in generated code."""
+        scopes = self.root.scopes
+        return safe_name(f"s{scopes.setdefault(id(ir), len(scopes) + 1)}_{ir_names(ir)[v]}")
+
+    def sub_program(self, ir, inputs, depth, copied=None):
         """Emit sub-program ``ir`` (inputs bound to the expressions ``inputs``) at ``depth``
         below the current indentation; returns the expressions of its outputs. Array
-        outputs that are inputs of the sub-program are copied (fresh, writable buffers)."""
+        outputs that are inputs of the sub-program are copied (fresh, writable buffers),
+        if ``copied`` (default: all) says so by position."""
         child = Codegen(ir, fuse=self.fuse, nan_checks=self.nan_checks, parent=self)
         child.indent = self.indent + depth - 1
         for v, expr in zip(ir.in_vars, inputs):
             child.names[v] = expr
         child.emit_body()
         outs = []
-        for v in ir.out_vars:
+        for k, v in enumerate(ir.out_vars):
             if isinstance(v, Literal):
                 outs.append(literal(v.val, v.aval.dtype))
-            elif v.aval.shape and (v in ir.in_vars or child.base.get(child.var(v), child.var(v))
-                                   in set(inputs)):
+            elif v.aval.shape and (copied is None or copied[k]) and (
+                    v in ir.in_vars or child.base.get(child.var(v), child.var(v)) in set(inputs)):
                 outs.append(f"{child.var(v)}.copy()")
             else:
                 outs.append(child.var(v))
@@ -582,12 +707,15 @@ class Codegen:
         for k, eqn in enumerate(ir.eqns):
             if eqn.outputs[0] in self.inline or id(eqn) in self.emitted:
                 continue
+            start = len(self.lines)
             if eqn.prim.name in FUSIBLE:
                 group = self.fusible_group(k, ir.eqns, ready)
                 self.emit_group(group)
             else:
                 group = [eqn]
                 EMITTERS[eqn.prim.name](self, eqn)
+            if len(self.lines) > start:  # (an alias emits nothing)
+                self.lines[start:start] = self.comment(group)
             for e in group:
                 self.emitted.add(id(e))
                 ready.update(e.outputs)
@@ -616,11 +744,19 @@ EMITTERS = {}
 
 
 def emitter(*names):
+    """Register ``fn(gen, eqn)`` as the lowering of the primitives ``names``."""
     def register(fn):
         for n in names:
-            EMITTERS[n] = fn
+            EMITTERS[n] = primitives[n].lower = fn
         return fn
     return register
+
+
+# Primitives fused into loop expressions (by ``Codegen.expr``) or removed before codegen
+P.select_p.lower = "({1} if {0} else {2})"
+P.broadcast_to_p.lower = P.stop_gradient_p.lower = "{0}"
+P.convert_p.lower = "a cast to the output dtype (Codegen.expr)"
+primitives["custom_vjp_call"].lower = Absent("inlined into the program before code generation")
 
 
 def _contiguous(gen, atom):
@@ -671,9 +807,13 @@ def _reduce(gen, eqn):
     cshape = [math.prod(shape[d] for d in g) for g in groups]
     index, views, value = gen.collapsed(shape, groups, lambda: gen.read(x, None, shape))
     gen.emit_views(views)
-    target_view = gen.fresh("f")
-    gen.emit(f"{target_view} = {acc}.reshape({tuple(c for c, r in zip(cshape, reduced) if not r)!r})")
-    target = f"{target_view}[{', '.join(i for i, r in zip(index, reduced) if not r)}]"
+    kept = [(g, i) for g, i, r in zip(groups, index, reduced) if not r]
+    if all(sum(shape[d] != 1 for d in g) <= 1 for g, _ in kept):  # the accumulator as it is
+        target = f"{acc}[{', '.join(i if shape[d] != 1 else '0' for g, i in kept for d in g)}]"
+    else:
+        target_view = gen.fresh("f")
+        gen.emit(f"{target_view} = {acc}.reshape({tuple(c for c, r in zip(cshape, reduced) if not r)!r})")
+        target = f"{target_view}[{', '.join(i for i, r in zip(index, reduced) if not r)}]"
     gen.emit_collapsed_loops(cshape, index, [f"{target} = {update.format(acc=target, v=value)}"])
     round_f16_array(gen, acc, out.aval)
 
@@ -705,6 +845,23 @@ def _element(gen, atom, parts):
     return f"{gen.var(atom)}[{', '.join(parts)}]" if atom.aval.shape else gen.read(atom, [], ())
 
 
+def _view(gen, name, shape, new_shape, prefix="f"):
+    """``name`` (of ``shape``) viewed as ``new_shape``: itself when they agree."""
+    if tuple(shape) == tuple(new_shape):
+        return name
+    view = gen.fresh(prefix)
+    gen.emit(f"{view} = {name}.reshape({tuple(new_shape)!r})")
+    return view
+
+
+def _offset(start, i, step=1):
+    """The index text ``start + i * step``, without its zero or unit parts."""
+    if i == "0":
+        return str(start)
+    term = i if step == 1 else f"{i} * {step}"
+    return term if start == 0 else f"{start} + {term}"
+
+
 @emitter("transpose")
 def _transpose(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
@@ -728,7 +885,8 @@ def _slice(gen, eqn):
     p = eqn.params
     if _scalar_identity(gen, x, out):
         return
-    sl = ", ".join(f"{lo}:{hi}:{st}" for lo, hi, st in zip(p["start_indices"], p["limit_indices"], p["strides"]))
+    sl = ", ".join(f"{lo or ''}:{'' if hi == n else hi}{'' if st == 1 else f':{st}'}" for lo, hi, st, n in
+                   zip(p["start_indices"], p["limit_indices"], p["strides"], x.aval.shape))
     gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
 
 
@@ -756,7 +914,7 @@ def _pad(gen, eqn):
     def body(idx, d):
         targets, conditions = [], []
         for i, (lo, hi, interior), size in zip(idx, config, out.aval.shape):
-            t = f"{lo} + {i} * {interior + 1}" if interior else f"{lo} + {i}"
+            t = _offset(lo, i, interior + 1)
             targets.append(t)
             if lo < 0 or hi < 0:
                 conditions.append(f"0 <= {t} < {size}")
@@ -774,18 +932,26 @@ def _concatenate(gen, eqn):
     out = eqn.outputs[0]
     axis = eqn.params["dimension"]
     name = gen.alloc(out)
-    # as (before, axis, after) blocks: three loops whatever the rank
+    # as (before, axis, after) blocks (without the blocks of size 1): at most three loops
     before, after = math.prod(out.aval.shape[:axis]), math.prod(out.aval.shape[axis + 1:])
-    view = gen.fresh("f")
-    gen.emit(f"{view} = {name}.reshape(({before}, {out.aval.shape[axis]}, {after}))")
+    keep = [before != 1, True, after != 1]
+
+    def blocks(size):
+        return [d for d, k in zip((before, size, after), keep) if k]
+
+    view = _view(gen, name, out.aval.shape, blocks(out.aval.shape[axis]))
     start = 0
     for x in eqn.inputs:
         size = x.aval.shape[axis]
         if size and before and after:
-            src = gen.fresh("f")
-            gen.emit(f"{src} = {gen.var(x)}.reshape(({before}, {size}, {after}))")
-            gen.loop_nest((before, size, after), lambda idx, d, start=start, src=src: gen.emit(
-                f"{view}[{idx[0]}, {start} + {idx[1]}, {idx[2]}] = {src}[{', '.join(idx)}]", d))
+            src = _view(gen, gen.var(x), x.aval.shape, blocks(size))
+
+            def body(idx, d, start=start, src=src):
+                idx = [i for i, k in zip(idx, keep) if k]
+                target = list(idx)
+                target[int(keep[0])] = _offset(start, target[int(keep[0])])  # the axis
+                gen.emit(f"{view}[{', '.join(target)}] = {src}[{', '.join(idx)}]", d)
+            gen.loop_nest((before, size, after), body)
         start += size
 
 
@@ -807,10 +973,11 @@ def _argext(gen, eqn):
         gen.emit(f"{best} = {gen.var(x)}[{', '.join(full)}]", d)
         gen.emit(f"{bi} = 0", d)
         full[axis] = k
+        v = gen.fresh("e")
         gen.emit(f"for {k} in range(1, {shape[axis]}):", d)
-        gen.emit(f"v = {gen.var(x)}[{', '.join(full)}]", d + 1)
-        gen.emit(f"if (v {better} {best} or (v != v and {best} == {best})):", d + 1)
-        gen.emit(f"{best} = v", d + 2)
+        gen.emit(f"{v} = {gen.var(x)}[{', '.join(full)}]", d + 1)
+        gen.emit(f"if ({v} {better} {best} or ({v} != {v} and {best} == {best})):", d + 1)
+        gen.emit(f"{best} = {v}", d + 2)
         gen.emit(f"{bi} = {k}", d + 2)
         target = f"{res}[{', '.join(idx)}]" if outer else res
         gen.emit(f"{target} = {bi}", d)
@@ -827,7 +994,7 @@ def _cumsum(gen, eqn):
     ctor = dtype_ctor(out.aval.dtype)
 
     def body(idx, d):
-        acc, k = gen.fresh("s"), gen.fresh("k")
+        acc, k = gen.fresh("acc"), gen.fresh("k")
         gen.emit(f"{acc} = {ctor}(0)", d)
         order = f"range({shape[axis] - 1}, -1, -1)" if reverse else f"range({shape[axis]})"
         gen.emit(f"for {k} in {order}:", d)
@@ -867,7 +1034,7 @@ def _dot_general(gen, eqn):
     if out.aval.dtype.kind != "f":
         _dot_general_loops(gen, eqn, lf, rf)
         return
-    if _dot_2d(gen, lhs, rhs, lc, rc, lb, name, out):
+    if _dot_2d(gen, lhs, rhs, (lf, lc), (rc, rf), (m, k, n), lb, name, out):
         round_f16_array(gen, name, out.aval)
         return
     a = _as_matrix_stack(gen, lhs, list(lb) + lf + list(lc), (nb, m, k))
@@ -889,16 +1056,46 @@ def _dot_general(gen, eqn):
     round_f16_array(gen, name, out.aval)
 
 
-def _dot_2d(gen, lhs, rhs, lc, rc, lb, name, out):
-    """Matrix products of 2-D operands as one ``np.dot`` on (transposed) views."""
-    if lb or not (isinstance(lhs, Var) and isinstance(rhs, Var)) or len(lc) != 1:
+def _dot_2d(gen, lhs, rhs, lhs_axes, rhs_axes, mkn, lb, name, out):
+    """An unbatched product whose operands are matrices without a copy (their row axes,
+    then their column axes, in memory order or the reverse): one ``np.dot`` on reshaped
+    (transposed) views."""
+    m, k, n = mkn
+    if lb or 0 in mkn:
         return False
-    if lhs.aval.ndim != 2 or rhs.aval.ndim != 2 or 0 in lhs.aval.shape + rhs.aval.shape:
+    # a vector operand stays a vector (np.dot takes matrix-vector and vector-vector products)
+    a_vec, b_vec = _is_vector(lhs, lhs_axes[0]), _is_vector(rhs, rhs_axes[1])
+    a = gen.var(lhs) if a_vec else _matrix(gen, lhs, *lhs_axes, (m, k))
+    b = gen.var(rhs) if b_vec else _matrix(gen, rhs, *rhs_axes, (k, n))
+    if a is None or b is None:
         return False
-    a = gen.var(lhs) + ("" if lc == (1,) else ".T")
-    b = gen.var(rhs) + ("" if rc == (0,) else ".T")
-    gen.emit(f"{name} = np.dot({a}, {b})")
+    result = (() if a_vec else (m,)) + (() if b_vec else (n,))
+    if tuple(out.aval.shape) == result:
+        gen.emit(f"{name} = np.dot({a}, {b})")
+        return True
+    res = gen.fresh("r")
+    gen.emit(f"{res} = np.dot({a}, {b})")
+    gen.emit(f"{name} = {res}.reshape({tuple(out.aval.shape)!r})" if out.aval.shape
+             else f"{name} = {res}[{', '.join('0' * len(result))}]")
     return True
+
+
+def _is_vector(atom, free):
+    """Is ``atom`` a 1-D operand that is only contracted?"""
+    return isinstance(atom, Var) and atom.aval.ndim == 1 and not free
+
+
+def _matrix(gen, atom, rows, cols, shape2):
+    """``atom`` as the matrix ``shape2`` of its axes ``rows`` by ``cols``, when that is a
+    view (else None)."""
+    if not isinstance(atom, Var) or not atom.aval.shape:  # 0-d values are scalars in the code
+        return None
+    order = list(range(atom.aval.ndim))
+    if list(rows) + list(cols) == order:
+        return _view(gen, gen.var(atom), atom.aval.shape, shape2, "m")
+    if list(cols) + list(rows) == order:
+        return _view(gen, gen.var(atom), atom.aval.shape, shape2[::-1], "m") + ".T"
+    return None
 
 
 def _as_matrix_stack(gen, atom, order, shape3):
@@ -974,22 +1171,29 @@ def _gather(gen, eqn):
     name = gen.alloc(out)
     if not count or not rest:
         return
-    flat_out, flat_x = gen.fresh("fo"), gen.fresh("fx")
-    gen.emit(f"{flat_out} = {name}.reshape(({count}, {rest}))")
-    gen.emit(f"{flat_x} = {gen.var(x)}.reshape(({n}, {rest}))")
+    flat_out = _view(gen, name, out.aval.shape, _rows(count, rest), "fo")
+    flat_x = _view(gen, gen.var(x), x.aval.shape, _rows(n, rest), "fx")
     flat_idx = _flat_index(gen, idx, count)
-    gen.emit(f"for p in range({count}):")
-    gen.emit(f"k = min(max({flat_idx}[p], 0), {n - 1})", 2)
-    _column_loop(gen, rest, f"{flat_out}[p, {{q}}] = {flat_x}[k, {{q}}]", 2)
+    p, k = gen.fresh("p"), gen.fresh("k")
+    gen.emit(f"for {p} in range({count}):")
+    gen.emit(f"{k} = min(max({flat_idx}[{p}], 0), {n - 1})", 2)
+    _column_loop(gen, rest, f"{flat_out}[{p}{{q}}] = {flat_x}[{k}{{q}}]", 2)
+
+
+def _rows(n, rest):
+    """The shape of ``n`` rows of ``rest`` elements (a vector for one-element rows)."""
+    return (n,) if rest == 1 else (n, rest)
 
 
 def _column_loop(gen, rest, line, depth):
-    """``line`` (with ``{q}`` for the column) for each of ``rest`` columns; no loop for one."""
+    """``line`` (with ``{q}`` for the column index, ``, q``) for each of ``rest`` columns;
+    rows of one element are vector elements (no column index)."""
     if rest == 1:
-        gen.emit(line.format(q="0"), depth)
+        gen.emit(line.format(q=""), depth)
         return
-    gen.emit(f"for q in range({rest}):", depth)
-    gen.emit(line.format(q="q"), depth + 1)
+    q = gen.fresh("q")
+    gen.emit(f"for {q} in range({rest}):", depth)
+    gen.emit(line.format(q=f", {q}"), depth + 1)
 
 
 def _flat_index(gen, idx, count):
@@ -997,9 +1201,7 @@ def _flat_index(gen, idx, count):
         name = gen.fresh("ix")
         gen.emit(f"{name} = np.full(1, {gen.read(idx, [], ())}, dtype=np.int64)")
         return name
-    name = gen.fresh("ix")
-    gen.emit(f"{name} = {gen.var(idx)}.reshape({count})")
-    return name
+    return _view(gen, gen.var(idx), idx.aval.shape, (count,), "ix")
 
 
 @emitter("scatter")
@@ -1013,16 +1215,16 @@ def _scatter(gen, eqn):
     gen.emit(f"{name} = {gen.var(x)}.copy()")
     if not count or not rest:
         return
-    flat_out, flat_u = gen.fresh("fo"), gen.fresh("fu")
-    gen.emit(f"{flat_out} = {name}.reshape(({n}, {rest}))")
-    gen.emit(f"{flat_u} = {_contiguous(gen, upd)}.reshape(({count}, {rest}))")
+    flat_out = _view(gen, name, out.aval.shape, _rows(n, rest), "fo")
+    flat_u = _view(gen, _contiguous(gen, upd), upd.aval.shape, _rows(count, rest), "fu")
     flat_idx = _flat_index(gen, idx, count)
-    target, update = f"{flat_out}[k, {{q}}]", f"{flat_u}[p, {{q}}]"
+    p, k = gen.fresh("p"), gen.fresh("k")
+    target, update = f"{flat_out}[{k}{{q}}]", f"{flat_u}[{p}{{q}}]"
     if mode != "set":
         update = round_f16(gen, out.aval.dtype, f"{target} {'+' if mode == 'add' else '*'} {update}")
-    gen.emit(f"for p in range({count}):")
-    gen.emit(f"k = {flat_idx}[p]", 2)
-    gen.emit(f"if 0 <= k < {n}:", 2)
+    gen.emit(f"for {p} in range({count}):")
+    gen.emit(f"{k} = {flat_idx}[{p}]", 2)
+    gen.emit(f"if 0 <= {k} < {n}:", 2)
     _column_loop(gen, rest, f"{target} = {update}", 3)
 
 
@@ -1066,8 +1268,7 @@ def _fresh_copy(gen, atom):
 def _assign_all(gen, targets, values, depth):
     """Simultaneous assignment (a new carry may read the old value of another one)."""
     if targets:
-        gen.emit(f"{', '.join(targets)}{',' if len(targets) == 1 else ''} = "
-                 f"{', '.join(values)}{',' if len(values) == 1 else ''}", depth)
+        gen.emit(f"{', '.join(targets)} = {', '.join(values)}", depth)
 
 
 @emitter("cond")
@@ -1115,15 +1316,20 @@ def _scan(gen, eqn):
     ys = [gen.alloc(v) for v in eqn.outputs[n_carry:]]
     for c, a in zip(carry, eqn.inputs[n_consts:n_consts + n_carry]):
         gen.emit(f"{c} = {_fresh_copy(gen, a)}")
-    t, step = gen.fresh("t"), gen.fresh("k")
-    gen.emit(f"for {step} in range({length}):")
-    gen.emit(f"{t} = {length - 1} - {step}" if reverse else f"{t} = {step}", 2)
-    x_t = []
-    for x in xs:
-        name = gen.fresh("x")
+    t = gen.fresh("t")
+    if reverse:
+        step = gen.fresh("k")
+        gen.emit(f"for {step} in range({length}):")
+        gen.emit(f"{t} = {length - 1} - {step}", 2)
+    else:
+        gen.emit(f"for {t} in range({length}):")
+    x_t = []  # this step's slices, named as the body's inputs
+    for x, v in zip(xs, body.in_vars[n_consts + n_carry:]):
+        name = gen.sub_name(body, v)
         gen.emit(f"{name} = {x}[{t}]", 2)
         x_t.append(name)
-    outs = gen.sub_program(body, consts + carry + x_t, 2)
+    copied = [k < n_carry for k in range(len(body.out_vars))]  # ys are copied into their rows anyway
+    outs = gen.sub_program(body, consts + carry + x_t, 2, copied)
     for y, o in zip(ys, outs[n_carry:]):  # before the carry moves on: a y may read it
         gen.emit(f"{y}[{t}] = {o}", 2)
     _assign_all(gen, carry, outs[:n_carry], 2)

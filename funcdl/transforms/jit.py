@@ -21,7 +21,8 @@ import numpy as np
 
 from .. import tree_util
 from ..config import config
-from ..core import Tracer, check_arguments, current_trace, trace_to_ir
+from ..core import (Absent, Aval, Primitive, Tracer, aval_of, bind, check_arguments, current_trace,
+                    eval_ir, make_ir, trace_to_ir)
 from . import disk_cache
 from .codegen import generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
@@ -95,11 +96,11 @@ class Lowered:
 
 
 class _Compiled:
-    __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "n_leaves", "verified")
+    __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "verified")
 
-    def __init__(self, kernel, consts, out_tree, out_casts, lowered, n_leaves):
+    def __init__(self, kernel, consts, out_tree, out_casts, lowered):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
-        self.out_casts, self.lowered, self.n_leaves = out_casts, lowered, n_leaves
+        self.out_casts, self.lowered = out_casts, lowered
         self.verified = False
 
 
@@ -155,9 +156,10 @@ class JittedFunction:
 
     # -- calling ----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if config.disable_jit or current_trace() is not None:
-            # disabled, or inside another transform: trace through the function (inlined)
+        if config.disable_jit:
             return self.fun(*args, **kwargs)
+        if current_trace() is not None:  # under another transform: a call of the IR
+            return self._call_traced(args, kwargs)
         if kwargs or self._static_positions:
             args, kwargs = self._canonical(args, kwargs)
             dynamic, statics = self._split(args, kwargs)
@@ -168,8 +170,8 @@ class JittedFunction:
         arrays = leaves
         for i, x in enumerate(leaves):
             if type(x) is not np.ndarray:
-                if isinstance(x, Tracer):
-                    return self.fun(*args, **kwargs)
+                if isinstance(x, Tracer):  # under another transform: a call of the IR
+                    return self._call_traced(args, kwargs)
                 if type(x) in (int, float, bool):
                     key.append("weak")  # Python scalars promote weakly: another program
                 x = arrays[i] = np.asarray(x)
@@ -188,36 +190,9 @@ class JittedFunction:
         elif len(self._cache) > 1:
             self._cache.move_to_end(key)
         if not compiled.verified:
-            return self._first_call(compiled, arrays)
+            return tree_util.tree_unflatten(compiled.out_tree, _first_call(compiled, arrays))
         outs = compiled.kernel(*arrays, *compiled.consts)
-        return self._outputs(compiled, outs)
-
-    def _first_call(self, compiled, arrays):
-        """The first call loads numba's disk cache (or compiles). Every cache file is checked
-        against the manifest first (unlisted or damaged ones are deleted: nothing foreign is
-        unpickled); a cache entry that still fails to load is dropped and recompiled."""
-        name, path, text = _module_of(compiled.lowered)
-        folder = _numba_cache_folder(compiled.kernel, path)
-        disk_cache.verify_numba_files(folder, name)
-        try:
-            outs = compiled.kernel(*arrays, *compiled.consts)
-        except Exception:
-            if compiled.kernel.signatures:  # it ran: a genuine error of the program
-                raise
-            disk_cache.drop_numba_files(folder, name)
-            compiled.kernel = _load_kernel(name, path, text, fresh=True)
-            outs = compiled.kernel(*arrays, *compiled.consts)
-        disk_cache.record_numba_files(folder, name)
-        compiled.verified = True
-        return self._outputs(compiled, outs)
-
-    @staticmethod
-    def _outputs(compiled, outs):
-        if compiled.out_casts:  # numba returns Python scalars (and float16 as float32)
-            outs = list(outs)
-            for i, d in compiled.out_casts:
-                outs[i] = d.type(outs[i]) if np.ndim(outs[i]) == 0 else outs[i].astype(d)
-        return tree_util.tree_unflatten(compiled.out_tree, outs)
+        return tree_util.tree_unflatten(compiled.out_tree, _outputs(compiled, outs))
 
     def _split(self, args, kwargs):
         """(dynamic pytree, hashable statics) of a call."""
@@ -245,6 +220,17 @@ class JittedFunction:
         dynamic = ([a for i, a in enumerate(args) if i not in static_pos], dyn_kwargs)
         return dynamic, tuple(statics)
 
+    def _call_traced(self, args, kwargs):
+        """Under another transform (grad, vmap, jvp, an outer jit): trace ``fun`` on its own
+        and bind one ``jit_call`` of that program, so the transform rewrites the program
+        and the result is compiled, not run op by op."""
+        args, kwargs = self._canonical(args, kwargs)
+        ir, out_tree = self._trace(args, kwargs)
+        dynamic, _ = self._split(args, kwargs)
+        leaves = tree_util.tree_leaves(dynamic)
+        outs = bind(jit_call_p, *leaves, call_ir=simplify(ir), name=getattr(self.fun, "__name__", "fun"))
+        return tree_util.tree_unflatten(out_tree, outs)
+
     # -- compiling --------------------------------------------------------------------
     def _trace(self, args, kwargs):
         static_pos = self._static_positions_for(args)
@@ -268,17 +254,7 @@ class JittedFunction:
 
     def _compile(self, args, kwargs, arrays):
         ir, out_tree = self._trace(args, kwargs)
-        ir = _prepare_ir(ir)
-        nan_checks = config.debug_nans
-        source = generate_source(ir, nan_checks=nan_checks)
-        name, path, text = _source_file(source, self.fastmath and not nan_checks)
-        kernel = _load_kernel(name, path, text)
-        out_casts = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars)
-                     if not v.aval.shape or v.aval.dtype == np.float16]
-        # copies: the program sees the values its constants had when it was traced (as in JAX)
-        consts = [np.array(c, order="C", dtype=np.float32 if np.result_type(c) == np.float16 else None)
-                  for c in ir.consts]
-        return _Compiled(kernel, consts, out_tree, out_casts, Lowered(ir, text, path), len(arrays))
+        return compile_ir(ir, out_tree, self.fastmath)
 
     def lower(self, *args, **kwargs):
         """Trace and generate code for these arguments: ``.source`` and ``.ir``.
@@ -299,6 +275,179 @@ class JittedFunction:
         stays, so a later call loads it again)."""
         while self._cache:
             _release(self._cache.popitem()[1])
+
+
+def compile_ir(ir, out_tree=None, fastmath=False):
+    """Generate, write and load the kernel of ``ir`` (its first call compiles or loads
+    numba's cache, see :func:`_first_call`)."""
+    ir = _prepare_ir(ir)
+    nan_checks = config.debug_nans
+    source = generate_source(ir, nan_checks=nan_checks)
+    name, path, text = _source_file(source, fastmath and not nan_checks)
+    kernel = _load_kernel(name, path, text)
+    out_casts = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars)
+                 if not v.aval.shape or v.aval.dtype == np.float16]
+    # copies: the program sees the values its constants had when it was traced (as in JAX)
+    consts = [np.array(c, order="C", dtype=np.float32 if np.result_type(c) == np.float16 else None)
+              for c in ir.consts]
+    if out_tree is None:
+        out_tree = tree_util.tree_structure([0] * len(ir.out_vars))
+    return _Compiled(kernel, consts, out_tree, out_casts, Lowered(ir, text, path))
+
+
+def _first_call(compiled, arrays):
+    """The first call loads numba's disk cache (or compiles). Every cache file is checked
+    against the manifest first (unlisted or damaged ones are deleted: nothing foreign is
+    unpickled); a cache entry that still fails to load is dropped and recompiled."""
+    name, path, text = _module_of(compiled.lowered)
+    folder = _numba_cache_folder(compiled.kernel, path)
+    disk_cache.verify_numba_files(folder, name)
+    try:
+        outs = compiled.kernel(*arrays, *compiled.consts)
+    except Exception:
+        if compiled.kernel.signatures:  # it ran: a genuine error of the program
+            raise
+        disk_cache.drop_numba_files(folder, name)
+        compiled.kernel = _load_kernel(name, path, text, fresh=True)
+        outs = compiled.kernel(*arrays, *compiled.consts)
+    disk_cache.record_numba_files(folder, name)
+    compiled.verified = True
+    return _outputs(compiled, outs)
+
+
+def _outputs(compiled, outs):
+    """The kernel's outputs as numpy values (numba returns Python scalars for 0-d results,
+    and float16 as float32)."""
+    if not compiled.out_casts:
+        return outs
+    outs = list(outs)
+    for i, d in compiled.out_casts:
+        outs[i] = d.type(outs[i]) if np.ndim(outs[i]) == 0 else outs[i].astype(d)
+    return outs
+
+
+def _kernel_args(values):
+    """Arguments as the kernel takes them: native-order C-contiguous arrays, float16 as float32."""
+    arrays = []
+    for x in values:
+        x = np.asarray(x)
+        if not (x.flags.c_contiguous and x.dtype.isnative):  # (ascontiguousarray makes 0-d 1-d)
+            x = np.array(x, order="C", dtype=x.dtype.newbyteorder("="))
+        arrays.append(x.astype(np.float32) if x.dtype == np.float16 else x)
+    return arrays
+
+
+# ----------------------------------------------------------------------------------------
+# jit_call: jit as a call primitive of the IR
+# ----------------------------------------------------------------------------------------
+
+_PROGRAMS = collections.OrderedDict()  # (program, flags) -> its compiled kernel
+
+
+def _call_impl(*args, call_ir, name):
+    key = (call_ir, config.debug_nans, config.jit_boundscheck)
+    compiled = _PROGRAMS.get(key)
+    if compiled is None:
+        compiled = _PROGRAMS[key] = compile_ir(call_ir)
+        while len(_PROGRAMS) > 4 * config.jit_cache_size:
+            _release(_PROGRAMS.pop(next(iter(_PROGRAMS))))
+    arrays = _kernel_args(args)
+    if not compiled.verified:
+        return _first_call(compiled, arrays)
+    return _outputs(compiled, compiled.kernel(*arrays, *compiled.consts))
+
+
+def _call_shape_rule(*avals, call_ir, name):
+    if list(avals) != call_ir.in_avals:
+        raise TypeError(f"jit_call {name}: operands {list(avals)} do not match the program's "
+                        f"inputs {call_ir.in_avals}")
+    return call_ir.out_avals
+
+
+jit_call_p = Primitive("jit_call", _call_impl, _call_shape_rule, multiple_results=True)
+jit_call_p.lower = Absent("inlined into the enclosing program before code generation")
+
+
+def _floats(avals):
+    return [i for i, a in enumerate(avals) if a.dtype.kind == "f"]
+
+
+def _with(values, positions, replacements):
+    full = list(values)
+    for i, r in zip(positions, replacements):
+        full[i] = r
+    return full
+
+
+@functools.lru_cache(maxsize=256)
+def _jvp_program(call_ir):
+    """``(primals, tangents of the float inputs) -> tangents of the float outputs``."""
+    from .ad import jvp
+    ins, outs = _floats(call_ir.in_avals), _floats(call_ir.out_avals)
+
+    def program(*args):
+        primals, tangents = args[:len(call_ir.in_vars)], args[len(call_ir.in_vars):]
+
+        def f(*xs):
+            out = eval_ir(call_ir, _with(primals, ins, xs))
+            return [out[i] for i in outs]
+        return jvp(f, [primals[i] for i in ins], list(tangents))[1]
+    return make_ir(program)(*call_ir.in_avals, *[call_ir.in_avals[i] for i in ins])
+
+
+@functools.lru_cache(maxsize=256)
+def _vjp_program(call_ir):
+    """``(primals, cotangents of the float outputs) -> cotangents of the float inputs``."""
+    from .ad import vjp
+    ins, outs = _floats(call_ir.in_avals), _floats(call_ir.out_avals)
+
+    def program(*args):
+        primals, cts = args[:len(call_ir.in_vars)], args[len(call_ir.in_vars):]
+
+        def f(*xs):
+            out = eval_ir(call_ir, _with(primals, ins, xs))
+            return [out[i] for i in outs]
+        return list(vjp(f, *[primals[i] for i in ins])[1](list(cts)))
+    return make_ir(program)(*call_ir.in_avals, *[call_ir.out_avals[i] for i in outs])
+
+
+@functools.lru_cache(maxsize=256)
+def _batched_program(call_ir, dims, size):
+    """``call_ir`` over a batch: inputs with ``dims[i] == 0`` carry a leading batch axis."""
+    from .batching import vmap
+    avals = [Aval((size,) + a.shape, a.dtype) if d == 0 else a for a, d in zip(call_ir.in_avals, dims)]
+    return make_ir(vmap(lambda *xs: eval_ir(call_ir, xs), in_axes=list(dims)))(*avals)
+
+
+def _call_jvp(tangents, primals, out, *, call_ir, name):
+    ins, outs = _floats(call_ir.in_avals), _floats(call_ir.out_avals)
+    if not outs or all(tangents[i] is None for i in ins):
+        return [None] * len(out)
+    ts = [tangents[i] if tangents[i] is not None else np.zeros(aval_of(primals[i]).shape,
+                                                                 aval_of(primals[i]).dtype) for i in ins]
+    t_out = iter(bind(jit_call_p, *primals, *ts, call_ir=_jvp_program(call_ir), name=f"jvp({name})"))
+    return [next(t_out) if i in outs else None for i in range(len(out))]
+
+
+def _call_vjp(gs, *primals, out, call_ir, name):
+    ins, outs = _floats(call_ir.in_avals), _floats(call_ir.out_avals)
+    if not ins or all(gs[i] is None for i in outs):
+        return [None] * len(primals)
+    cts = [gs[i] if gs[i] is not None else np.zeros(aval_of(out[i]).shape, aval_of(out[i]).dtype)
+           for i in outs]
+    in_cts = iter(bind(jit_call_p, *primals, *cts, call_ir=_vjp_program(call_ir), name=f"vjp({name})"))
+    return [next(in_cts) if i in ins else None for i in range(len(primals))]
+
+
+def _call_batch(args, dims, size, *, call_ir, name):
+    from .batching_rules import move_axis
+    args = [a if d in (None, 0) else move_axis(a, d, 0) for a, d in zip(args, dims)]
+    dims = tuple(None if d is None else 0 for d in dims)
+    outs = bind(jit_call_p, *args, call_ir=_batched_program(call_ir, dims, size), name=f"vmap({name})")
+    return outs, [0] * len(outs)
+
+
+jit_call_p.jvp, jit_call_p.vjp, jit_call_p.batch = _call_jvp, _call_vjp, _call_batch
 
 
 def _release(compiled):

@@ -1,4 +1,5 @@
-"""IR clean-up passes: common-subexpression and dead-code elimination.
+"""IR clean-up passes: exact algebraic rewrites, common-subexpression and dead-code
+elimination.
 
 >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
 >>> ir = fd.make_ir(lambda x: (fnp.sin(x) + fnp.sin(x), fnp.cos(x))[0])(np.ones(2))
@@ -7,7 +8,7 @@
 """
 import numpy as np
 
-from ..core import IR, Literal, Var
+from ..core import IR, Literal, Var, primitives
 
 
 def param_key(value):
@@ -106,9 +107,86 @@ def merge_reshapes(ir):
     return IR(ir.in_vars, ir.const_vars, ir.consts, eqns, outs)
 
 
+_NO_VALUE = object()
+
+
+def _value(atom, known):
+    """The scalar that every element of ``atom`` holds, when known (else ``_NO_VALUE``)."""
+    if isinstance(atom, Literal):
+        return atom.val.item()
+    return known.get(atom, _NO_VALUE)
+
+
+def _moves_only_unit_axes(shape, permutation):
+    """Does this transpose keep the order of the axes longer than 1 (a reshape, then)?"""
+    kept = [p for p in permutation if shape[p] != 1]
+    return kept == sorted(kept)
+
+
+def rewrite(ir):
+    """Exact algebraic rewrites, which change no value bit: ``x * 1``, ``x / 1``, ``x - 0``,
+    ``x ** 1`` -> ``x`` and integer ``x + 0`` -> ``x`` (when ``x`` has the result's dtype
+    and shape); float ``x ** 2`` -> ``x * x`` (numpy's power gives x*x for exponent 2);
+    ``x and False``, ``x or True`` are constants, which decide a ``select``; a transpose
+    that moves only axes of size 1 is a reshape.
+
+    >>> import funcdl as fd, numpy as np
+    >>> ir = fd.make_ir(lambda x: (x * 1.0) ** 2.0)(np.ones(2))
+    >>> [e.prim.name for e in rewrite(ir).eqns]
+    ['mul']
+    """
+    rename, known, eqns = {}, {}, []
+    for eqn in ir.eqns:
+        inputs = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
+        name, out = eqn.prim.name, eqn.outputs[0]
+        values = [_value(a, known) for a in inputs]
+
+        def fits(a):  # can ``a`` stand for ``out``?
+            return a.aval == out.aval and (isinstance(a, Var) or not out.aval.shape)
+
+        def operand_beside(unit):  # the operand of a binary op whose other one is ``unit``
+            for a, other in ((inputs[0], values[1]), (inputs[1], values[0])):
+                if other is not _NO_VALUE and other == unit and fits(a):
+                    return a
+            return None
+
+        replacement = None
+        if len(inputs) == 2 and name in ("mul", "add"):
+            if name == "mul" or out.aval.dtype.kind in "iu":
+                replacement = operand_beside(1 if name == "mul" else 0)
+        elif len(inputs) == 2 and name in ("div", "sub", "pow") and values[1] is not _NO_VALUE:
+            if values[1] == (0 if name == "sub" else 1) and fits(inputs[0]):
+                replacement = inputs[0]
+            elif name == "pow" and values[1] == 2 and out.aval.dtype.kind == "f" and fits(inputs[0]):
+                eqn = type(eqn)(primitives["mul"], [inputs[0], inputs[0]], eqn.outputs, {})
+                inputs = eqn.inputs
+        elif name in ("and", "or"):
+            absorbing = name == "or"  # x and False is False; x or True is True
+            if any(v is not _NO_VALUE and bool(v) == absorbing for v in values):
+                known[out] = absorbing
+                replacement = None if out.aval.shape else Literal(np.bool_(absorbing))
+            else:
+                replacement = operand_beside(not absorbing)
+        elif name == "select":
+            if values[0] is not _NO_VALUE:
+                replacement = inputs[1] if values[0] else inputs[2]
+            elif inputs[1] is inputs[2]:
+                replacement = inputs[1]
+            replacement = replacement if replacement is not None and fits(replacement) else None
+        elif name == "transpose" and _moves_only_unit_axes(inputs[0].aval.shape, eqn.params["permutation"]):
+            eqn = type(eqn)(primitives["reshape"], inputs, eqn.outputs, {"new_sizes": tuple(out.aval.shape)})
+            inputs = eqn.inputs
+        if replacement is not None:
+            rename[out] = replacement
+            continue
+        eqns.append(type(eqn)(eqn.prim, inputs, eqn.outputs, eqn.params) if inputs != eqn.inputs else eqn)
+    outs = [rename.get(v, v) if isinstance(v, Var) else v for v in ir.out_vars]
+    return IR(ir.in_vars, ir.const_vars, ir.consts, eqns, outs)
+
+
 def simplify(ir):
-    """Merge reshapes, CSE, then DCE."""
-    return dce(cse(merge_reshapes(ir)))
+    """Exact rewrites, merge reshapes, CSE, then DCE."""
+    return dce(cse(merge_reshapes(rewrite(ir))))
 
 
 def count_primitives(ir, name):
