@@ -5,6 +5,7 @@
 { lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[] = reduce_sum[axes=(0,)] b in (c) }
 """
 from . import errors, tree_util
+from . import tree  # fd.tree, as jax.tree
 from .config import config
 from .core import IR, make_ir
 from .tree_util import tree_map
@@ -17,4 +18,4 @@ from .checkpoint import load, save  # noqa: E402
 __version__ = "0.1.0"
 __all__ = ["config", "custom_vjp", "errors", "grad", "hessian", "IR", "jacfwd", "jacrev", "jit", "jvp",
            "load", "make_ir", "numpy", "optim", "primitives", "random", "save", "stop_gradient", "tree_map",
-           "tree_util", "value_and_grad", "vjp", "vmap"]
+           "tree", "tree_util", "value_and_grad", "vjp", "vmap"]

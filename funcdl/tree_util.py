@@ -3,9 +3,10 @@
 A *pytree* is a nesting of ``tuple``, ``list``, ``dict`` (children in sorted
 key order), ``None`` (a node with no children, not a leaf), namedtuples,
 ``collections.OrderedDict`` (insertion order), and classes registered with
-:func:`register_pytree_node` or :func:`register_dataclass`. Container types are
-matched exactly: a subclass of ``dict``/``list``/``tuple`` (other than a
-namedtuple) that is not registered is a leaf. Every other object is a leaf.
+:func:`register_pytree_node`, :func:`register_pytree_with_keys` or
+:func:`register_dataclass`. Container types are matched exactly: a subclass of
+``dict``/``list``/``tuple`` (other than a namedtuple) that is not registered is a
+leaf. Every other object is a leaf.
 
 Flattening a pytree gives its leaves in a fixed order and a :class:`PyTreeDef`,
 an immutable, hashable description of the containers around them.
@@ -17,6 +18,19 @@ an immutable, hashable description of the containers around them.
 PyTreeDef({'a': [*, None], 'b': (*, *)})
 >>> tree_unflatten(treedef, [30, 10, 20])
 {'a': [30, None], 'b': (10, 20)}
+
+Each leaf also has a *key path*, the tuple of keys leading to it from the root
+(JAX's key-path API): :class:`SequenceKey` for tuple and list positions,
+:class:`DictKey` for dict keys, :class:`GetAttrKey` for namedtuple and
+dataclass fields, :class:`FlattenedIndexKey` for the children of custom nodes
+registered without keys. :func:`keystr` renders one.
+
+>>> [keystr(p) for p, _ in tree_leaves_with_path({'b': (1, 2), 'a': [3, None]})]
+["['a'][0]", "['b'][0]", "['b'][1]"]
+
+Internally every container type has one entry in a table of node kinds (how to
+take it apart, with or without keys, and how to rebuild it), and one recursion,
+:func:`_walk`, takes every tree apart for all the flattening functions.
 """
 
 import collections as _collections
@@ -24,48 +38,173 @@ import dataclasses as _dataclasses
 import functools as _functools
 
 __all__ = [
+    "DictKey",
+    "FlattenedIndexKey",
+    "GetAttrKey",
     "PyTreeDef",
+    "SequenceKey",
+    "keystr",
     "register_dataclass",
     "register_pytree_node",
+    "register_pytree_with_keys",
     "tree_all",
     "tree_flatten",
+    "tree_flatten_with_path",
     "tree_leaves",
+    "tree_leaves_with_path",
     "tree_map",
+    "tree_map_with_path",
     "tree_reduce",
     "tree_structure",
+    "tree_transpose",
     "tree_unflatten",
 ]
 
 
 # ---------------------------------------------------------------------------
-# Node kinds
+# Key path entries
+# ---------------------------------------------------------------------------
+
+
+@_dataclasses.dataclass(frozen=True, slots=True)
+class SequenceKey:
+    """The key of a tuple's or list's child: its position. Renders as ``[idx]``.
+
+    >>> SequenceKey(0), str(SequenceKey(0))
+    (SequenceKey(idx=0), '[0]')
+    """
+
+    idx: int
+
+    def __str__(self):
+        return f"[{self.idx!r}]"
+
+
+@_dataclasses.dataclass(frozen=True, slots=True)
+class DictKey:
+    """The key of a dict's or OrderedDict's child. Renders as ``[key!r]``.
+
+    >>> DictKey('w'), str(DictKey('w'))
+    (DictKey(key='w'), "['w']")
+    """
+
+    key: object
+
+    def __str__(self):
+        return f"[{self.key!r}]"
+
+
+@_dataclasses.dataclass(frozen=True, slots=True)
+class GetAttrKey:
+    """The key of a namedtuple's or dataclass's field. Renders as ``.name``.
+
+    >>> GetAttrKey('mu'), str(GetAttrKey('mu'))
+    (GetAttrKey(name='mu'), '.mu')
+    """
+
+    name: str
+
+    def __str__(self):
+        return f".{self.name}"
+
+
+@_dataclasses.dataclass(frozen=True, slots=True)
+class FlattenedIndexKey:
+    """The key of a child of a custom node registered without keys: its index
+    among the node's children. Renders as ``[<flat index key>]``.
+
+    >>> FlattenedIndexKey(1), str(FlattenedIndexKey(1))
+    (FlattenedIndexKey(key=1), '[<flat index 1>]')
+    """
+
+    key: int
+
+    def __str__(self):
+        return f"[<flat index {self.key}>]"
+
+
+_SIMPLE_STR = {
+    SequenceKey: lambda k: str(k.idx),
+    DictKey: lambda k: str(k.key),
+    GetAttrKey: lambda k: k.name,
+    FlattenedIndexKey: lambda k: str(k.key),
+}
+
+
+def keystr(keys, *, simple=False, separator=""):
+    """Render a key path (a tuple of key entries) as a string.
+
+    Each key is rendered by ``str`` (``['a']``, ``[0]``, ``.name``) and joined
+    with ``separator``. ``simple=True`` renders the bare key instead (``a``,
+    ``0``, ``name``): more compact, but ambiguous (``0`` may be a position or a
+    dict key). Other objects in ``keys`` are rendered by ``str``.
+
+    >>> keystr((DictKey('a'), SequenceKey(0), GetAttrKey('mu')))
+    "['a'][0].mu"
+    >>> keystr((DictKey('a'), SequenceKey(0)), simple=True, separator='/')
+    'a/0'
+    >>> keystr(())
+    ''
+    """
+    if simple:
+        return separator.join(_SIMPLE_STR.get(type(k), str)(k) for k in keys)
+    return separator.join([str(k) for k in keys])
+
+
+# ---------------------------------------------------------------------------
+# Node kinds: the table of container types
 # ---------------------------------------------------------------------------
 
 
 class _NodeKind:
     """How one container type is taken apart and put back together.
 
-    ``flatten(x) -> (children iterable, aux)``; ``unflatten(aux, children list)
-    -> x``; ``fmt(aux, child_strs) -> str`` renders the node in a repr;
-    ``key(aux, i) -> str`` renders child ``i`` in an error path.
+    ``flatten(x) -> (children iterable, aux)``; ``flatten_with_keys(x) ->
+    (list of (key, child), aux)``, the same children in the same order;
+    ``unflatten(aux, children list) -> x``; ``fmt(aux, child_strs) -> str``
+    renders the node in a treedef's repr. ``seq`` is true when ``flatten(x)`` is
+    ``(x, None)`` (tuples, lists, namedtuples), which lets plain flattening skip
+    the call.
     """
 
-    __slots__ = ("type", "flatten", "unflatten", "fmt", "key")
+    __slots__ = ("type", "flatten", "flatten_with_keys", "unflatten", "fmt", "seq")
 
-    def __init__(self, type_, flatten, unflatten, fmt, key):
+    def __init__(self, type_, flatten, flatten_with_keys, unflatten, fmt):
         self.type = type_
         self.flatten = flatten
+        self.flatten_with_keys = flatten_with_keys
         self.unflatten = unflatten
         self.fmt = fmt
-        self.key = key
+        self.seq = flatten is _flatten_sequence
 
 
-def _index_key(aux, i):
-    return f"[{i}]"
+def _kind(type_, flatten, unflatten, fmt, keys):
+    """A node kind whose keys follow from its aux data: ``keys(aux, n)`` gives
+    the keys of a node with ``n`` children."""
+
+    def flatten_with_keys(x):
+        children, aux = flatten(x)
+        children = list(children)
+        return list(zip(keys(aux, len(children)), children)), aux
+
+    return _NodeKind(type_, flatten, flatten_with_keys, unflatten, fmt)
 
 
-def _dict_key(aux, i):
-    return f"[{aux[i]!r}]"
+def _sequence_keys(aux, n):
+    return map(SequenceKey, range(n))
+
+
+def _dict_keys(aux, n):
+    return map(DictKey, aux)
+
+
+def _flat_index_keys(aux, n):
+    return map(FlattenedIndexKey, range(n))
+
+
+def _attr_keys(names):
+    keys = tuple(map(GetAttrKey, names))
+    return lambda aux, n: keys
 
 
 def _fmt_tuple(aux, cs):
@@ -84,39 +223,33 @@ def _flatten_dict(d):
             f"pytree dict keys must be mutually sortable to define the leaf order; "
             f"got keys {list(d)!r}"
         ) from None
-    return [d[k] for k in keys], keys
+    return list(map(d.__getitem__, keys)), keys
 
 
 def _flatten_ordered_dict(d):
     return list(d.values()), tuple(d)
 
 
-_TUPLE = _NodeKind(
-    tuple, lambda x: (x, None), lambda aux, ch: tuple(ch), _fmt_tuple, _index_key
-)
-_LIST = _NodeKind(
+def _flatten_sequence(x):
+    return x, None
+
+
+_TUPLE = _kind(tuple, _flatten_sequence, lambda aux, ch: tuple(ch), _fmt_tuple, _sequence_keys)
+_LIST = _kind(
     list,
-    lambda x: (x, None),
+    _flatten_sequence,
     lambda aux, ch: ch if type(ch) is list else list(ch),
     lambda aux, cs: "[" + ", ".join(cs) + "]",
-    _index_key,
+    _sequence_keys,
 )
-_DICT = _NodeKind(
-    dict,
-    _flatten_dict,
-    lambda aux, ch: dict(zip(aux, ch)),
-    _fmt_dict_items,
-    _dict_key,
-)
-_NONE = _NodeKind(
-    type(None), lambda x: ((), None), lambda aux, ch: None, lambda aux, cs: "None", _index_key
-)
-_ORDERED_DICT = _NodeKind(
+_DICT = _kind(dict, _flatten_dict, lambda aux, ch: dict(zip(aux, ch)), _fmt_dict_items, _dict_keys)
+_NONE = _kind(type(None), lambda x: ((), None), lambda aux, ch: None, lambda aux, cs: "None", _sequence_keys)
+_ORDERED_DICT = _kind(
     _collections.OrderedDict,
     _flatten_ordered_dict,
     lambda aux, ch: _collections.OrderedDict(zip(aux, ch)),
     lambda aux, cs: "OrderedDict(" + _fmt_dict_items(aux, cs) + ")",
-    _dict_key,
+    _dict_keys,
 )
 
 # type -> _NodeKind for every registered container type (permanent).
@@ -125,6 +258,7 @@ _registry = {k.type: k for k in (_TUPLE, _LIST, _DICT, _NONE, _ORDERED_DICT)}
 # type -> _NodeKind, or None for a leaf type. Filled lazily; reset whenever the
 # registry changes (so a type once seen as a leaf can become a node) and when it
 # grows past _KIND_CACHE_LIMIT types (bounds memory for dynamically made types).
+# Never rebound: the recursions below hold its ``get`` as a default argument.
 _kind_cache = dict(_registry)
 _MISSING = object()
 _KIND_CACHE_LIMIT = 4096
@@ -132,12 +266,12 @@ _KIND_CACHE_LIMIT = 4096
 
 def _namedtuple_kind(cls):
     fields = cls._fields
-    return _NodeKind(
+    return _kind(
         cls,
-        lambda x: (x, None),
+        _flatten_sequence,
         lambda aux, ch: cls(*ch),
         lambda aux, cs: f"{cls.__name__}(" + ", ".join(f"{f}={c}" for f, c in zip(fields, cs)) + ")",
-        lambda aux, i: f".{fields[i]}",
+        _attr_keys(fields),
     )
 
 
@@ -186,7 +320,7 @@ class PyTreeDef:
     __slots__ = ("_type", "_aux", "_children", "_num_leaves", "_kind", "_hash")
 
     def __init__(self, kind, aux, children, num_leaves):
-        # Internal: built by tree_flatten. ``kind`` is None for a leaf.
+        # Internal: built by _walk. ``kind`` is None for a leaf.
         self._kind = kind
         self._type = None if kind is None else kind.type
         self._aux = aux
@@ -223,7 +357,8 @@ class PyTreeDef:
 
         This treedef must be a prefix of ``tree``'s structure: each ``*`` here
         takes the whole corresponding subtree of ``tree`` as one value.
-        Raises ``ValueError`` naming both structures if ``tree`` does not match.
+        Raises ``ValueError`` naming the key path of the first difference and
+        both structures if ``tree`` does not match.
 
         >>> tree_structure((0, 0)).flatten_up_to(([1, 2], {'a': 3}))
         [[1, 2], {'a': 3}]
@@ -238,7 +373,7 @@ class PyTreeDef:
         try:
             _flatten_up_to(self, tree, out)
         except _Mismatch as e:
-            path = "".join(reversed(e.path)) or "root"
+            path = keystr(reversed(e.path)) or "root"
             raise ValueError(
                 f"flatten_up_to: tree does not match the expected structure at {path}: "
                 f"{e.detail}.\n"
@@ -303,72 +438,65 @@ def _fmt(td):
 
 
 # ---------------------------------------------------------------------------
-# Core recursions
+# The recursions: taking a tree apart, rebuilding it, matching it to a treedef
 # ---------------------------------------------------------------------------
 
 
-def _flatten(x, leaves, _get=_kind_cache.get, _missing=_MISSING, _leaf=_LEAF, _none=_NONE_TD):
-    t = type(x)
-    kind = _get(t, _missing)
-    if kind is _missing:
-        kind = _resolve_kind(t)
-    if kind is None:
-        leaves.append(x)
-        return _leaf
-    if kind is _NONE:
-        return _none
-    start = len(leaves)
-    children, aux = kind.flatten(x)
-    defs = []
-    for c in children:
-        ck = _get(type(c), _missing)
-        if ck is None:  # leaf child: skip the recursive call
-            leaves.append(c)
-            defs.append(_leaf)
+def _walk(x, leaves, opts=None, path=(),
+          _get=_kind_cache.get, _missing=_MISSING, _leaf=_LEAF, _none=_NONE_TD, _none_kind=_NONE):
+    """Take ``x`` apart: append its leaves to ``leaves`` and return its treedef.
+
+    This is the one recursion behind every flattening function. ``opts`` is
+    ``None`` for plain flattening, or ``(is_leaf, paths)``: ``is_leaf`` (or
+    ``None``) is asked about every subtree before its type is looked at, and if
+    ``paths`` is a list the key path of each leaf (``path`` is that of ``x``) is
+    appended to it and ``is_leaf`` is called as ``is_leaf(path, x)``. Plain
+    flattening is jit's dispatch path, so it costs one test per node, skips the
+    flatten call of tuples and lists, and appends leaf children without a call.
+    """
+    if opts is None:
+        t = type(x)
+        kind = _get(t, _missing)
+        if kind is _missing:
+            kind = _resolve_kind(t)
+        if kind is None:
+            leaves.append(x)
+            return _leaf
+        if kind is _none_kind:
+            return _none
+        start = len(leaves)
+        if kind.seq:
+            children, aux = x, None
         else:
-            defs.append(_flatten(c, leaves))
-    return _make(kind, aux, tuple(defs), len(leaves) - start)
-
-
-def _flatten_is_leaf(x, leaves, is_leaf):
-    if is_leaf(x):
-        leaves.append(x)
-        return _LEAF
-    kind = _kind_of(type(x))
-    if kind is None:
-        leaves.append(x)
-        return _LEAF
-    start = len(leaves)
-    children, aux = kind.flatten(x)
-    defs = tuple([_flatten_is_leaf(c, leaves, is_leaf) for c in children])
-    return _make(kind, aux, defs, len(leaves) - start)
-
-
-def _leaves(x, out, _get=_kind_cache.get, _missing=_MISSING):
-    kind = _get(type(x), _missing)
-    if kind is _missing:
-        kind = _resolve_kind(type(x))
-    if kind is None:
-        out.append(x)
-    elif kind is not _NONE:
-        for c in kind.flatten(x)[0]:
-            ck = _get(type(c), _missing)
-            if ck is None:
-                out.append(c)
+            children, aux = kind.flatten(x)
+        defs = []
+        for c in children:
+            if _get(type(c), _missing) is None:  # a leaf child: no recursive call
+                leaves.append(c)
+                defs.append(_leaf)
             else:
-                _leaves(c, out)
-
-
-def _leaves_is_leaf(x, out, is_leaf):
-    if is_leaf(x):
-        out.append(x)
-        return
-    kind = _kind_of(type(x))
-    if kind is None:
-        out.append(x)
+                defs.append(_walk(c, leaves))
+        return _make(kind, aux, tuple(defs), len(leaves) - start)
+    is_leaf, paths = opts
+    if is_leaf is not None and (is_leaf(x) if paths is None else is_leaf(path, x)):
+        kind = None
     else:
-        for c in kind.flatten(x)[0]:
-            _leaves_is_leaf(c, out, is_leaf)
+        kind = _get(type(x), _missing)
+        if kind is _missing:
+            kind = _resolve_kind(type(x))
+    if kind is None:
+        leaves.append(x)
+        if paths is not None:
+            paths.append(path)
+        return _leaf
+    start = len(leaves)
+    if paths is None:
+        children, aux = kind.flatten(x)
+        defs = [_walk(c, leaves, opts) for c in children]
+    else:
+        keyed, aux = kind.flatten_with_keys(x)
+        defs = [_walk(c, leaves, opts, path + (k,)) for k, c in keyed]
+    return _make(kind, aux, tuple(defs), len(leaves) - start)
 
 
 def _unflatten(td, it):
@@ -383,7 +511,7 @@ def _unflatten(td, it):
 class _Mismatch(Exception):
     def __init__(self, detail):
         self.detail = detail
-        self.path = []
+        self.path = []  # key entries, innermost first
 
 
 def _describe(x):
@@ -414,17 +542,37 @@ def _flatten_up_to(td, x, out):
             f"expected {td._type.__name__} with {len(td._children)} children, "
             f"got {_describe(x) if kind in (_TUPLE, _LIST) else len(children)}"
         )
-    i = 0
-    for c, ctd in zip(children, td._children):
+    for i, (c, ctd) in enumerate(zip(children, td._children)):
         if ctd._kind is None:
             out.append(c)
         else:
             try:
                 _flatten_up_to(ctd, c, out)
             except _Mismatch as e:
-                e.path.append(kind.key(aux, i))
+                e.path.append(kind.flatten_with_keys(x)[0][i][0])
                 raise
-        i += 1
+
+
+def _map_leaves(name, f, treedef, columns, rest):
+    """``f`` over the zipped ``columns`` (lists with one entry per leaf of
+    ``treedef``) and the matching values of each tree in ``rest``; the results
+    in ``treedef``'s shape."""
+    if not rest and len(columns) == 1:
+        return _unflatten(treedef, iter([f(x) for x in columns[0]]))
+    others = []
+    for i, r in enumerate(rest, 1):
+        try:
+            others.append(treedef.flatten_up_to(r))
+        except ValueError as e:
+            raise ValueError(f"{name}: tree argument {i} does not match the first tree: {e}") from None
+    return _unflatten(treedef, iter([f(*xs) for xs in zip(*columns, *others)]))
+
+
+def _path_is_leaf(is_leaf, is_leaf_takes_path):
+    """``is_leaf`` as ``_walk`` calls it when collecting paths: ``(path, x) -> bool``."""
+    if is_leaf is None or is_leaf_takes_path:
+        return is_leaf
+    return lambda path, x: is_leaf(x)
 
 
 # ---------------------------------------------------------------------------
@@ -444,11 +592,7 @@ def tree_flatten(tree, is_leaf=None):
     ([(1, 2), 3], PyTreeDef([*, *]))
     """
     leaves = []
-    if is_leaf is None:
-        treedef = _flatten(tree, leaves)
-    else:
-        treedef = _flatten_is_leaf(tree, leaves, is_leaf)
-    return leaves, treedef
+    return leaves, _walk(tree, leaves, None if is_leaf is None else (is_leaf, None))
 
 
 def tree_leaves(tree, is_leaf=None):
@@ -457,12 +601,7 @@ def tree_leaves(tree, is_leaf=None):
     >>> tree_leaves({'b': [2, 3], 'a': 1, 'c': None})
     [1, 2, 3]
     """
-    out = []
-    if is_leaf is None:
-        _leaves(tree, out)
-    else:
-        _leaves_is_leaf(tree, out, is_leaf)
-    return out
+    return tree_flatten(tree, is_leaf)[0]
 
 
 def tree_structure(tree, is_leaf=None):
@@ -503,15 +642,88 @@ def tree_map(f, tree, *rest, is_leaf=None):
     [11, 22]
     """
     leaves, treedef = tree_flatten(tree, is_leaf)
-    if not rest:
-        return _unflatten(treedef, iter([f(x) for x in leaves]))
-    others = []
-    for i, r in enumerate(rest, 1):
-        try:
-            others.append(treedef.flatten_up_to(r))
-        except ValueError as e:
-            raise ValueError(f"tree_map: tree argument {i} does not match the first tree: {e}") from None
-    return _unflatten(treedef, iter([f(*xs) for xs in zip(leaves, *others)]))
+    return _map_leaves("tree_map", f, treedef, [leaves], rest)
+
+
+def tree_flatten_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    """Like :func:`tree_flatten`, but pair each leaf with its key path.
+
+    Returns ``([(key_path, leaf), ...], treedef)``; a key path is a tuple of
+    :class:`SequenceKey`, :class:`DictKey`, :class:`GetAttrKey` and
+    :class:`FlattenedIndexKey` entries (``()`` for a leaf at the root). With
+    ``is_leaf_takes_path=True``, ``is_leaf`` is called as ``is_leaf(path, x)``.
+
+    >>> pairs, td = tree_flatten_with_path([1, {'x': 3}])
+    >>> pairs
+    [((SequenceKey(idx=0),), 1), ((SequenceKey(idx=1), DictKey(key='x')), 3)]
+    >>> td
+    PyTreeDef([*, {'x': *}])
+    """
+    leaves, paths = [], []
+    treedef = _walk(tree, leaves, (_path_is_leaf(is_leaf, is_leaf_takes_path), paths))
+    return list(zip(paths, leaves)), treedef
+
+
+def tree_leaves_with_path(tree, is_leaf=None, is_leaf_takes_path=False):
+    """Like :func:`tree_leaves`, but return ``[(key_path, leaf), ...]``.
+
+    >>> [(keystr(p), x) for p, x in tree_leaves_with_path({'w': [5, 6], 'b': None})]
+    [("['w'][0]", 5), ("['w'][1]", 6)]
+    """
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
+
+
+def tree_map_with_path(f, tree, *rest, is_leaf=None, is_leaf_takes_path=False):
+    """Like :func:`tree_map`, but call ``f(key_path, leaf, *matching_leaves_of_rest)``.
+
+    >>> tree_map_with_path(lambda p, x: keystr(p) + '=' + str(x), {'a': 1, 'b': (2,)})
+    {'a': "['a']=1", 'b': ("['b'][0]=2",)}
+    >>> tree_map_with_path(lambda p, x, y: x + y, [1, 2], [10, 20])
+    [11, 22]
+    """
+    leaves, paths = [], []
+    treedef = _walk(tree, leaves, (_path_is_leaf(is_leaf, is_leaf_takes_path), paths))
+    return _map_leaves("tree_map_with_path", f, treedef, [paths, leaves], rest)
+
+
+def tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose):
+    """Turn a tree of structure ``outer`` of trees of structure ``inner`` into
+    a tree of structure ``inner`` of trees of structure ``outer``.
+
+    ``inner_treedef=None`` takes the inner structure from the first subtree.
+    Raises ``TypeError`` if ``pytree_to_transpose`` is not exactly ``outer``
+    with an ``inner`` tree at each of its leaves.
+
+    >>> outer, inner = tree_structure([0, 0]), tree_structure((0, 0, 0))
+    >>> tree_transpose(outer, inner, [(1, 2, 3), (4, 5, 6)])
+    ([1, 4], [2, 5], [3, 6])
+    >>> tree_transpose(outer, None, [{'a': 1}, {'a': 2}])
+    {'a': [1, 2]}
+    """
+    try:
+        subtrees = outer_treedef.flatten_up_to(pytree_to_transpose)
+    except ValueError as e:
+        raise TypeError(f"tree_transpose: the tree does not have the outer structure: {e}") from None
+    if inner_treedef is None:
+        if not subtrees:
+            raise ValueError(
+                f"tree_transpose: cannot infer the inner structure: the outer structure "
+                f"{outer_treedef!r} has no leaves; pass inner_treedef"
+            )
+        inner_treedef = tree_structure(subtrees[0])
+    rows = []
+    for i, sub in enumerate(subtrees):
+        leaves = []
+        if _walk(sub, leaves) != inner_treedef:
+            raise TypeError(
+                f"tree_transpose: outer leaf {i} has structure {tree_structure(sub)!r}, "
+                f"expected the inner structure {inner_treedef!r}"
+            )
+        rows.append(leaves)
+    columns = [outer_treedef.unflatten(col) for col in zip(*rows)] if rows else [
+        outer_treedef.unflatten([]) for _ in range(inner_treedef.num_leaves)
+    ]
+    return inner_treedef.unflatten(columns)
 
 
 def tree_all(tree, is_leaf=None):
@@ -542,6 +754,11 @@ def tree_reduce(f, tree, initializer=_NO_INITIALIZER, is_leaf=None):
     return _functools.reduce(f, leaves, initializer)
 
 
+# ---------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------
+
+
 def _register(kind):
     if kind.type in _registry:
         raise ValueError(f"{kind.type!r} is already registered as a pytree node type")
@@ -550,13 +767,20 @@ def _register(kind):
     _kind_cache.update(_registry)
 
 
-def register_pytree_node(cls, flatten_fn, unflatten_fn):
+def _custom_fmt(name):
+    return lambda aux, cs: f"{name}[aux={aux!r}](" + ", ".join(cs) + ")"
+
+
+def register_pytree_node(cls, flatten_fn, unflatten_fn, flatten_with_keys_fn=None):
     """Make instances of ``cls`` pytree nodes.
 
     ``flatten_fn(obj) -> (children, aux_data)``; ``unflatten_fn(aux_data,
     children) -> obj``. ``aux_data`` is stored in the treedef, so it must be
     hashable and comparable. Only exact instances of ``cls`` match (not
     subclasses). Registering a type twice raises ``ValueError``.
+    ``flatten_with_keys_fn(obj) -> ([(key, child), ...], aux_data)``, if given,
+    names the children in key paths (same children, order and aux as
+    ``flatten_fn``); without it they are ``FlattenedIndexKey(i)``.
 
     >>> class Pair:
     ...     def __init__(self, a, b, name):
@@ -568,15 +792,45 @@ def register_pytree_node(cls, flatten_fn, unflatten_fn):
     ([1, 2], PyTreeDef(Pair[aux='p'](*, [*])))
     >>> tree_unflatten(td, [5, 6]).b
     [6]
+    >>> keystr(tree_leaves_with_path(Pair(1, [2], 'p'))[1][0])
+    '[<flat index 1>][0]'
     """
     if not isinstance(cls, type):
         raise TypeError(f"register_pytree_node: expected a class, got {cls!r}")
-    name = cls.__name__
+    if flatten_with_keys_fn is None:
+        kind = _kind(cls, flatten_fn, unflatten_fn, _custom_fmt(cls.__name__), _flat_index_keys)
+    else:
+        kind = _NodeKind(cls, flatten_fn, flatten_with_keys_fn, unflatten_fn, _custom_fmt(cls.__name__))
+    _register(kind)
 
-    def fmt(aux, cs):
-        return f"{name}[aux={aux!r}](" + ", ".join(cs) + ")"
 
-    _register(_NodeKind(cls, flatten_fn, unflatten_fn, fmt, _index_key))
+def register_pytree_with_keys(nodetype, flatten_with_keys, unflatten_func, flatten_func=None):
+    """Make instances of ``nodetype`` pytree nodes whose children have keys.
+
+    ``flatten_with_keys(obj) -> ([(key, child), ...], aux_data)``; the keys
+    appear in key paths (any object with a ``str``; usually :class:`GetAttrKey`
+    or :class:`DictKey`). ``flatten_func(obj) -> (children, aux_data)``, if
+    given, is used where no keys are needed and must agree with it. Otherwise
+    as :func:`register_pytree_node`.
+
+    >>> class Span:
+    ...     def __init__(self, lo, hi):
+    ...         self.lo, self.hi = lo, hi
+    >>> register_pytree_with_keys(
+    ...     Span, lambda s: ([(GetAttrKey('lo'), s.lo), (GetAttrKey('hi'), s.hi)], None),
+    ...     lambda aux, ch: Span(*ch))
+    >>> [keystr(p) for p, _ in tree_leaves_with_path({'s': Span(0, 9)})]
+    ["['s'].lo", "['s'].hi"]
+    >>> tree_map(lambda x: x + 1, Span(0, 9)).hi
+    10
+    """
+    if flatten_func is None:
+
+        def flatten_func(obj):
+            keyed, aux = flatten_with_keys(obj)
+            return [c for _, c in keyed], aux
+
+    register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
 
 
 def register_dataclass(cls=None, data_fields=None, meta_fields=None):
@@ -602,6 +856,8 @@ def register_dataclass(cls=None, data_fields=None, meta_fields=None):
     >>> _ = register_dataclass(Layer, data_fields=['w'], meta_fields=['act'])
     >>> tree_flatten(Layer(w=1.5, act='relu'))
     ([1.5], PyTreeDef(Layer(w=*, act='relu')))
+    >>> tree_leaves_with_path(Layer(w=1.5, act='relu'))
+    [((GetAttrKey(name='w'),), 1.5)]
     """
     if cls is None:
         return lambda c: register_dataclass(c, data_fields, meta_fields)
@@ -662,5 +918,5 @@ def register_dataclass(cls=None, data_fields=None, meta_fields=None):
         parts += [f"{n}={v!r}" for n, v in zip(meta_fields, meta)]
         return f"{name}(" + ", ".join(parts) + ")"
 
-    _register(_NodeKind(cls, flatten, unflatten, fmt, lambda meta, i: f".{data_fields[i]}"))
+    _register(_kind(cls, flatten, unflatten, fmt, _attr_keys(data_fields)))
     return cls

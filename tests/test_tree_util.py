@@ -1,4 +1,5 @@
-"""Tests for funcdl.tree_util: flatten/unflatten round trips, treedef identity, errors."""
+"""Tests for funcdl.tree_util and fd.tree: flatten/unflatten round trips, treedef identity, key paths,
+transpose, errors."""
 
 import collections
 import dataclasses
@@ -8,20 +9,32 @@ import typing
 
 import numpy as np
 import pytest
+
+import funcdl as fd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funcdl import tree_util as tu
 from funcdl.tree_util import (
+    DictKey,
+    FlattenedIndexKey,
+    GetAttrKey,
     PyTreeDef,
+    SequenceKey,
+    keystr,
     register_dataclass,
     register_pytree_node,
+    register_pytree_with_keys,
     tree_all,
     tree_flatten,
+    tree_flatten_with_path,
     tree_leaves,
+    tree_leaves_with_path,
     tree_map,
+    tree_map_with_path,
     tree_reduce,
     tree_structure,
+    tree_transpose,
     tree_unflatten,
 )
 
@@ -533,6 +546,284 @@ def test_unflatten_wrong_leaf_count():
     assert tree_unflatten(td, iter([1, 2, 3])) == {"a": 1, "b": [2, 3]}  # any iterable
 
 
+# ---------------------------------------------------------------------------
+# Key paths
+# ---------------------------------------------------------------------------
+
+
+class Span:
+    """A custom node registered with keys (and no separate flatten)."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+
+register_pytree_with_keys(
+    Span, lambda s: ([(GetAttrKey("lo"), s.lo), (GetAttrKey("hi"), s.hi)], "span"), lambda aux, ch: Span(*ch)
+)
+
+
+class Tagged:
+    """A custom node registered through register_pytree_node with flatten_with_keys_fn."""
+
+    def __init__(self, items):
+        self.items = dict(items)
+
+
+register_pytree_node(
+    Tagged,
+    lambda t: ([t.items[k] for k in sorted(t.items)], tuple(sorted(t.items))),
+    lambda keys, ch: Tagged(zip(keys, ch)),
+    lambda t: ([(DictKey(k), t.items[k]) for k in sorted(t.items)], tuple(sorted(t.items))),
+)
+
+
+def follow(tree, path):
+    """The subtree of ``tree`` at key path ``path``, found without funcdl."""
+    for k in path:
+        if type(k) is SequenceKey:
+            tree = tree[k.idx]
+        elif type(k) is DictKey:
+            tree = tree.items[k.key] if type(tree) is Tagged else tree[k.key]
+        elif type(k) is GetAttrKey:
+            tree = getattr(tree, k.name)
+        elif type(k) is FlattenedIndexKey:
+            assert type(tree) is Box
+            tree = (tree.a, tree.b)[k.key]
+        else:
+            raise AssertionError(k)
+    return tree
+
+
+@fast
+@given(trees)
+def test_with_path_agrees_with_flatten(tree):
+    pairs, td = tree_flatten_with_path(tree)
+    leaves, td0 = tree_flatten(tree)
+    assert td == td0 and [x for _, x in pairs] == leaves
+    assert tree_leaves_with_path(tree) == pairs
+    paths = [p for p, _ in pairs]
+    assert len(set(paths)) == len(paths)  # distinct leaves have distinct paths
+    for p, x in pairs:
+        assert follow(tree, p) is x
+    # the general (is_leaf) branch of the recursion agrees with the fast one
+    assert tree_flatten(tree, is_leaf=lambda x: False) == (leaves, td)
+    mapped = tree_map_with_path(lambda p, x: Marked((p, x)), tree)
+    assert tree_structure(mapped) == td
+    assert [m.value for m in tree_leaves(mapped)] == pairs
+
+
+def test_key_paths_of_each_kind():
+    od = collections.OrderedDict([("z", 1), ("a", 2)])
+    tree = {
+        "d": {"b": 1, "a": 2},
+        "l": [3, None, (4,)],
+        "nt": Point(5, 6),
+        "od": od,
+        "dc": Params(w=7, b=8),
+        "meta": Layer(w=9, act="relu", size=1),
+        "box": Box(10, [11], "lbl"),
+        "span": Span(12, 13),
+        "tag": Tagged({"q": 14, "p": 15}),
+    }
+    got = [(keystr(p), x) for p, x in tree_leaves_with_path(tree)]
+    assert got == [
+        ("['box'][<flat index 0>]", 10),
+        ("['box'][<flat index 1>][0]", 11),
+        ("['d']['a']", 2),
+        ("['d']['b']", 1),
+        ("['dc'].w", 7),
+        ("['dc'].b", 8),
+        ("['l'][0]", 3),
+        ("['l'][2][0]", 4),
+        ("['meta'].w", 9),
+        ("['nt'].x", 5),
+        ("['nt'].y", 6),
+        ("['od']['z']", 1),
+        ("['od']['a']", 2),
+        ("['span'].lo", 12),
+        ("['span'].hi", 13),
+        ("['tag']['p']", 15),
+        ("['tag']['q']", 14),
+    ]
+    pairs, _ = tree_flatten_with_path(tree)
+    assert pairs[0][0] == (DictKey("box"), FlattenedIndexKey(0))
+    assert pairs[6][0] == (DictKey("l"), SequenceKey(0))
+    assert pairs[9][0] == (DictKey("nt"), GetAttrKey("x"))
+
+
+def test_key_paths_root_leaf_none_and_empty():
+    assert tree_flatten_with_path(3) == ([((), 3)], tree_structure(3))
+    assert tree_flatten_with_path(None) == ([], tree_structure(None))
+    assert tree_leaves_with_path([(), {}, None]) == []
+    assert tree_leaves_with_path({1: "a", 0: "b"}) == [((DictKey(0),), "b"), ((DictKey(1),), "a")]
+    with pytest.raises(TypeError, match="sortable"):
+        tree_flatten_with_path({1: "a", "b": 2})
+
+
+def test_custom_node_with_keys_roundtrip():
+    leaves, td = tree_flatten([Span(1, (2, 3))])
+    assert leaves == [1, 2, 3]
+    out = tree_unflatten(td, [4, 5, 6])[0]
+    assert type(out) is Span and (out.lo, out.hi) == (4, (5, 6))
+    assert repr(td) == "PyTreeDef([Span[aux='span'](*, (*, *))])"
+    assert tree_map(lambda x: -x, Tagged({"b": 1, "a": 2})).items == {"a": -2, "b": -1}
+    with pytest.raises(ValueError, match="already registered"):
+        register_pytree_with_keys(Span, lambda s: ([], None), lambda aux, ch: Span(0, 0))
+
+
+def test_register_with_keys_separate_flatten():
+    class Cell:
+        calls = []
+
+        def __init__(self, v):
+            self.v = v
+
+    def flatten(c):
+        Cell.calls.append("plain")
+        return [c.v], None
+
+    def flatten_with_keys(c):
+        Cell.calls.append("keys")
+        return [(GetAttrKey("v"), c.v)], None
+
+    register_pytree_with_keys(Cell, flatten_with_keys, lambda aux, ch: Cell(ch[0]), flatten)
+    assert tree_leaves(Cell(1)) == [1] and Cell.calls == ["plain"]
+    assert tree_leaves_with_path(Cell(1)) == [((GetAttrKey("v"),), 1)] and Cell.calls == ["plain", "keys"]
+
+
+def test_is_leaf_with_path():
+    tree = {"a": (1, 2), "b": [3, (4, 5)]}
+    is_tuple = lambda x: isinstance(x, tuple)  # noqa: E731
+    pairs, td = tree_flatten_with_path(tree, is_leaf=is_tuple)
+    assert [(keystr(p), x) for p, x in pairs] == [("['a']", (1, 2)), ("['b'][0]", 3), ("['b'][1]", (4, 5))]
+    assert td == tree_structure(tree, is_leaf=is_tuple)
+    assert tree_leaves_with_path(tree, is_leaf=lambda x: x is tree) == [((), tree)]
+    assert tree_leaves_with_path([None, 1], is_leaf=lambda x: x is None) == [
+        ((SequenceKey(0),), None), ((SequenceKey(1),), 1)]
+    # is_leaf_takes_path: decide by position rather than by value
+    seen = []
+
+    def by_path(path, x):
+        seen.append(path)
+        return path == (DictKey("b"),)
+
+    got = tree_leaves_with_path(tree, is_leaf=by_path, is_leaf_takes_path=True)
+    assert got == [((DictKey("a"), SequenceKey(0)), 1), ((DictKey("a"), SequenceKey(1)), 2),
+                   ((DictKey("b"),), [3, (4, 5)])]
+    assert seen[0] == () and (DictKey("a"), SequenceKey(1)) in seen
+    out = tree_map_with_path(lambda p, x: len(p), tree, is_leaf=by_path, is_leaf_takes_path=True)
+    assert out == {"a": (2, 2), "b": 1}
+
+
+def test_tree_map_with_path():
+    params = {"w": np.ones(2), "b": np.zeros(2), "bn": Point(x=1.0, y=None)}
+    decayed = tree_map_with_path(lambda p, x: x * (0.5 if keystr(p).startswith("['w']") else 1), params)
+    np.testing.assert_array_equal(decayed["w"], 0.5 * np.ones(2))
+    assert type(decayed["bn"]) is Point and decayed["bn"] == Point(1.0, None)
+    out = tree_map_with_path(lambda p, x, y, z: (keystr(p), x + y + z), [1, (2,)], [10, (20,)], [100, (200,)])
+    assert out == [("[0]", 111), (("[1][0]", 222),)]
+    # rest trees may be deeper below the first tree's leaves, as in tree_map
+    assert tree_map_with_path(lambda p, a, b: b, {"k": 1}, {"k": [1, 2]}) == {"k": [1, 2]}
+
+
+def test_tree_map_with_path_mismatch():
+    with pytest.raises(ValueError) as info:
+        tree_map_with_path(lambda p, x, y: x, {"a": [1, 2]}, {"a": [1, 2, 3]})
+    msg = str(info.value)
+    assert msg.startswith("tree_map_with_path: tree argument 1 does not match")
+    assert "at ['a']" in msg and "2 children" in msg
+
+
+def test_mismatch_path_through_custom_nodes():
+    with pytest.raises(ValueError, match=r"at \[<flat index 1>\]\[0\]: expected tuple"):
+        tree_structure(Box(1, ((2,),), "l")).flatten_up_to(Box(1, ([2],), "l"))
+    with pytest.raises(ValueError, match=r"at \.hi: expected list"):
+        tree_structure(Span(1, [2])).flatten_up_to(Span(1, (2,)))
+
+
+def test_key_entries():
+    assert [repr(k) for k in (SequenceKey(0), DictKey("a"), GetAttrKey("x"), FlattenedIndexKey(2))] == [
+        "SequenceKey(idx=0)", "DictKey(key='a')", "GetAttrKey(name='x')", "FlattenedIndexKey(key=2)"]
+    assert [str(k) for k in (SequenceKey(0), DictKey("a"), DictKey(1), GetAttrKey("x"), FlattenedIndexKey(2))] == [
+        "[0]", "['a']", "[1]", ".x", "[<flat index 2>]"]
+    assert SequenceKey(1) == SequenceKey(1) and hash(DictKey("k")) == hash(DictKey("k"))
+    assert SequenceKey(0) != FlattenedIndexKey(0) and DictKey(0) != SequenceKey(0)
+    assert len({DictKey("a"), DictKey("a"), GetAttrKey("a")}) == 2
+    assert SequenceKey(0).idx == 0 and DictKey("a").key == "a" and GetAttrKey("n").name == "n"
+    with pytest.raises(AttributeError):
+        SequenceKey(0).idx = 1
+    assert pickle.loads(pickle.dumps(DictKey("a"))) == DictKey("a")
+
+
+def test_keystr():
+    path = (DictKey("layers"), SequenceKey(1), GetAttrKey("w"), FlattenedIndexKey(0))
+    assert keystr(path) == "['layers'][1].w[<flat index 0>]"
+    assert keystr(path, simple=True) == "layers1w0"
+    assert keystr(path, simple=True, separator="/") == "layers/1/w/0"
+    assert keystr(path, separator=" ") == "['layers'] [1] .w [<flat index 0>]"
+    assert keystr((DictKey("a"), SequenceKey(0))) == "['a'][0]"
+    assert keystr(()) == "" and keystr((), simple=True) == ""
+    assert keystr(("raw", 3), separator="/") == "raw/3"  # any str-able object
+    with pytest.raises(TypeError):
+        keystr(path, True)  # simple and separator are keyword-only
+
+
+# ---------------------------------------------------------------------------
+# tree_transpose and fd.tree
+# ---------------------------------------------------------------------------
+
+
+def test_tree_transpose():
+    outer, inner = tree_structure([0, 0]), tree_structure((0, 0, 0))
+    assert tree_transpose(outer, inner, [(1, 2, 3), (4, 5, 6)]) == ([1, 4], [2, 5], [3, 6])
+    assert tree_transpose(outer, None, [(1, 2, 3), (4, 5, 6)]) == ([1, 4], [2, 5], [3, 6])
+    # dicts and namedtuples on either side; transposing back gives the original
+    batch = {"x": Point(1, 2), "y": Point(3, 4)}
+    t = tree_transpose(tree_structure({"x": 0, "y": 0}), tree_structure(Point(0, 0)), batch)
+    assert t == Point({"x": 1, "y": 3}, {"x": 2, "y": 4}) and type(t) is Point
+    assert tree_transpose(tree_structure(Point(0, 0)), tree_structure({"x": 0, "y": 0}), t) == batch
+    # arrays stay leaves; empty outer structure with an explicit inner
+    a = np.ones(2)
+    assert tree_transpose(tree_structure((0,)), None, ((a, None),))[0][0] is a
+    assert tree_transpose(tree_structure([]), inner, []) == ([], [], [])
+
+
+def test_tree_transpose_errors():
+    outer, inner = tree_structure([0, 0]), tree_structure((0, 0))
+    with pytest.raises(TypeError, match="outer leaf 1"):
+        tree_transpose(outer, inner, [(1, 2), (3, 4, 5)])
+    with pytest.raises(TypeError, match="outer leaf 0"):
+        tree_transpose(outer, inner, [(1, (2, 3)), (4, 5)])  # inner leaves must be leaves
+    with pytest.raises(TypeError, match="outer structure"):
+        tree_transpose(outer, inner, ((1, 2), (3, 4)))
+    with pytest.raises(ValueError, match="infer"):
+        tree_transpose(tree_structure([]), None, [])
+
+
+def test_fd_tree_namespace():
+    names = ["map", "leaves", "structure", "flatten", "unflatten", "transpose", "reduce", "all",
+             "map_with_path", "leaves_with_path", "flatten_with_path"]
+    assert sorted(fd.tree.__all__) == sorted(names)
+    for name in names:
+        assert getattr(fd.tree, name) is getattr(tu, "tree_" + name), name
+    assert fd.tree_util.tree_transpose is tree_transpose
+    tree = {"b": [1, 2], "a": (3, None)}
+    leaves, td = fd.tree.flatten(tree)
+    assert fd.tree.unflatten(td, leaves) == tree and fd.tree.leaves(tree) == leaves == [3, 1, 2]
+    assert fd.tree.structure(tree) == td
+    assert fd.tree.map(lambda x, y: x * y, tree, tree) == {"b": [1, 4], "a": (9, None)}
+    assert fd.tree.reduce(lambda a, b: a * b, tree, initializer=2) == 12
+    assert fd.tree.all(tree) and not fd.tree.all([1, 0])
+    assert fd.tree.transpose(fd.tree.structure([0, 0]), None, [{"k": 1}, {"k": 2}]) == {"k": [1, 2]}
+    assert fd.tree.leaves_with_path(tree)[0] == ((DictKey("a"), SequenceKey(0)), 3)
+    assert fd.tree.flatten_with_path(tree)[1] == td
+    assert fd.tree.map_with_path(lambda p, x: keystr(p, simple=True, separator="."), tree) == {
+        "b": ["b.0", "b.1"], "a": ("a.0", None)}
+
+
 def test_doctests():
     failures, attempted = doctest.testmod(tu, optionflags=doctest.ELLIPSIS)
-    assert attempted > 10 and failures == 0
+    assert attempted > 30 and failures == 0
+    failures, attempted = doctest.testmod(fd.tree, optionflags=doctest.ELLIPSIS)
+    assert attempted >= 10 and failures == 0
