@@ -372,26 +372,29 @@ def _floats(avals):
     return [i for i, a in enumerate(avals) if a.dtype.kind == "f"]
 
 
-def _with(values, positions, replacements):
-    full = list(values)
-    for i, r in zip(positions, replacements):
-        full[i] = r
-    return full
+def _float_part(call_ir, primals):
+    """``call_ir`` as a function of its float inputs only (the others fixed to ``primals``),
+    returning its float outputs only: the part that has derivatives."""
+    ins, outs = _floats(call_ir.in_avals), _floats(call_ir.out_avals)
+
+    def f(*xs):
+        full = list(primals)
+        for i, x in zip(ins, xs):
+            full[i] = x
+        out = eval_ir(call_ir, full)
+        return [out[i] for i in outs]
+    return f, [primals[i] for i in ins]
 
 
 @functools.lru_cache(maxsize=256)
 def _jvp_program(call_ir):
     """``(primals, tangents of the float inputs) -> tangents of the float outputs``."""
     from .ad import jvp
-    ins, outs = _floats(call_ir.in_avals), _floats(call_ir.out_avals)
+    n, ins = len(call_ir.in_vars), _floats(call_ir.in_avals)
 
     def program(*args):
-        primals, tangents = args[:len(call_ir.in_vars)], args[len(call_ir.in_vars):]
-
-        def f(*xs):
-            out = eval_ir(call_ir, _with(primals, ins, xs))
-            return [out[i] for i in outs]
-        return jvp(f, [primals[i] for i in ins], list(tangents))[1]
+        f, float_primals = _float_part(call_ir, args[:n])
+        return jvp(f, float_primals, list(args[n:]))[1]
     return make_ir(program)(*call_ir.in_avals, *[call_ir.in_avals[i] for i in ins])
 
 
@@ -399,15 +402,11 @@ def _jvp_program(call_ir):
 def _vjp_program(call_ir):
     """``(primals, cotangents of the float outputs) -> cotangents of the float inputs``."""
     from .ad import vjp
-    ins, outs = _floats(call_ir.in_avals), _floats(call_ir.out_avals)
+    n, outs = len(call_ir.in_vars), _floats(call_ir.out_avals)
 
     def program(*args):
-        primals, cts = args[:len(call_ir.in_vars)], args[len(call_ir.in_vars):]
-
-        def f(*xs):
-            out = eval_ir(call_ir, _with(primals, ins, xs))
-            return [out[i] for i in outs]
-        return list(vjp(f, *[primals[i] for i in ins])[1](list(cts)))
+        f, float_primals = _float_part(call_ir, args[:n])
+        return list(vjp(f, *float_primals)[1](list(args[n:])))
     return make_ir(program)(*call_ir.in_avals, *[call_ir.out_avals[i] for i in outs])
 
 
