@@ -478,13 +478,19 @@ def _leaf(x):
     return x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x)
 
 
-def linearize_tangent_basis(x):
-    """Yield (index, one-hot tangent) for every element of array ``x``."""
+def _basis_map(f, x, like):
+    """``f`` (a function of a one-hot array of ``x``'s shape, returning one array per leaf of
+    ``like``) over every one-hot array, by vmap: each result gets a leading axis of ``x.size``."""
+    if not np.size(x):
+        return [np.zeros((0,) + np.shape(v), aval_of(v).dtype) for v in like]
+    from .batching import vmap
+    return vmap(f)(one_hot_basis(x))
+
+
+def one_hot_basis(x):
+    """The one-hot arrays of ``x``'s shape and dtype, stacked: shape ``(x.size,) + x.shape``."""
     x = _leaf(x)
-    for i in range(int(np.prod(np.shape(x), dtype=np.int64))):
-        e = np.zeros(np.shape(x), x.dtype)
-        e.flat[i] = 1
-        yield e
+    return np.eye(x.size, dtype=x.dtype).reshape((x.size,) + np.shape(x))
 
 
 def jacfwd(fun, argnums=0):
@@ -536,42 +542,22 @@ def _jacobian(fun, argnums, mode):
                     raise TypeError(f"jacrev requires floating-point outputs, got "
                                     f"{aval_of(o).dtype.name}{list(aval_of(o).shape)}; use jacfwd "
                                     "or cast the output")
-            rows = {}  # (out leaf, in leaf) -> list of rows
-            for k, o in enumerate(out_leaves):
-                for e in linearize_tangent_basis(o):
-                    ct = [np.zeros(np.shape(ol), aval_of(ol).dtype) for ol in out_leaves]
-                    ct[k] = e
-                    grads = tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(out_tree, ct)))
-                    for j, g in enumerate(grads):
-                        rows.setdefault((k, j), []).append(g)
-            blocks = {(k, j): fnp.reshape(fnp.stack(rows[(k, j)]) if rows.get((k, j)) else
-                                          np.zeros((0,) + np.shape(in_leaves[j]), aval_of(in_leaves[j]).dtype),
-                                          np.shape(o) + np.shape(in_leaves[j]))
-                      for k, o in enumerate(out_leaves) for j in range(len(in_leaves))}
-        else:
-            cols = {}
-            out_leaves = out_tree = None
-            for j, x in enumerate(in_leaves):
-                for e in linearize_tangent_basis(x):
-                    ts = [np.zeros(np.shape(v), aval_of(v).dtype) for v in in_leaves]
-                    ts[j] = e
-                    out, t_out = jvp(partial, tuple(diff_args),
-                                     tuple(tree_util.tree_unflatten(in_tree, ts)))
-                    out_leaves, out_tree = tree_util.tree_flatten(out)
-                    for k, t in enumerate(tree_util.tree_leaves(t_out)):
-                        cols.setdefault((k, j), []).append(t)
-            if out_leaves is None:  # no input elements at all
-                out = partial(*diff_args)
-                out_leaves, out_tree = tree_util.tree_flatten(out)
             blocks = {}
-            for k, o in enumerate(out_leaves):
-                for j, x in enumerate(in_leaves):
-                    c = cols.get((k, j))
-                    if c:
-                        stacked = fnp.stack(c, axis=-1)
-                    else:
-                        stacked = np.zeros(np.shape(o) + (0,), aval_of(o).dtype)
-                    blocks[(k, j)] = fnp.reshape(stacked, np.shape(o) + np.shape(x))
+            for k, o in enumerate(out_leaves):  # one vmapped pullback per output leaf
+                rows = _basis_map(lambda e, k=k: tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(
+                    out_tree, [e if i == k else np.zeros(np.shape(v), aval_of(v).dtype)
+                               for i, v in enumerate(out_leaves)]))), o, in_leaves)
+                for j, (r, x) in enumerate(zip(rows, in_leaves)):
+                    blocks[(k, j)] = fnp.reshape(r, np.shape(o) + np.shape(x))
+        else:
+            out_leaves, out_tree = tree_util.tree_flatten(partial(*diff_args))
+            blocks = {}
+            for j, x in enumerate(in_leaves):  # one vmapped jvp per input leaf
+                cols = _basis_map(lambda e, j=j: tree_util.tree_leaves(jvp(partial, tuple(diff_args), tuple(
+                    tree_util.tree_unflatten(in_tree, [e if i == j else np.zeros(np.shape(v), aval_of(v).dtype)
+                                                       for i, v in enumerate(in_leaves)])))[1]), x, out_leaves)
+                for k, (c, o) in enumerate(zip(cols, out_leaves)):
+                    blocks[(k, j)] = fnp.reshape(fnp.moveaxis(c, 0, -1), np.shape(o) + np.shape(x))
         result = []
         for k in range(len(out_leaves)):
             per_in = tree_util.tree_unflatten(in_tree, [blocks[(k, j)] for j in range(len(in_leaves))])
