@@ -352,7 +352,7 @@ def _jit_call_case(x, y, n):
     import sys
     import funcdl as fd
     import funcdl.numpy as fnp
-    jit = sys.modules["funcdl.transforms.jit"]
+    jit = sys.modules["funcdl.transforms.jit_compiler"]
     program = fd.make_ir(lambda x, y, n: (fnp.tanh(x) * y + fnp.sum(x, axis=0), n * 2))
     ir = program(*[jit.aval_of(a) for a in (x, y, n)])
     return jit.bind(jit.jit_call_p, x, y, n, call_ir=ir, name="tanh_mul")

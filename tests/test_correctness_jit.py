@@ -88,7 +88,7 @@ def test_integer_contractions_with_scalars(dtype):
 
 
 def test_failed_module_load_leaves_nothing_registered(monkeypatch):
-    jit_module = sys.modules["funcdl.transforms.jit"]
+    jit_module = sys.modules["funcdl.transforms.jit_compiler"]
     monkeypatch.setattr(jit_module, "generate_source",
                         lambda ir, nan_checks=False: "def kernel(:\n    pass\n")
     f = fd.jit(lambda x: x + 1.0)

@@ -10,7 +10,7 @@ import funcdl as fd
 import funcdl.numpy as fnp
 from funcdl import lax
 
-jit_module = sys.modules["funcdl.transforms.jit"]
+jit_module = sys.modules["funcdl.transforms.jit_compiler"]
 
 
 @pytest.fixture
