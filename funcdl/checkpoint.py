@@ -41,6 +41,8 @@ import time
 
 import numpy as np
 
+from ._files import removed_on_failure
+
 __all__ = ["load", "register", "save"]
 
 MAGIC = "funcdl-checkpoint"
@@ -254,18 +256,12 @@ def save(path, tree):
     folder = os.path.dirname(os.path.abspath(path))
     _remove_stale_temp_files(folder, os.path.basename(path))
     tmp, fd = _temp_file(folder, os.path.basename(path))
-    try:
+    with removed_on_failure(tmp):
         with os.fdopen(fd, "wb") as f:
             np.savez(f, allow_pickle=False, **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
     try:  # make the rename itself durable (POSIX); best effort
         dfd = os.open(folder, os.O_RDONLY)
         try:

@@ -21,6 +21,8 @@ import urllib.request
 
 import numpy as np
 
+from .._files import removed_on_failure
+
 __all__ = ["batches", "boston_housing", "mnist", "num_batches", "read_idx", "spiral",
            "MNIST_MIRROR", "MNIST_FILES"]
 
@@ -217,7 +219,7 @@ def _download(url, dest, sha256):
     folder = os.path.dirname(dest) or "."
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(dest) + ".", suffix=".part")
-    try:
+    with removed_on_failure(tmp):
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
             try:
@@ -238,13 +240,6 @@ def _download(url, dest, sha256):
             raise ValueError(f"data.mnist: {url} has sha256 {digest.hexdigest()}, expected "
                              f"{sha256}; the mirror serves a different or damaged file")
         os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
-
 
 def _default_mnist_dir():
     base = os.environ.get("FUNCDL_DATA_DIR") or os.path.join(os.path.expanduser("~"), ".cache",

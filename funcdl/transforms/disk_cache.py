@@ -21,6 +21,8 @@ import tempfile
 import threading
 import warnings
 
+from .._files import removed_on_failure
+
 _ENV = "FUNCDL_CACHE_DIR"
 _lock = threading.Lock()
 _chosen = {}  # requested path -> the directory actually used
@@ -70,16 +72,10 @@ def _problem_with(path):
 def write_atomic(path, data):
     """Write ``data`` (bytes) to ``path`` through a temporary file and a rename."""
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    try:
+    with removed_on_failure(tmp):
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def file_has(path, data):
