@@ -45,7 +45,7 @@ def table(rows, columns, baseline, unit=1e-6, unit_name="us"):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row, times in rows.items():
         cells = [row] + [f"{times[c] / unit:.1f}" if c in times else "-" for c in columns]
-        cells += [f"{times[c] / times[baseline]:.2f}" if c in times else "-"
-                  for c in columns if c != baseline]
+        cells += [f"{times[c] / times[baseline]:.2f}" if c in times and baseline in times else "-"
+                  for c in columns if c != baseline]  # a row may lack the baseline
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
