@@ -21,6 +21,7 @@ from .. import tree_util
 from ..core import (IR, Literal, Trace, Var, aval_of, check_arguments, current_trace, eval_ir,
                     trace_to_ir)
 from ..core import _normalize_argnums  # shared argnum validation
+from ..primitives import rules
 from . import ad_rules  # noqa: F401  (registers the rules)
 from .simplify import dce, fold_constants, simplify
 
@@ -34,7 +35,7 @@ def _add(a, b):
         return b
     if b is None:
         return a
-    return ad_rules.add_any(a, b)
+    return rules.add_any(a, b)
 
 
 # ----------------------------------------------------------------------------------------

@@ -9,43 +9,12 @@ import numpy as np
 
 from .. import numpy as fnp
 from .. import primitives as P
-from ..core import aval_of, bind, primitives
+from ..core import bind
+from ..primitives.rules import dtype_of, instantiate, shape_of, unbroadcast, zeros_like
 
 # ----------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------
-
-
-def shape_of(x):
-    return aval_of(x).shape
-
-
-def dtype_of(x):
-    return aval_of(x).dtype
-
-
-def zeros_like(x):
-    return np.zeros(shape_of(x), dtype_of(x))
-
-
-def instantiate(t, like):
-    """A tangent as an array (symbolic zeros become zeros)."""
-    return zeros_like(like) if t is None else t
-
-
-def add_any(a, b):
-    return P.binary("add", a, b)
-
-
-def unbroadcast(g, shape):
-    """Sum ``g`` over the axes that broadcasting added to an operand of ``shape``."""
-    g_shape = shape_of(g)
-    if g_shape == tuple(shape):
-        return g
-    lead = len(g_shape) - len(shape)
-    axes = list(range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and g_shape[lead + i] != 1]
-    g = P.reduce("reduce_sum", g, axes)
-    return P.reshape(g, shape)
 
 
 def _linear_jvp(prim, zero_args=False):

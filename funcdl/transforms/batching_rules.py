@@ -8,31 +8,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..core import aval_of, bind, primitives
-
-
-def ndim_of(x):
-    return aval_of(x).ndim
-
-
-def shape_of(x):
-    return aval_of(x).shape
-
-
-def move_axis(x, src, dst):
-    """Move axis ``src`` of ``x`` to position ``dst`` (a transpose, or nothing)."""
-    if src == dst:
-        return x
-    perm = [i for i in range(ndim_of(x)) if i != src]
-    perm.insert(dst, src)
-    return P.transpose(x, perm)
-
-
-def to_front(x, d, size):
-    """``x`` with its batch axis first (unbatched values are broadcast along a new one)."""
-    if d is None:
-        shape = shape_of(x)
-        return P.broadcast_to(P.reshape(x, (1,) + shape), (size,) + shape)
-    return move_axis(x, d, 0)
+from ..primitives.rules import move_axis, ndim_of, shape_of, to_front
 
 
 # ----------------------------------------------------------------------------------------

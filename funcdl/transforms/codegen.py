@@ -3,7 +3,7 @@
 Elementwise equations (and ``broadcast_to``) are fused: an elementwise value used once,
 by an elementwise equation or a reduction over the same shape, is computed inline as a
 scalar expression in its consumer's loop nest instead of being stored. Everything else
-is materialized in a C-contiguous array by its primitive's emitter (``EMITTERS``):
+is materialized in a C-contiguous array by its primitive's lowering rule (``prim.lower``):
 reductions and gathers are loops, contractions are ``np.dot`` on contiguous 2-D blocks,
 convolution is im2col + ``np.dot``. Constants are typed (``np.float32(0.5)``), so
 float32 programs stay float32.
@@ -27,6 +27,9 @@ import numpy as np
 
 from .. import primitives as P
 from ..core import IR, Absent, Eqn, Literal, Var, _format_param, _holds_ir, ir_names, primitives
+from ..primitives.lowering import (assign_all, lowers, contiguous, dtype_ctor, element, fresh_copy, literal,
+                                   needs_cast, offset, operand, round_f16, round_f16_array,
+                                   scalar_identity, view)
 from .simplify import dce
 
 # names an IR variable must not take in generated code: they would shadow Python or a
@@ -236,64 +239,6 @@ def number_sub_programs(ir, numbers):
 def safe_name(name):
     """``name`` as an identifier that shadows nothing generated code uses."""
     return name + "_" if name in RESERVED else name
-
-
-# numba keeps float32 and float64 through these operations on operands of one dtype;
-# integers narrower than 64 bits (and the float64-valued math.erf) need an explicit cast.
-# Every cast costs compile time, so only those are emitted.
-PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign"}
-
-
-def needs_cast(prim_name, dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return False
-    if dtype.kind in "iu":
-        return dtype.itemsize < 8 or dtype.kind == "u"
-    return dtype == np.float32 and prim_name in PROMOTING
-
-
-def dtype_ctor(dtype):
-    """The numba constructor of ``dtype``; float16 values are held in float32 (numba has no
-    float16), rounded to float16 after every operation, as numpy computes them."""
-    dtype = np.dtype(dtype)
-    if dtype == np.float16:
-        return "np.float32"
-    return f"np.{dtype.name}" if dtype != np.bool_ else "np.bool_"
-
-
-def round_f16(gen, dtype, text):
-    """``text`` rounded to float16 when ``dtype`` is float16."""
-    if np.dtype(dtype) != np.float16:
-        return text
-    gen.helpers.add("_f16")
-    return f"_f16({text})"
-
-
-def round_f16_array(gen, name, aval):
-    """Round a float16 array (held in float32) that BLAS or a kernel computed."""
-    if aval.dtype != np.float16 or not aval.shape:
-        if aval.dtype == np.float16:
-            gen.emit(f"{name} = {round_f16(gen, aval.dtype, name)}")
-        return
-    flat, i = gen.fresh("f"), gen.fresh("i")
-    gen.emit(f"{flat} = {name}.reshape({aval.size})")
-    gen.emit(f"for {i} in range({aval.size}):")
-    gen.emit(f"{flat}[{i}] = {round_f16(gen, aval.dtype, f'{flat}[{i}]')}", 2)
-
-
-def literal(value, dtype):
-    value = np.asarray(value, dtype).item()
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return repr(bool(value))
-    if dtype.kind == "f":
-        if math.isnan(value):
-            return f"{dtype_ctor(dtype)}(np.nan)"
-        if math.isinf(value):
-            return f"{dtype_ctor(dtype)}({'-' if value < 0 else ''}np.inf)"
-        return f"{dtype_ctor(dtype)}({value!r})"
-    return f"{dtype_ctor(dtype)}({int(value)})"
 
 
 class Codegen:
@@ -602,15 +547,15 @@ class Codegen:
                         parts[d] = i
             return f"{name}[{', '.join(parts[r - len(s):])}]"
         cs = tuple(math.prod(padded[d] for d in g) for g in flat["groups"])
-        view = flat["views"].get((name, cs))
-        if view is None:
-            view = flat["views"][(name, cs)] = self.fresh("f")
+        alias = flat["views"].get((name, cs))
+        if alias is None:
+            alias = flat["views"][(name, cs)] = self.fresh("f")
         parts = ["0" if c == 1 else i for c, i in zip(cs, flat["index"])]
-        return f"{view}[{', '.join(parts)}]"
+        return f"{alias}[{', '.join(parts)}]"
 
     def emit_views(self, views):
-        for (array, cs), view in views.items():
-            self.emit(f"{view} = {array}.reshape({tuple(cs)!r})")
+        for (array, cs), alias in views.items():
+            self.emit(f"{alias} = {array}.reshape({tuple(cs)!r})")
 
     def emit_collapsed_loops(self, cshape, index, body):
         depth = 1
@@ -713,7 +658,7 @@ class Codegen:
                 self.emit_group(group)
             else:
                 group = [eqn]
-                EMITTERS[eqn.prim.name](self, eqn)
+                eqn.prim.lower(self, eqn)
             if len(self.lines) > start:  # (an alias emits nothing)
                 self.lines[start:start] = self.comment(group)
             for e in group:
@@ -740,16 +685,9 @@ def generate_source(ir, name="kernel", nan_checks=False):
 # Emitters of the non-elementwise primitives: emitter(gen, eqn) appends code lines
 # ----------------------------------------------------------------------------------------
 
-EMITTERS = {}
-
-
 def emitter(*names):
-    """Register ``fn(gen, eqn)`` as the lowering of the primitives ``names``."""
-    def register(fn):
-        for n in names:
-            EMITTERS[n] = primitives[n].lower = fn
-        return fn
-    return register
+    """Declare ``fn(gen, eqn)`` the lowering of the primitives ``names`` (``lowers``)."""
+    return lowers(*[primitives[n] for n in names])
 
 
 # Primitives fused into loop expressions (by ``Codegen.expr``) or removed before codegen
@@ -757,14 +695,6 @@ P.select_p.lower = "({1} if {0} else {2})"
 P.broadcast_to_p.lower = P.stop_gradient_p.lower = "{0}"
 P.convert_p.lower = "a cast to the output dtype (Codegen.expr)"
 primitives["custom_vjp_call"].lower = Absent("inlined into the program before code generation")
-
-
-def _contiguous(gen, atom):
-    """A C-contiguous array expression for ``atom`` (0-d atoms become 1-element arrays)."""
-    if isinstance(atom, Literal) or not atom.aval.shape:
-        value = gen.read(atom, [], ())
-        return f"np.full((), {value}, dtype={dtype_ctor(atom.aval.dtype)})"
-    return gen.var(atom)
 
 
 @emitter("reduce_sum", "reduce_prod", "reduce_max", "reduce_min")
@@ -823,7 +753,7 @@ def _reshape(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     name = gen.var(out)
     if not out.aval.shape:
-        gen.emit(f"{name} = {_contiguous(gen, x)}.reshape(1)[0]" if x.aval.shape else f"{name} = {gen.read(x, [], ())}")
+        gen.emit(f"{name} = {contiguous(gen, x)}.reshape(1)[0]" if x.aval.shape else f"{name} = {gen.read(x, [], ())}")
         return
     if not x.aval.shape:
         gen.emit(f"{name} = np.full({tuple(out.aval.shape)!r}, {gen.read(x, [], ())}, dtype={dtype_ctor(out.aval.dtype)})")
@@ -832,41 +762,11 @@ def _reshape(gen, eqn):
     gen.view_of(name, gen.var(x))
 
 
-def _scalar_identity(gen, x, out):
-    """Shape operations on 0-d values (scalars in generated code) are the identity."""
-    if out.aval.shape:
-        return False
-    gen.emit(f"{gen.var(out)} = {gen.read(x, [], ())}")
-    return True
-
-
-def _element(gen, atom, parts):
-    """The expression of ``atom[parts]``; 0-d atoms are scalars already."""
-    return f"{gen.var(atom)}[{', '.join(parts)}]" if atom.aval.shape else gen.read(atom, [], ())
-
-
-def _view(gen, name, shape, new_shape, prefix="f"):
-    """``name`` (of ``shape``) viewed as ``new_shape``: itself when they agree."""
-    if tuple(shape) == tuple(new_shape):
-        return name
-    view = gen.fresh(prefix)
-    gen.emit(f"{view} = {name}.reshape({tuple(new_shape)!r})")
-    return view
-
-
-def _offset(start, i, step=1):
-    """The index text ``start + i * step``, without its zero or unit parts."""
-    if i == "0":
-        return str(start)
-    term = i if step == 1 else f"{i} * {step}"
-    return term if start == 0 else f"{start} + {term}"
-
-
 @emitter("transpose")
 def _transpose(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     perm = eqn.params["permutation"]
-    if _scalar_identity(gen, x, out):
+    if scalar_identity(gen, x, out):
         return
     name = gen.alloc(out)
     shape = out.aval.shape
@@ -883,7 +783,7 @@ def _transpose(gen, eqn):
 def _slice(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
     p = eqn.params
-    if _scalar_identity(gen, x, out):
+    if scalar_identity(gen, x, out):
         return
     sl = ", ".join(f"{lo or ''}:{'' if hi == n else hi}{'' if st == 1 else f':{st}'}" for lo, hi, st, n in
                    zip(p["start_indices"], p["limit_indices"], p["strides"], x.aval.shape))
@@ -893,7 +793,7 @@ def _slice(gen, eqn):
 @emitter("rev")
 def _rev(gen, eqn):
     (x,), out = eqn.inputs, eqn.outputs[0]
-    if _scalar_identity(gen, x, out):
+    if scalar_identity(gen, x, out):
         return
     sl = ", ".join("::-1" if k in eqn.params["dimensions"] else ":" for k in range(x.aval.ndim))
     gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
@@ -905,7 +805,7 @@ def _pad(gen, eqn):
     explicit loops far faster than multi-dimensional slice assignments)."""
     (x, value), out = eqn.inputs, eqn.outputs[0]
     config = eqn.params["padding_config"]
-    if _scalar_identity(gen, x, out):
+    if scalar_identity(gen, x, out):
         return
     name = gen.alloc(out, gen.read(value, [], ()))
     if not x.aval.size:
@@ -914,7 +814,7 @@ def _pad(gen, eqn):
     def body(idx, d):
         targets, conditions = [], []
         for i, (lo, hi, interior), size in zip(idx, config, out.aval.shape):
-            t = _offset(lo, i, interior + 1)
+            t = offset(lo, i, interior + 1)
             targets.append(t)
             if lo < 0 or hi < 0:
                 conditions.append(f"0 <= {t} < {size}")
@@ -939,18 +839,18 @@ def _concatenate(gen, eqn):
     def blocks(size):
         return [d for d, k in zip((before, size, after), keep) if k]
 
-    view = _view(gen, name, out.aval.shape, blocks(out.aval.shape[axis]))
+    blocked = view(gen, name, out.aval.shape, blocks(out.aval.shape[axis]))
     start = 0
     for x in eqn.inputs:
         size = x.aval.shape[axis]
         if size and before and after:
-            src = _view(gen, gen.var(x), x.aval.shape, blocks(size))
+            src = view(gen, gen.var(x), x.aval.shape, blocks(size))
 
             def body(idx, d, start=start, src=src):
                 idx = [i for i, k in zip(idx, keep) if k]
                 target = list(idx)
-                target[int(keep[0])] = _offset(start, target[int(keep[0])])  # the axis
-                gen.emit(f"{view}[{', '.join(target)}] = {src}[{', '.join(idx)}]", d)
+                target[int(keep[0])] = offset(start, target[int(keep[0])])  # the axis
+                gen.emit(f"{blocked}[{', '.join(target)}] = {src}[{', '.join(idx)}]", d)
             gen.loop_nest((before, size, after), body)
         start += size
 
@@ -1092,15 +992,15 @@ def _matrix(gen, atom, rows, cols, shape2):
         return None
     order = list(range(atom.aval.ndim))
     if list(rows) + list(cols) == order:
-        return _view(gen, gen.var(atom), atom.aval.shape, shape2, "m")
+        return view(gen, gen.var(atom), atom.aval.shape, shape2, "m")
     if list(cols) + list(rows) == order:
-        return _view(gen, gen.var(atom), atom.aval.shape, shape2[::-1], "m") + ".T"
+        return view(gen, gen.var(atom), atom.aval.shape, shape2[::-1], "m") + ".T"
     return None
 
 
 def _as_matrix_stack(gen, atom, order, shape3):
     """``atom`` transposed to ``order`` and reshaped to ``shape3``, C-contiguous."""
-    src = _contiguous(gen, atom)
+    src = contiguous(gen, atom)
     name = gen.fresh("m")
     if list(order) == sorted(order):
         gen.emit(f"{name} = {src}.reshape({shape3!r})")
@@ -1140,7 +1040,7 @@ def _dot_general_loops(gen, eqn, lf, rf):
                 li[axis] = i
                 ri[rc[list(lc).index(axis)]] = i
         target = f"{name}[{', '.join(out_idx)}]" if out_idx else name
-        gen.emit(f"{target} += {_element(gen, lhs, li)} * {_element(gen, rhs, ri)}", d)
+        gen.emit(f"{target} += {element(gen, lhs, li)} * {element(gen, rhs, ri)}", d)
     gen.loop_nest([s for _, _, s in loop_axes], body)
 
 
@@ -1171,8 +1071,8 @@ def _gather(gen, eqn):
     name = gen.alloc(out)
     if not count or not rest:
         return
-    flat_out = _view(gen, name, out.aval.shape, _rows(count, rest), "fo")
-    flat_x = _view(gen, gen.var(x), x.aval.shape, _rows(n, rest), "fx")
+    flat_out = view(gen, name, out.aval.shape, _rows(count, rest), "fo")
+    flat_x = view(gen, gen.var(x), x.aval.shape, _rows(n, rest), "fx")
     flat_idx = _flat_index(gen, idx, count)
     p, k = gen.fresh("p"), gen.fresh("k")
     gen.emit(f"for {p} in range({count}):")
@@ -1201,7 +1101,7 @@ def _flat_index(gen, idx, count):
         name = gen.fresh("ix")
         gen.emit(f"{name} = np.full(1, {gen.read(idx, [], ())}, dtype=np.int64)")
         return name
-    return _view(gen, gen.var(idx), idx.aval.shape, (count,), "ix")
+    return view(gen, gen.var(idx), idx.aval.shape, (count,), "ix")
 
 
 @emitter("scatter")
@@ -1215,8 +1115,8 @@ def _scatter(gen, eqn):
     gen.emit(f"{name} = {gen.var(x)}.copy()")
     if not count or not rest:
         return
-    flat_out = _view(gen, name, out.aval.shape, _rows(n, rest), "fo")
-    flat_u = _view(gen, _contiguous(gen, upd), upd.aval.shape, _rows(count, rest), "fu")
+    flat_out = view(gen, name, out.aval.shape, _rows(n, rest), "fo")
+    flat_u = view(gen, contiguous(gen, upd), upd.aval.shape, _rows(count, rest), "fu")
     flat_idx = _flat_index(gen, idx, count)
     p, k = gen.fresh("p"), gen.fresh("k")
     target, update = f"{flat_out}[{k}{{q}}]", f"{flat_u}[{p}{{q}}]"
@@ -1254,30 +1154,13 @@ def _threefry(gen, eqn):
 # ----------------------------------------------------------------------------------------
 
 
-def _operand(gen, atom):
-    """An expression for a whole operand (array name, scalar name or literal)."""
-    return gen.read(atom, [], ()) if isinstance(atom, Literal) or not atom.aval.shape else gen.var(atom)
-
-
-def _fresh_copy(gen, atom):
-    """A writable, C-contiguous starting value for a loop-carried variable."""
-    return f"{_operand(gen, atom)}.copy()" if not isinstance(atom, Literal) and atom.aval.shape \
-        else _operand(gen, atom)
-
-
-def _assign_all(gen, targets, values, depth):
-    """Simultaneous assignment (a new carry may read the old value of another one)."""
-    if targets:
-        gen.emit(f"{', '.join(targets)} = {', '.join(values)}", depth)
-
-
 @emitter("cond")
 def _cond(gen, eqn):
     pred, ops = eqn.inputs[0], eqn.inputs[1:]
     branches = eqn.params["branches"]
     names = [gen.var(v) for v in eqn.outputs]
-    args = [_operand(gen, a) for a in ops]
-    gen.emit(f"if {_operand(gen, pred)}:")
+    args = [operand(gen, a) for a in ops]
+    gen.emit(f"if {operand(gen, pred)}:")
     for k, branch in ((1, branches[1]), (0, branches[0])):
         if k == 0:
             gen.emit("else:")
@@ -1290,17 +1173,17 @@ def _cond(gen, eqn):
 def _while(gen, eqn):
     p = eqn.params
     n_cond, n_body = p["n_cond"], p["n_body"]
-    cconsts = [_operand(gen, a) for a in eqn.inputs[:n_cond]]
-    bconsts = [_operand(gen, a) for a in eqn.inputs[n_cond:n_cond + n_body]]
+    cconsts = [operand(gen, a) for a in eqn.inputs[:n_cond]]
+    bconsts = [operand(gen, a) for a in eqn.inputs[n_cond:n_cond + n_body]]
     carry = [gen.var(v) for v in eqn.outputs]
     for c, a in zip(carry, eqn.inputs[n_cond + n_body:]):
-        gen.emit(f"{c} = {_fresh_copy(gen, a)}")
+        gen.emit(f"{c} = {fresh_copy(gen, a)}")
     go = gen.fresh("go")
     (pred,) = gen.sub_program(p["cond_ir"], cconsts + carry, 1)
     gen.emit(f"{go} = {pred}")
     gen.emit(f"while {go}:")
     new = gen.sub_program(p["body_ir"], bconsts + carry, 2)
-    _assign_all(gen, carry, new, 2)
+    assign_all(gen, carry, new, 2)
     (pred,) = gen.sub_program(p["cond_ir"], cconsts + carry, 2)
     gen.emit(f"{go} = {pred}", 2)
 
@@ -1310,12 +1193,12 @@ def _scan(gen, eqn):
     p = eqn.params
     n_consts, n_carry, length, reverse = p["n_consts"], p["n_carry"], p["length"], p["reverse"]
     body = p["body"]
-    consts = [_operand(gen, a) for a in eqn.inputs[:n_consts]]
-    xs = [_operand(gen, a) for a in eqn.inputs[n_consts + n_carry:]]
+    consts = [operand(gen, a) for a in eqn.inputs[:n_consts]]
+    xs = [operand(gen, a) for a in eqn.inputs[n_consts + n_carry:]]
     carry = [gen.var(v) for v in eqn.outputs[:n_carry]]
     ys = [gen.alloc(v) for v in eqn.outputs[n_carry:]]
     for c, a in zip(carry, eqn.inputs[n_consts:n_consts + n_carry]):
-        gen.emit(f"{c} = {_fresh_copy(gen, a)}")
+        gen.emit(f"{c} = {fresh_copy(gen, a)}")
     t = gen.fresh("t")
     if reverse:
         step = gen.fresh("k")
@@ -1332,4 +1215,4 @@ def _scan(gen, eqn):
     outs = gen.sub_program(body, consts + carry + x_t, 2, copied)
     for y, o in zip(ys, outs[n_carry:]):  # before the carry moves on: a y may read it
         gen.emit(f"{y}[{t}] = {o}", 2)
-    _assign_all(gen, carry, outs[:n_carry], 2)
+    assign_all(gen, carry, outs[:n_carry], 2)
