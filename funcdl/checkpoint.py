@@ -41,6 +41,7 @@ import time
 
 import numpy as np
 
+from . import tree_util
 from ._files import removed_on_failure
 
 __all__ = ["load", "register", "save"]
@@ -91,9 +92,8 @@ def _encode(x, leaves, path):
     elif isinstance(x, np.generic):
         kind, arr = "scalar", np.asarray(x)
     else:
-        from . import tree_util
         what = ("a registered pytree node type, which checkpoints do not support"
-                if tree_util._kind_of(t) is not None else "not an array, a scalar or a string")
+                if tree_util.node_kind(t) is not None else "not an array, a scalar or a string")
         raise TypeError(f"fd.save: cannot store the {t.__module__}.{t.__qualname__} at "
                         f"{path or 'the root'}: {what} (supported containers: dict, "
                         f"OrderedDict, list, tuple, None, namedtuple)")

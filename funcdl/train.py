@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import data as _data
-from . import tree_util
+from . import optim, random, transforms, tree_util
+from . import checkpoint as checkpoints  # (fit's parameter is named checkpoint)
 
 __all__ = ["EarlyStopping", "NonFiniteLossError", "evaluate", "fit", "predict"]
 
@@ -42,22 +43,6 @@ def _as_tuple(data, name):
         return (data,), True
     raise TypeError(f"train: {name} must be a tuple of arrays such as (x, y) (or one array), "
                     f"got {type(data).__name__}")
-
-
-def _apply_updates():
-    """``optim.apply_updates``, or optax's definition while ``funcdl.optim`` is absent."""
-    try:
-        from . import optim
-        return optim.apply_updates
-    except ModuleNotFoundError as e:
-        if e.name not in ("funcdl.optim",):
-            raise
-    from . import numpy as fnp
-
-    def apply_updates(params, updates):
-        return tree_util.tree_map(lambda p, u: fnp.asarray(p + u).astype(fnp.asarray(p).dtype),
-                                  params, updates)
-    return apply_updates
 
 
 def _scalar(x, what):
@@ -174,7 +159,8 @@ class EarlyStopping:
         return (f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "
                 f"min_delta={self.min_delta}, mode={self.mode!r}, restore_best={self.restore_best})")
 
-    def _improved(self, value, best):
+    def improved(self, value, best):
+        """Whether ``value`` improves on ``best`` (``None``: nothing yet) by ``min_delta``."""
         if best is None:
             return not math.isnan(value)
         if self.mode == "min":
@@ -187,10 +173,7 @@ class EarlyStopping:
 # ---------------------------------------------------------------------------
 
 def _jitted(fn, jit):
-    if not jit:
-        return fn
-    from .transforms import jit as _jit
-    return _jit(fn)
+    return transforms.jit(fn) if jit else fn
 
 
 def evaluate(fn, params, data, batch_size, *, jit=False):
@@ -357,14 +340,12 @@ def _make_step(loss_and_aux, optimizer, jit):
     """The training step ``(params, opt_state, batch) -> (params, opt_state, (loss, aux))``:
     ``value_and_grad``, ``optimizer.update``, ``apply_updates``. It is pure, so a call that
     is interrupted or fails leaves the caller's state as it was."""
-    from .transforms import value_and_grad
-    apply_updates = _apply_updates()
-    vg = value_and_grad(loss_and_aux, has_aux=True)
+    vg = transforms.value_and_grad(loss_and_aux, has_aux=True)
 
     def step(params, opt_state, batch):
         value, grads = vg(params, batch)
         updates, opt_state = optimizer.update(grads, opt_state, params)
-        return apply_updates(params, updates), opt_state, value
+        return optim.apply_updates(params, updates), opt_state, value
     return _jitted(step, jit)
 
 
@@ -442,7 +423,7 @@ def _early_stop(es, run, values):
     if value is None:
         raise ValueError(f"train.fit: early stopping monitors {es.monitor!r}, "
                          f"which is not among {sorted(values)}")
-    if es._improved(value, run.best_value):
+    if es.improved(value, run.best_value):
         run.best, run.best_value, run.waited = (run.epoch, run.state), value, 0
         return False
     run.waited += 1
@@ -539,8 +520,7 @@ def _snapshot(cfg, run):
 
 
 def _save_snapshot(cfg, run):
-    from . import checkpoint
-    checkpoint.save(cfg.checkpoint, run.snapshot)
+    checkpoints.save(cfg.checkpoint, run.snapshot)
     run.saved = run.snapshot["epoch"]
 
 
@@ -567,8 +547,7 @@ def _refill(path, what, leaves, structure, template):
 
 def _load_run(path, key, params, opt_state):
     """The ``_Run`` saved at ``path``; ``params``/``opt_state`` give the structures."""
-    from . import checkpoint
-    ck = checkpoint.load(path)  # ValueError if corrupted or not a funcdl checkpoint
+    ck = checkpoints.load(path)  # ValueError if corrupted or not a funcdl checkpoint
     if not (isinstance(ck, dict) and ck.get("format") == _CKPT_FORMAT):
         raise ValueError(f"train.fit: {path!r} is a funcdl checkpoint but not one written by "
                          f"train.fit(checkpoint=...), so it cannot be resumed from")
@@ -689,8 +668,6 @@ def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_
     >>> bool(w2 == w), h2["loss"] == h["loss"]
     (True, True)
     """
-    from . import random
-
     metrics, early_stopping = _check_fit_args(optimizer, epochs, metrics, early_stopping,
                                               val_data, on_nan, checkpoint, checkpoint_every,
                                               resume)

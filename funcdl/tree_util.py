@@ -287,7 +287,8 @@ def _resolve_kind(t):
     return kind
 
 
-def _kind_of(t, _get=_kind_cache.get):
+def node_kind(t, _get=_kind_cache.get):
+    """The registered pytree kind of type ``t``, or None for a leaf type."""
     kind = _get(t, _MISSING)
     if kind is _MISSING:
         kind = _resolve_kind(t)
@@ -425,7 +426,7 @@ _NONE_TD = PyTreeDef(_NONE, None, (), 0)
 def _rebuild_treedef(type_, aux, children, num_leaves):
     if type_ is None:
         return _LEAF
-    kind = _kind_of(type_)
+    kind = node_kind(type_)
     if kind is None:
         raise ValueError(f"cannot rebuild PyTreeDef: {type_!r} is not a registered pytree node")
     return _make(kind, aux, children, num_leaves)

@@ -674,3 +674,15 @@ def test_specialisations_are_bounded_and_clear_cache_releases_them():
         fd.config.update("jit_cache_size", previous)
     with pytest.raises(ValueError, match="positive integer"):
         fd.config.update("jit_cache_size", 0)
+
+
+def test_donate_argnums_is_validated_and_never_reuses_a_buffer():
+    step = fd.jit(lambda p, g: p - 0.1 * g, donate_argnums=(0,))
+    p, g = np.ones(4), np.full(4, 2.0)
+    out = step(p, g)
+    np.testing.assert_array_equal(out, np.full(4, 0.8))
+    np.testing.assert_array_equal(p, np.ones(4))  # the donated input is left as it was
+    with pytest.raises(TypeError, match="donate_argnums must be ints"):
+        fd.jit(lambda x: x, donate_argnums=("x",))
+    with pytest.raises(ValueError, match="both static_argnums and donate_argnums"):
+        fd.jit(lambda x, n: x, static_argnums=1, donate_argnums=(1,))

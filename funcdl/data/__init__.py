@@ -21,6 +21,7 @@ import urllib.request
 
 import numpy as np
 
+from .. import random
 from .._files import removed_on_failure
 
 __all__ = ["batches", "boston_housing", "mnist", "num_batches", "read_idx", "spiral",
@@ -63,7 +64,6 @@ def batches(*arrays, batch_size, key=None, drop_last=False):
     n = sizes[0]
     order = None
     if key is not None:
-        from .. import random
         order = np.asarray(random.permutation(key, n))
     return _batch_iter(arrays, n, int(batch_size), order, drop_last)
 
@@ -104,7 +104,6 @@ def spiral(samples_per_class, num_classes, key):
     >>> x.shape, x.dtype, y.shape, np.bincount(y).tolist()
     ((300, 2), dtype('float32'), (300,), [100, 100, 100])
     """
-    from .. import random
     n, k = int(samples_per_class), int(num_classes)
     if n < 1 or k < 1:
         raise ValueError(f"data.spiral: samples_per_class and num_classes must be positive, "
@@ -320,7 +319,6 @@ def boston_housing():
     >>> x.shape, y.shape, xt.shape, names[:3]
     ((404, 12), (404,), (102, 12), ('CRIM', 'ZN', 'INDUS'))
     """
-    from .. import random
     z = _bundled("boston_housing.npz")
     x, y = z["data"].astype(np.float32), z["target"].astype(np.float32)
     order = np.asarray(random.permutation(random.key(0), x.shape[0]))

@@ -6,7 +6,7 @@
 import numpy as np  # noqa: F401  (the examples use it)
 
 from ._base import chain, identity
-from ._transforms import (_hyper, add_decayed_weights, scale_by_adadelta, scale_by_adam,
+from ._transforms import (hyperparameter, add_decayed_weights, scale_by_adadelta, scale_by_adam,
                           scale_by_learning_rate, scale_by_rms, scale_by_rss, scale_by_stddev,
                           trace)
 
@@ -25,8 +25,8 @@ def sgd(learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
     >>> optim.apply_updates(params, updates)
     {'w': array([0.9, 1.9])}
     """
-    momentum = 0.0 if momentum is None else _hyper(momentum, "momentum")
-    weight_decay = _hyper(weight_decay, "weight_decay")
+    momentum = 0.0 if momentum is None else hyperparameter(momentum, "momentum")
+    weight_decay = hyperparameter(weight_decay, "weight_decay")
     return chain(
         add_decayed_weights(weight_decay) if weight_decay else identity(),
         trace(momentum, nesterov) if momentum else identity(),
@@ -56,7 +56,7 @@ def adadelta(learning_rate=None, rho=0.9, eps=1e-6, weight_decay=0.0, weight_dec
     >>> np.round(u['w'], 4)
     array([-1.4142])
     """
-    weight_decay = _hyper(weight_decay, "weight_decay")
+    weight_decay = hyperparameter(weight_decay, "weight_decay")
     return chain(
         add_decayed_weights(weight_decay, weight_decay_mask) if weight_decay else identity(),
         scale_by_adadelta(rho, eps),

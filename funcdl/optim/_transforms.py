@@ -15,7 +15,7 @@ from ._base import (EmptyState, GradientTransformation, global_norm, masked, saf
                     zero_count)
 
 
-def _hyper(x, name):
+def hyperparameter(x, name):
     """A hyperparameter as a Python float (a weak scalar: it keeps the updates' dtype)."""
     try:
         return float(x)
@@ -104,7 +104,7 @@ def scale_by_learning_rate(learning_rate, flip_sign=True):
     sign = -1.0 if flip_sign else 1.0
     if callable(learning_rate):
         return scale_by_schedule(lambda count: sign * learning_rate(count))
-    return scale(sign * _hyper(learning_rate, "learning_rate"))
+    return scale(sign * hyperparameter(learning_rate, "learning_rate"))
 
 
 # -- momentum and weight decay -------------------------------------------------------------
@@ -124,7 +124,7 @@ def trace(decay, nesterov=False):
     >>> u
     {'w': array([1.5])}
     """
-    decay = _hyper(decay, "decay")
+    decay = hyperparameter(decay, "decay")
 
     def init(params):
         return TraceState(_zeros_like_tree(params))
@@ -157,7 +157,7 @@ def add_decayed_weights(weight_decay=0.0, mask=None):
     >>> opt.update({'w': np.array([1.0])}, opt.init(p), p)[0]
     {'w': array([1.2])}
     """
-    weight_decay = _hyper(weight_decay, "weight_decay")
+    weight_decay = hyperparameter(weight_decay, "weight_decay")
 
     def decay(updates, params):
         _need_params("add_decayed_weights", params)
@@ -176,7 +176,7 @@ def clip(max_delta):
     >>> opt.update({'w': np.array([-3.0, 0.5, 2.0])}, opt.init(None))[0]
     {'w': array([-1. ,  0.5,  1. ])}
     """
-    max_delta = _hyper(max_delta, "max_delta")
+    max_delta = hyperparameter(max_delta, "max_delta")
     return _stateless(lambda updates, params: tree_map(
         lambda g: fnp.clip(g, -max_delta, max_delta), updates))
 
@@ -190,7 +190,7 @@ def clip_by_global_norm(max_norm):
     >>> opt.update({'a': np.array([3.0]), 'b': np.array([4.0])}, opt.init(None))[0]
     {'a': array([0.6]), 'b': array([0.8])}
     """
-    max_norm = _hyper(max_norm, "max_norm")
+    max_norm = hyperparameter(max_norm, "max_norm")
 
     def clip_all(updates, params):
         norm = global_norm(updates)
@@ -236,8 +236,8 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, nesterov=False):
     >>> np.round(u['w'], 6)     # the first step is about sign(g)
     array([ 1., -1.])
     """
-    b1, b2 = _hyper(b1, "b1"), _hyper(b2, "b2")
-    eps, eps_root = _hyper(eps, "eps"), _hyper(eps_root, "eps_root")
+    b1, b2 = hyperparameter(b1, "b1"), hyperparameter(b2, "b2")
+    eps, eps_root = hyperparameter(eps, "eps"), hyperparameter(eps_root, "eps_root")
 
     def init(params):
         return ScaleByAdamState(zero_count(), _zeros_like_tree(params), _zeros_like_tree(params))
@@ -273,8 +273,8 @@ def scale_by_rms(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True):
     >>> opt.update({'w': np.array([2.0])}, opt.init({'w': np.zeros(1)}))[0]
     {'w': array([2.])}
     """
-    decay, eps, initial_scale = (_hyper(decay, "decay"), _hyper(eps, "eps"),
-                                 _hyper(initial_scale, "initial_scale"))
+    decay, eps, initial_scale = (hyperparameter(decay, "decay"), hyperparameter(eps, "eps"),
+                                 hyperparameter(initial_scale, "initial_scale"))
 
     def init(params):
         return ScaleByRmsState(tree_map(lambda p: fnp.full_like(p, initial_scale), params))
@@ -306,8 +306,8 @@ def scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True):
     >>> opt.update({'w': np.array([2.0])}, opt.init({'w': np.zeros(1)}))[0]
     {'w': array([2.])}
     """
-    decay, eps, initial_scale = (_hyper(decay, "decay"), _hyper(eps, "eps"),
-                                 _hyper(initial_scale, "initial_scale"))
+    decay, eps, initial_scale = (hyperparameter(decay, "decay"), hyperparameter(eps, "eps"),
+                                 hyperparameter(initial_scale, "initial_scale"))
 
     def init(params):
         return ScaleByRStdDevState(_zeros_like_tree(params),
@@ -340,8 +340,8 @@ def scale_by_rss(initial_accumulator_value=0.1, eps=1e-7):
     >>> opt.update({'w': np.array([-3.0, 0.0])}, opt.init({'w': np.zeros(2)}))[0]
     {'w': array([-1.,  0.])}
     """
-    initial, eps = (_hyper(initial_accumulator_value, "initial_accumulator_value"),
-                    _hyper(eps, "eps"))
+    initial, eps = (hyperparameter(initial_accumulator_value, "initial_accumulator_value"),
+                    hyperparameter(eps, "eps"))
 
     def init(params):
         return ScaleByRssState(tree_map(lambda p: fnp.full_like(p, initial), params))
@@ -374,7 +374,7 @@ def scale_by_adadelta(rho=0.9, eps=1e-6):
     >>> np.round(u['w'], 4)
     array([1.4142])
     """
-    rho, eps = _hyper(rho, "rho"), _hyper(eps, "eps")
+    rho, eps = hyperparameter(rho, "rho"), hyperparameter(eps, "eps")
 
     def init(params):
         return ScaleByAdaDeltaState(_zeros_like_tree(params), _zeros_like_tree(params))

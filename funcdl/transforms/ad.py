@@ -17,12 +17,14 @@ import collections
 
 import numpy as np
 
+from .. import numpy as fnp
 from .. import tree_util
 from ..core import (IR, Literal, Trace, Var, aval_of, check_arguments, current_trace, eval_ir,
                     trace_to_ir)
 from ..core import _normalize_argnums  # shared argnum validation
 from ..primitives import rules
 from . import ad_rules  # noqa: F401  (registers the rules)
+from .batching import vmap
 from .simplify import dce, fold_constants, simplify
 
 
@@ -484,7 +486,6 @@ def _basis_map(f, x, like):
     ``like``) over every one-hot array, by vmap: each result gets a leading axis of ``x.size``."""
     if not np.size(x):
         return [np.zeros((0,) + np.shape(v), aval_of(v).dtype) for v in like]
-    from .batching import vmap
     return vmap(f)(one_hot_basis(x))
 
 
@@ -517,7 +518,6 @@ def jacrev(fun, argnums=0):
 
 
 def _jacobian(fun, argnums, mode):
-    from .. import numpy as fnp
     single = isinstance(argnums, int)
 
     def wrapped(*args):

@@ -8,6 +8,7 @@ one contraction, a batched convolution folds the batch into its batch or channel
 """
 import numpy as np
 
+from .. import primitives as P
 from .. import tree_util
 from ..core import _UNKNOWN, Literal, Trace, aval_of, check_arguments, is_weak_scalar
 from . import batching_rules  # noqa: F401  (registers the rules)
@@ -160,7 +161,6 @@ def _place_batch_dim(x, d, target, size):
         return x
     if d is None:  # the same for every example: broadcast along the new axis
         x = x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x)
-        from .. import primitives as P
         shape = tuple(np.shape(x)) if not hasattr(x, "aval") else x.aval.shape
         x = P.broadcast_to(P.reshape(x, (1,) + shape), (size,) + shape)
         d = 0

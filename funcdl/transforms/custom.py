@@ -12,7 +12,8 @@ import functools
 
 from .. import tree_util
 from ..core import Primitive, Tracer, aval_of, bind, current_trace, eval_ir, trace_to_ir
-from .ad_rules import zeros_like
+from ..primitives.rules import move_axis, zeros_like
+from .batching import vmap
 
 
 def _call_impl(*args, call_ir, **_):
@@ -99,8 +100,6 @@ def _call_batch(args, dims, size, *, call_ir, fwd, bwd, in_tree, out_tree, name)
     """A batched custom_vjp call is a custom_vjp call of the vmapped function, whose
     rules are the vmapped ``fwd`` and ``bwd`` (cotangents of unbatched arguments are
     summed over the batch)."""
-    from .batching import vmap
-    from .batching_rules import move_axis
     args = [a if d is None else move_axis(a, d, 0) for a, d in zip(args, dims)]
     axes = [None if d is None else 0 for d in dims]
     in_axes = tuple(tree_util.tree_unflatten(in_tree, axes))

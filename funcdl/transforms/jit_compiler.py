@@ -23,7 +23,10 @@ from .. import tree_util
 from ..config import config
 from ..core import (Absent, Aval, Primitive, Tracer, aval_of, bind, check_arguments, current_trace,
                     eval_ir, make_ir, trace_to_ir)
+from ..primitives.rules import move_axis
 from . import disk_cache
+from .ad import jvp, vjp
+from .batching import vmap
 from .codegen import generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
 
@@ -119,7 +122,7 @@ class JittedFunction:
         self.fun = fun
         self.static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-        self.donate_argnums = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
+        self.donate_argnums = _donated(donate_argnums, self.static_argnums)
         self.fastmath = bool(fastmath)
         self._cache = collections.OrderedDict()
         self._signature = _signature(fun)
@@ -389,7 +392,6 @@ def _float_part(call_ir, primals):
 @functools.lru_cache(maxsize=256)
 def _jvp_program(call_ir):
     """``(primals, tangents of the float inputs) -> tangents of the float outputs``."""
-    from .ad import jvp
     n, ins = len(call_ir.in_vars), _floats(call_ir.in_avals)
 
     def program(*args):
@@ -401,7 +403,6 @@ def _jvp_program(call_ir):
 @functools.lru_cache(maxsize=256)
 def _vjp_program(call_ir):
     """``(primals, cotangents of the float outputs) -> cotangents of the float inputs``."""
-    from .ad import vjp
     n, outs = len(call_ir.in_vars), _floats(call_ir.out_avals)
 
     def program(*args):
@@ -413,7 +414,6 @@ def _vjp_program(call_ir):
 @functools.lru_cache(maxsize=256)
 def _batched_program(call_ir, dims, size):
     """``call_ir`` over a batch: inputs with ``dims[i] == 0`` carry a leading batch axis."""
-    from .batching import vmap
     avals = [Aval((size,) + a.shape, a.dtype) if d == 0 else a for a, d in zip(call_ir.in_avals, dims)]
     return make_ir(vmap(lambda *xs: eval_ir(call_ir, xs), in_axes=list(dims)))(*avals)
 
@@ -439,7 +439,6 @@ def _call_vjp(gs, *primals, out, call_ir, name):
 
 
 def _call_batch(args, dims, size, *, call_ir, name):
-    from .batching_rules import move_axis
     args = [a if d in (None, 0) else move_axis(a, d, 0) for a, d in zip(args, dims)]
     dims = tuple(None if d is None else 0 for d in dims)
     outs = bind(jit_call_p, *args, call_ir=_batched_program(call_ir, dims, size), name=f"vmap({name})")
@@ -458,6 +457,21 @@ def _release(compiled):
         del sys.modules[name]
 
 
+def _donated(donate_argnums, static_argnums):
+    """Validated ``donate_argnums``. Donation lets a compiled program reuse an argument's
+    buffer (JAX's contract: the caller must not use a donated array again); funcdl's kernels
+    allocate their outputs and never reuse it, which the contract allows, so code written
+    for JAX runs unchanged."""
+    donated = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
+    if not all(isinstance(i, int) for i in donated):
+        raise TypeError(f"jit: donate_argnums must be ints, got {donate_argnums!r}")
+    both = sorted(set(donated) & set(static_argnums))
+    if both:
+        raise ValueError(f"jit: arguments {both} are in both static_argnums and donate_argnums; "
+                         "a static argument is not a buffer and cannot be donated")
+    return donated
+
+
 def _signature(fun):
     try:
         return inspect.signature(fun)
@@ -468,6 +482,7 @@ def _signature(fun):
 def jit(fun=None, static_argnums=(), static_argnames=(), *, donate_argnums=(), fastmath=False):
     """Compile ``fun`` with numba; specialise on argument structure, shapes, dtypes and
     static arguments. Usable as ``@jit`` or ``jit(f, static_argnums=...)``.
+    ``donate_argnums`` is accepted for JAX code; no buffer is reused (see ``_donated``).
 
     >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
     >>> f = fd.jit(lambda x, y: fnp.sum(x * y))
