@@ -182,7 +182,8 @@ def _jax():
 
     def run(f):
         return lambda *a: jax.block_until_ready(f(*a))
-    return {"adam": run(adam), "momentum": run(momentum), "per_example": run(per_example), "cnn": run(cnn),
+    return {"adam": run(adam), "momentum": run(momentum), "logits": logits,
+            "per_example": run(per_example), "cnn": run(cnn),
             "tree": lambda t: jax.tree_util.tree_map(jnp.asarray, t)}
 
 

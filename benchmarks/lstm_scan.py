@@ -91,12 +91,10 @@ def _torch(x, y):
     return step
 
 
-def _jax(params, x, y):
-    try:
-        import jax
-        import jax.numpy as jnp
-    except ImportError:
-        return None
+def jax_step(params):
+    """JAX's version of ``scan_step`` and the parameters as JAX arrays."""
+    import jax
+    import jax.numpy as jnp
 
     def loss(p, x, y):
         xw = jnp.swapaxes(x @ p["w"] + p["b"], 0, 1)
@@ -115,7 +113,15 @@ def _jax(params, x, y):
     def step(p, x, y):
         value, grads = jax.value_and_grad(loss)(p, x, y)
         return jax.tree_util.tree_map(lambda a, g: a - 0.1 * g, p, grads), value
-    jp = {k: jnp.asarray(v) for k, v in params.items() if k in ("w", "u", "b")}
+    return step, {k: jnp.asarray(v) for k, v in params.items() if k in ("w", "u", "b")}
+
+
+def _jax(params, x, y):
+    try:
+        import jax
+    except ImportError:
+        return None
+    step, jp = jax_step(params)
     start = time.perf_counter()
     jax.block_until_ready(step(jp, x, y))
     compile_s = time.perf_counter() - start

@@ -2,14 +2,25 @@
 (and ``fori_loop`` on top). Their params hold sub-programs (closed IRs: the constants a
 sub-function closes over are passed as leading operands), so loops stay loops in the IR.
 
-All rules of these primitives live here: eval, shape, jvp, vjp, batching (the numba
-lowering is in ``transforms.codegen``).
+Each primitive declares its named operand groups and which of them its sub-programs
+receive (:class:`~funcdl.core.HigherOrderPrimitive`): scan has ``consts, carry, xs ->
+carry, ys``, while ``cond_consts, body_consts, carry -> carry``, cond ``pred, operands ->
+outputs``. All their rules live here and read operands by group: eval, shape, jvp, vjp,
+batching and the numba lowering.
 """
 import numpy as np
 
+from . import numpy as fnp
 from . import primitives as P
 from . import tree_util
-from .core import IR, Primitive, Var, aval_of, bind, eval_ir, is_weak_scalar, trace_to_ir
+from .core import (IR, Aval, Groups, HigherOrderPrimitive, SubProgram, Var, aval_of, eval_ir,
+                   is_weak_scalar, trace_to_ir)
+from .numpy._base import cast
+from .primitives.lowering import assign_all, fresh_copy, lowers, operand
+from .primitives.rules import move_axis, to_front
+from .transforms.ad import backward_ir, jvp_eval
+from .transforms.batching import batch_eval
+from .transforms.simplify import dce
 
 # ----------------------------------------------------------------------------------------
 # Closed sub-programs
@@ -52,67 +63,40 @@ def _is_float(aval):
     return aval.dtype.kind == "f"
 
 
-def _with_extra_inputs(ir, before=(), after=()):
-    """``ir`` taking unused extra inputs (avals) before/after its own."""
-    from .core import Var as _Var
-    pre = [_Var(a) for a in before]
-    post = [_Var(a) for a in after]
-    return IR(pre + ir.in_vars + post, ir.const_vars, ir.consts, ir.eqns, ir.out_vars)
+def _float_flags(groups, names):
+    """Which members of the groups ``names`` of ``groups`` are floats, by group."""
+    return Groups((n, [_is_float(aval_of(x)) for x in groups[n]]) for n in names)
 
 
-# ----------------------------------------------------------------------------------------
-# cond
-# ----------------------------------------------------------------------------------------
+def _float_members(values, likes, flags):
+    """The (co)tangents ``values`` of the float members (``flags``) of ``likes``, symbolic
+    zeros (None) instantiated."""
+    return [v if v is not None else _zeros(aval_of(x)) for v, x, f in zip(values, likes, flags) if f]
 
 
-def _cond_impl(pred, *ops, branches):
-    return eval_ir(branches[int(bool(pred))], list(ops))
+def _spread(values, flags):
+    """One entry per flag: the next of ``values`` where it is set, else None."""
+    it = iter(values)
+    return [next(it) if f else None for f in flags]
 
 
-def _cond_shape(pred, *ops, branches):
-    if pred.shape != () or pred.dtype != np.bool_:
-        raise TypeError(f"cond: the predicate must be a boolean scalar, got {pred}")
-    return branches[0].out_avals
+def _cut(items, *lengths):
+    """``items`` cut into lists of ``lengths``, then the rest."""
+    pieces, start = [], 0
+    for n in lengths:
+        pieces.append(list(items[start:start + n]))
+        start += n
+    return pieces + [list(items[start:])]
 
 
-cond_p = Primitive("cond", _cond_impl, _cond_shape, multiple_results=True)
-
-
-def cond(pred, true_fun, false_fun, *operands):
-    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, as one primitive:
-    both branches are traced (they must return the same pytree, shapes and dtypes), only
-    the taken one runs. Differentiable, batchable (a batched ``pred`` selects), jittable.
-
-    >>> import numpy as np
-    >>> cond(np.float64(2.0) > 0, lambda x: x * 2.0, lambda x: -x, np.float64(3.0))
-    np.float64(6.0)
-    """
-    from . import numpy as fnp
-    pred = fnp.asarray(pred)
-    if pred.shape != ():
-        raise TypeError(f"cond: the predicate must be a scalar, got shape {pred.shape}; for "
-                        "elementwise selection use fnp.where")
-    if pred.dtype != np.bool_:
-        pred = fnp.not_equal(pred, 0)
-    leaves, in_tree = tree_util.tree_flatten(list(operands))
-    leaves = [x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x) for x in leaves]
-    arg_avals = tuple(tree_util.tree_unflatten(in_tree, _avals(leaves)))
-    ir_t, consts_t, tree_t = trace_closed(true_fun, arg_avals, "lax.cond")
-    ir_f, consts_f, tree_f = trace_closed(false_fun, arg_avals, "lax.cond")
-    _check_same("cond", tree_t, ir_t.out_avals, tree_f, ir_f.out_avals)
-    # both branches take (consts_f, consts_t, *operands)
-    nf, nt = len(consts_f), len(consts_t)
-    branch_f = IR(ir_f.in_vars[:nf] + [Var(a) for a in _avals(consts_t)] + ir_f.in_vars[nf:],
-                  [], [], ir_f.eqns, ir_f.out_vars)
-    branch_t = IR([Var(a) for a in _avals(consts_f)] + ir_t.in_vars, [], [], ir_t.eqns, ir_t.out_vars)
-    outs = bind(cond_p, pred, *consts_f, *consts_t, *leaves, branches=(branch_f, branch_t))
-    return tree_util.tree_unflatten(tree_t, outs)
+def _with_extra_inputs(ir, after):
+    """``ir`` taking unused extra inputs (of avals ``after``) after its own."""
+    return IR(ir.in_vars + [Var(a) for a in after], ir.const_vars, ir.consts, ir.eqns, ir.out_vars)
 
 
 def jvp_program(ir, float_in):
     """A closed IR computing ``(outs, tangents of the float outs)`` from
     ``(inputs, tangents of the inputs flagged in float_in)``."""
-    from .transforms.ad import jvp_eval
     in_avals = ir.in_avals
     t_avals = [a for a, f in zip(in_avals, float_in) if f]
     float_out = [_is_float(a) for a in ir.out_avals]
@@ -127,11 +111,32 @@ def jvp_program(ir, float_in):
     return trace_program(f, in_avals + t_avals), float_out
 
 
+def tangent_sub_program(ir, float_in, split_outputs):
+    """The jvp of sub-program ``ir`` as a sub-program: it takes each input group of ``ir``
+    (``float_in``: the float flags of its inputs, by group) followed by the tangents of
+    its float members, and returns each output group (``split_outputs`` cuts a list of
+    ``ir``'s outputs into them) followed by the tangents of its float members. Returns the
+    program and the float flags of the outputs, by group."""
+    prog, float_out = jvp_program(ir, float_in.flat())
+    float_out = split_outputs(float_out)
+    ins, outs = _tangents_after_groups(prog.in_vars, float_in), _tangents_after_groups(prog.out_vars, float_out)
+    return IR(ins, prog.const_vars, prog.consts, prog.eqns, outs), float_out
+
+
+def _tangents_after_groups(items, flags):
+    """``items`` (the members of every group, then the tangents of the float ones)
+    reordered: each group followed by its tangents."""
+    n = sum(len(group) for group in flags.values())
+    members, tangents = iter(items[:n]), iter(items[n:])
+    out = []
+    for group in flags.values():
+        out += [next(members) for _ in group] + [next(tangents) for f in group if f]
+    return out
+
+
 def backward_program(ir, float_in):
     """A closed IR computing the cotangents of the float inputs from ``(inputs,
     cotangents of the float outputs)``."""
-    from .transforms.ad import backward_ir
-    from .transforms.simplify import dce
     wrt = [i for i, f in enumerate(float_in) if f]
     joint = backward_ir(ir, wrt)
     n_out = len(ir.out_vars)
@@ -139,60 +144,120 @@ def backward_program(ir, float_in):
     return dce(grads_only)
 
 
-def _cond_jvp(tangents, primals, *, branches):
-    pred, ops = primals[0], primals[1:]
-    float_in = [_is_float(aval_of(o)) for o in ops]
-    ts = [t if t is not None else _zeros(aval_of(o))
-          for t, o, f in zip(tangents[1:], ops, float_in) if f]
-    progs = [jvp_program(b, float_in) for b in branches]
-    res = bind(cond_p, pred, *ops, *ts, branches=tuple(p for p, _ in progs))
-    n = len(branches[0].out_vars)
-    float_out = progs[0][1]
-    it = iter(res[n:])
-    return res[:n], [next(it) if f else None for f in float_out]
-
-
-def _cond_vjp(gs, pred, *ops, out, branches):
-    float_in = [_is_float(aval_of(o)) for o in ops]
-    float_out = [_is_float(aval_of(o)) for o in out]
-    cts = [g if g is not None else _zeros(aval_of(o)) for g, o, f in zip(gs, out, float_out) if f]
-    progs = tuple(backward_program(b, float_in) for b in branches)
-    grads = iter(bind(cond_p, pred, *ops, *cts, branches=progs))
-    return [None] + [next(grads) if f else None for f in float_in]
-
-
-def _cond_batch(args, dims, size, *, branches):
-    from .transforms.batching import batch_eval
-    from .transforms.batching_rules import to_front
-    pred, ops = args[0], args[1:]
-    dpred, dops = dims[0], dims[1:]
-    if dpred is None:  # one branch for the whole batch: batch the branches
-        ops = [o if d is None else to_front(o, d, size) for o, d in zip(ops, dops)]
-        dops = [None if d is None else 0 for d in dops]
-        progs = tuple(_batched_program(b, ops, dops, size) for b in branches)
-        return bind(cond_p, pred, *ops, branches=progs), [0] * len(branches[0].out_vars)
-    # a per-example predicate: run both branches, select per example
-    results = []
-    for b in branches:
-        outs, out_dims = batch_eval(b, ops, dops, size)
-        results.append([to_front(o, d, size) for o, d in zip(outs, out_dims)])
-    pred = to_front(pred, dpred, size)
-    outs = []
-    for f_out, t_out in zip(*results):
-        p = P.reshape(pred, (size,) + (1,) * (aval_of(t_out).ndim - 1))
-        outs.append(P.select(p, t_out, f_out))
-    return outs, [0] * len(outs)
-
-
 def _batched_program(ir, ops, dims, size):
     """``ir`` batched: inputs with ``dims`` (0 or None), every output batched at 0."""
-    from .transforms.batching import batch_eval
-    from .transforms.batching_rules import to_front
-
     def f(*args):
         outs, out_dims = batch_eval(ir, list(args), dims, size)
         return [to_front(o, d, size) for o, d in zip(outs, out_dims)]
     return trace_program(f, _avals(ops))
+
+
+def _front_if_batched(xs, dims, size):
+    """``xs`` with their batch axes first (unbatched ones as they are), and their dims."""
+    return ([x if d is None else to_front(x, d, size) for x, d in zip(xs, dims)],
+            [None if d is None else 0 for d in dims])
+
+
+def _select_per_example(pred, if_true, if_false, size):
+    """``if_true`` where the batched scalar ``pred`` holds, else ``if_false`` (batched at 0)."""
+    p = P.reshape(pred, (size,) + (1,) * (aval_of(if_false).ndim - 1))
+    return P.select(p, if_true, if_false)
+
+
+# ----------------------------------------------------------------------------------------
+# cond
+# ----------------------------------------------------------------------------------------
+
+
+def _cond_impl(*ops, **params):
+    g = cond_p.split(ops, params)
+    return eval_ir(params["branches"][int(bool(g.pred[0]))], g.operands)
+
+
+def _cond_shape(*avals, **params):
+    (pred,) = cond_p.split(avals, params).pred
+    if pred.shape != () or pred.dtype != np.bool_:
+        raise TypeError(f"cond: the predicate must be a boolean scalar, got {pred}")
+    return params["branches"][0].out_avals
+
+
+cond_p = HigherOrderPrimitive(
+    "cond", _cond_impl, _cond_shape, operands=("pred", "operands"), outputs=("outputs",),
+    lengths={"pred": 1}, sub_programs=[SubProgram("branches", ("operands",), ("outputs",))],
+    constants_first=True)
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, as one primitive:
+    both branches are traced (they must return the same pytree, shapes and dtypes), only
+    the taken one runs. Differentiable, batchable (a batched ``pred`` selects), jittable.
+
+    >>> import numpy as np
+    >>> cond(np.float64(2.0) > 0, lambda x: x * 2.0, lambda x: -x, np.float64(3.0))
+    np.float64(6.0)
+    """
+    pred = fnp.asarray(pred)
+    if pred.shape != ():
+        raise TypeError(f"cond: the predicate must be a scalar, got shape {pred.shape}; for "
+                        "elementwise selection use fnp.where")
+    if pred.dtype != np.bool_:
+        pred = fnp.not_equal(pred, 0)
+    leaves, in_tree = tree_util.tree_flatten(list(operands))
+    leaves = [x if hasattr(x, "aval") or isinstance(x, np.ndarray) else np.asarray(x) for x in leaves]
+    arg_avals = tuple(tree_util.tree_unflatten(in_tree, _avals(leaves)))
+    ir_t, consts_t, tree_t = trace_closed(true_fun, arg_avals, "lax.cond")
+    ir_f, consts_f, tree_f = trace_closed(false_fun, arg_avals, "lax.cond")
+    _check_same("cond", tree_t, ir_t.out_avals, tree_f, ir_f.out_avals)
+    # both branches take (consts_f, consts_t, *operands)
+    nf = len(consts_f)
+    branch_f = IR(ir_f.in_vars[:nf] + [Var(a) for a in _avals(consts_t)] + ir_f.in_vars[nf:],
+                  [], [], ir_f.eqns, ir_f.out_vars)
+    branch_t = IR([Var(a) for a in _avals(consts_f)] + ir_t.in_vars, [], [], ir_t.eqns, ir_t.out_vars)
+    outs = cond_p.bind_groups({"pred": [pred], "operands": consts_f + consts_t + leaves},
+                              branches=(branch_f, branch_t))
+    return tree_util.tree_unflatten(tree_t, outs.outputs)
+
+
+def _cond_jvp(tangents, primals, **params):
+    p, t = cond_p.split(primals, params), cond_p.split(tangents, params)
+    float_in = _float_flags(p, cond_p.spec("branches").receives)
+    progs = [tangent_sub_program(b, float_in, lambda o: cond_p.sub_outputs("branches", o, params))
+             for b in params["branches"]]
+    ts = _float_members(t.operands, p.operands, float_in.operands)
+    res = cond_p.bind_groups({"pred": p.pred, "operands": p.operands + ts},
+                             branches=tuple(prog for prog, _ in progs))
+    float_out = progs[0][1].outputs
+    outs, out_ts = _cut(res.outputs, len(float_out))
+    return outs, _spread(out_ts, float_out)
+
+
+def _cond_vjp(gs, *primals, out, **params):
+    p = cond_p.split(primals, params)
+    float_in = [_is_float(aval_of(o)) for o in p.operands]
+    float_out = [_is_float(aval_of(o)) for o in out]
+    cts = _float_members(gs, out, float_out)
+    progs = tuple(backward_program(b, float_in) for b in params["branches"])
+    grads = cond_p.bind_groups({"pred": p.pred, "operands": p.operands + cts}, branches=progs)
+    return [None] * len(p.pred) + _spread(grads.outputs, float_in)
+
+
+def _cond_batch(args, dims, size, **params):
+    a, d = cond_p.split(args, params), cond_p.split(dims, params)
+    branches = params["branches"]
+    (pred,), (dpred,) = a.pred, d.pred
+    if dpred is None:  # one branch for the whole batch: batch the branches
+        ops, dops = _front_if_batched(a.operands, d.operands, size)
+        progs = tuple(_batched_program(b, ops, dops, size) for b in branches)
+        outs = cond_p.bind_groups({"pred": [pred], "operands": ops}, branches=progs).outputs
+        return outs, [0] * len(outs)
+    # a per-example predicate: run both branches, select per example
+    results = []
+    for b in branches:
+        outs, out_dims = batch_eval(b, a.operands, d.operands, size)
+        results.append([to_front(o, dd, size) for o, dd in zip(outs, out_dims)])
+    pred = to_front(pred, dpred, size)
+    outs = [_select_per_example(pred, t_out, f_out, size) for f_out, t_out in zip(*results)]
+    return outs, [0] * len(outs)
 
 
 cond_p.vjp, cond_p.batch = _cond_vjp, _cond_batch
@@ -203,18 +268,23 @@ cond_p.jvp_with_primal = _cond_jvp
 # ----------------------------------------------------------------------------------------
 
 
-def _while_impl(*ops, cond_ir, body_ir, n_cond, n_body):
-    cconsts, bconsts, carry = ops[:n_cond], ops[n_cond:n_cond + n_body], list(ops[n_cond + n_body:])
-    while bool(eval_ir(cond_ir, list(cconsts) + carry)[0]):
-        carry = eval_ir(body_ir, list(bconsts) + carry)
+def _while_impl(*ops, cond_ir, body_ir, **lengths):
+    g = while_p.split(ops, lengths)
+    carry = g.carry
+    while bool(eval_ir(cond_ir, g.cond_consts + carry)[0]):
+        carry = eval_ir(body_ir, g.body_consts + carry)
     return carry
 
 
-def _while_shape(*avals, cond_ir, body_ir, n_cond, n_body):
-    return list(avals[n_cond + n_body:])
+def _while_shape(*avals, cond_ir, body_ir, **lengths):
+    return while_p.split(avals, lengths).carry
 
 
-while_p = Primitive("while", _while_impl, _while_shape, multiple_results=True)
+while_p = HigherOrderPrimitive(
+    "while", _while_impl, _while_shape, operands=("cond_consts", "body_consts", "carry"),
+    outputs=("carry",), lengths={"cond_consts": "n_cond", "body_consts": "n_body"},
+    sub_programs=[SubProgram("cond_ir", ("cond_consts", "carry"), ("pred",)),
+                  SubProgram("body_ir", ("body_consts", "carry"), ("carry",))])
 
 
 def while_loop(cond_fun, body_fun, init_val):
@@ -242,40 +312,24 @@ def while_loop(cond_fun, body_fun, init_val):
         raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {cond_ir.out_avals}")
     _check_same("while_loop", tree, _avals(leaves), btree, body_ir.out_avals,
                 ("init_val", "body_fun's result"))
-    outs = bind(while_p, *cconsts, *bconsts, *leaves, cond_ir=cond_ir, body_ir=body_ir,
-                n_cond=len(cconsts), n_body=len(bconsts))
-    return tree_util.tree_unflatten(tree, outs)
+    outs = while_p.bind_groups({"cond_consts": cconsts, "body_consts": bconsts, "carry": leaves},
+                               cond_ir=cond_ir, body_ir=body_ir)
+    return tree_util.tree_unflatten(tree, outs.carry)
 
 
-def _while_jvp(tangents, primals, *, cond_ir, body_ir, n_cond, n_body):
-    cconsts, bconsts = primals[:n_cond], primals[n_cond:n_cond + n_body]
-    carry = primals[n_cond + n_body:]
-    float_in = [_is_float(aval_of(x)) for x in list(bconsts) + list(carry)]
-    prog, _ = jvp_program(body_ir, float_in)
-    nb = len(bconsts)
-    fb = float_in[:nb]
-    fc = float_in[nb:]
-    t_b = [t if t is not None else _zeros(aval_of(x)) for t, x, f in
-           zip(tangents[n_cond:n_cond + n_body], bconsts, fb) if f]
-    t_c = [t if t is not None else _zeros(aval_of(x)) for t, x, f in
-           zip(tangents[n_cond + n_body:], carry, fc) if f]
-    # new loop: consts (bconsts, const tangents), carry (carry, carry tangents)
-    new_body = _reorder_body(prog, len(bconsts), len(t_b), len(carry), len(t_c))
-    new_cond = _with_extra_inputs(cond_ir, after=_avals(t_c))
-    outs = bind(while_p, *cconsts, *bconsts, *t_b, *carry, *t_c, cond_ir=new_cond, body_ir=new_body,
-                n_cond=n_cond, n_body=len(bconsts) + len(t_b))
-    it = iter(outs[len(carry):])
-    return outs[:len(carry)], [next(it) if f else None for f in fc]
-
-
-def _reorder_body(prog, n_consts, n_const_t, n_carry, n_carry_t):
-    """``prog`` takes (consts, carry, const tangents, carry tangents) and returns (carry',
-    carry tangents'); the loop wants (consts, const tangents, carry, carry tangents)."""
-    v = prog.in_vars
-    consts, carry = v[:n_consts], v[n_consts:n_consts + n_carry]
-    const_t = v[n_consts + n_carry:n_consts + n_carry + n_const_t]
-    carry_t = v[n_consts + n_carry + n_const_t:]
-    return IR(consts + const_t + carry + carry_t, prog.const_vars, prog.consts, prog.eqns, prog.out_vars)
+def _while_jvp(tangents, primals, **params):
+    p, t = while_p.split(primals, params), while_p.split(tangents, params)
+    float_in = _float_flags(p, while_p.spec("body_ir").receives)
+    body, _ = tangent_sub_program(params["body_ir"], float_in,
+                                  lambda o: while_p.sub_outputs("body_ir", o, params))
+    t_consts = _float_members(t.body_consts, p.body_consts, float_in.body_consts)
+    t_carry = _float_members(t.carry, p.carry, float_in.carry)
+    # the new loop's body consts: (consts, their tangents); carry: (carry, its tangents)
+    cond_ir = _with_extra_inputs(params["cond_ir"], after=_avals(t_carry))
+    outs = while_p.bind_groups({"cond_consts": p.cond_consts, "body_consts": p.body_consts + t_consts,
+                                "carry": p.carry + t_carry}, cond_ir=cond_ir, body_ir=body)
+    carry, carry_ts = _cut(outs.carry, len(p.carry))
+    return carry, _spread(carry_ts, float_in.carry)
 
 
 def _while_vjp(gs, *primals, out, **params):
@@ -284,41 +338,32 @@ def _while_vjp(gs, *primals, out, **params):
                     "bounds or lax.scan, or forward mode (jvp, jacfwd).")
 
 
-def _while_batch(args, dims, size, *, cond_ir, body_ir, n_cond, n_body):
-    from .transforms.batching import batch_eval
-    from .transforms.batching_rules import to_front
-    cconsts, bconsts = args[:n_cond], args[n_cond:n_cond + n_body]
-    dc, db = dims[:n_cond], dims[n_cond:n_cond + n_body]
-    carry = [to_front(x, d, size) for x, d in zip(args[n_cond + n_body:], dims[n_cond + n_body:])]
-    cconsts = [x if d is None else to_front(x, d, size) for x, d in zip(cconsts, dc)]
-    bconsts = [x if d is None else to_front(x, d, size) for x, d in zip(bconsts, db)]
-    dc = [None if d is None else 0 for d in dc]
-    db = [None if d is None else 0 for d in db]
+def _while_batch(args, dims, size, *, cond_ir, body_ir, **lengths):
+    a, d = while_p.split(args, lengths), while_p.split(dims, lengths)
+    carry = [to_front(x, dd, size) for x, dd in zip(a.carry, d.carry)]  # carries: always batched
+    cconsts, dc = _front_if_batched(a.cond_consts, d.cond_consts, size)
+    bconsts, db = _front_if_batched(a.body_consts, d.body_consts, size)
     n_carry = len(carry)
 
     def batched_pred(cc, c):
-        (p,), (d,) = batch_eval(cond_ir, list(cc) + list(c), dc + [0] * n_carry, size)
-        return to_front(p, d, size)
+        (p,), (dp,) = batch_eval(cond_ir, cc + c, dc + [0] * n_carry, size)
+        return to_front(p, dp, size)
 
-    def new_cond(*a):
-        from . import numpy as fnp
-        return [fnp.any(batched_pred(a[:n_cond], a[n_cond:]))]
+    def new_cond(*ins):
+        cc, c = _cut(ins, len(cconsts))
+        return [fnp.any(batched_pred(cc, c))]
 
-    def new_body(*a):  # lanes whose predicate is false keep their value
-        cc, bc, c = a[:n_cond], a[n_cond:n_cond + n_body], a[n_cond + n_body:]
+    def new_body(*ins):  # lanes whose predicate is false keep their value
+        cc, bc, c = _cut(ins, len(cconsts), len(bconsts))
         pred = batched_pred(cc, c)
-        outs, out_dims = batch_eval(body_ir, list(bc) + list(c), db + [0] * n_carry, size)
-        result = []
-        for new, old, d in zip(outs, c, out_dims):
-            new = to_front(new, d, size)
-            p = P.reshape(pred, (size,) + (1,) * (aval_of(old).ndim - 1))
-            result.append(P.select(p, new, old))
-        return result
+        outs, out_dims = batch_eval(body_ir, bc + c, db + [0] * n_carry, size)
+        return [_select_per_example(pred, to_front(new, dd, size), old, size)
+                for new, old, dd in zip(outs, c, out_dims)]
     cond_prog = trace_program(new_cond, _avals(cconsts) + _avals(carry))
     body_prog = trace_program(new_body, _avals(cconsts) + _avals(bconsts) + _avals(carry))
-    outs = bind(while_p, *cconsts, *cconsts, *bconsts, *carry, cond_ir=cond_prog, body_ir=body_prog,
-                n_cond=n_cond, n_body=n_cond + n_body)
-    return outs, [0] * n_carry
+    outs = while_p.bind_groups({"cond_consts": cconsts, "body_consts": cconsts + bconsts, "carry": carry},
+                               cond_ir=cond_prog, body_ir=body_prog)
+    return outs.carry, [0] * n_carry
 
 
 while_p.vjp, while_p.batch = _while_vjp, _while_batch
@@ -329,31 +374,33 @@ while_p.jvp_with_primal = _while_jvp
 # ----------------------------------------------------------------------------------------
 
 
-def _scan_impl(*ops, body, length, reverse, n_consts, n_carry):
-    consts, carry = list(ops[:n_consts]), list(ops[n_consts:n_consts + n_carry])
-    xs = ops[n_consts + n_carry:]
-    y_avals = body.out_avals[n_carry:]
+def _scan_impl(*ops, body, length, reverse, **lengths):
+    g = scan_p.split(ops, lengths)
+    y_avals = scan_p.sub_outputs("body", body.out_avals, lengths).ys
     ys = [np.empty((length,) + a.shape, a.dtype) for a in y_avals]
+    carry = g.carry
     for step in range(length):
         t = length - 1 - step if reverse else step
-        outs = eval_ir(body, consts + carry + [x[t] for x in xs])
-        carry = outs[:n_carry]
-        for y, v in zip(ys, outs[n_carry:]):
+        outs = scan_p.sub_outputs("body", eval_ir(body, g.consts + carry + [x[t] for x in g.xs]), lengths)
+        carry = outs.carry
+        for y, v in zip(ys, outs.ys):
             y[t] = v
-    return list(carry) + ys
+    return carry + ys
 
 
-def _scan_shape(*avals, body, length, reverse, n_consts, n_carry):
-    from .core import Aval
-    xs = avals[n_consts + n_carry:]
-    for x in xs:
+def _scan_shape(*avals, body, length, reverse, **lengths):
+    g = scan_p.split(avals, lengths)
+    for x in g.xs:
         if not x.shape or x.shape[0] != length:
             raise TypeError(f"scan: every xs leaf needs a leading axis of length {length}, got {x}")
-    return list(avals[n_consts:n_consts + n_carry]) + [Aval((length,) + a.shape, a.dtype)
-                                                       for a in body.out_avals[n_carry:]]
+    y_avals = scan_p.sub_outputs("body", body.out_avals, lengths).ys
+    return g.carry + [Aval((length,) + a.shape, a.dtype) for a in y_avals]
 
 
-scan_p = Primitive("scan", _scan_impl, _scan_shape, multiple_results=True)
+scan_p = HigherOrderPrimitive(
+    "scan", _scan_impl, _scan_shape, operands=("consts", "carry", "xs"), outputs=("carry", "ys"),
+    lengths={"consts": "n_consts", "carry": "n_carry"},
+    sub_programs=[SubProgram("body", ("consts", "carry", "xs"), ("carry", "ys"))])
 
 
 def scan(f, init, xs=None, length=None, reverse=False):
@@ -377,7 +424,6 @@ def scan(f, init, xs=None, length=None, reverse=False):
                          f"{sorted(lengths)}" if lengths else "scan: pass xs or length")
     n = lengths.pop()
     c_leaves, c_tree = tree_util.tree_flatten(init)
-    from .core import Aval
     x_avals = [Aval(aval_of(x).shape[1:], aval_of(x).dtype) for x in x_leaves]
     info = {}
 
@@ -395,13 +441,12 @@ def scan(f, init, xs=None, length=None, reverse=False):
         return trace_closed(step, (carry, tree_util.tree_unflatten(x_tree, x_avals)), "lax.scan")
 
     body, consts, c_leaves = _trace_with_weak_carry(trace, c_leaves)
-    n_carry = len(c_leaves)
-    _check_same("scan", c_tree, _avals(c_leaves), info["carry_tree"], body.out_avals[:n_carry],
+    _check_same("scan", c_tree, _avals(c_leaves), info["carry_tree"], body.out_avals[:len(c_leaves)],
                 ("init", "f's carry"))
-    outs = bind(scan_p, *consts, *c_leaves, *x_leaves, body=body, length=n, reverse=bool(reverse),
-                n_consts=len(consts), n_carry=n_carry)
-    return (tree_util.tree_unflatten(c_tree, outs[:n_carry]),
-            tree_util.tree_unflatten(info["y_tree"], outs[n_carry:]))
+    outs = scan_p.bind_groups({"consts": consts, "carry": c_leaves, "xs": x_leaves},
+                              body=body, length=n, reverse=bool(reverse))
+    return (tree_util.tree_unflatten(c_tree, outs.carry),
+            tree_util.tree_unflatten(info["y_tree"], outs.ys))
 
 
 def _trace_with_weak_carry(trace, leaves):
@@ -411,7 +456,6 @@ def _trace_with_weak_carry(trace, leaves):
     never becomes float), once more with the new dtype. The same rule holds eagerly and
     under jit (where a Python scalar argument is a weak traced value).
     Returns (program, constants, the carry leaves as arrays)."""
-    from .numpy._base import cast
     program, consts, _ = trace(leaves)
     weak = {i: a.dtype for i, (x, a) in enumerate(zip(leaves, program.out_avals))
             if is_weak_scalar(x) and a.dtype.kind == aval_of(x).dtype.kind}
@@ -423,125 +467,76 @@ def _trace_with_weak_carry(trace, leaves):
     return program, consts, arrays
 
 
-def _split_scan(ops, n_consts, n_carry):
-    return list(ops[:n_consts]), list(ops[n_consts:n_consts + n_carry]), list(ops[n_consts + n_carry:])
+def _scan_jvp(tangents, primals, **params):
+    p, t = scan_p.split(primals, params), scan_p.split(tangents, params)
+    float_in = _float_flags(p, scan_p.spec("body").receives)
+    body, float_out = tangent_sub_program(params["body"], float_in,
+                                          lambda o: scan_p.sub_outputs("body", o, params))
+    t_consts, t_carry, t_xs = (_float_members(t[g], p[g], float_in[g]) for g in ("consts", "carry", "xs"))
+    # the new loop: each group followed by the tangents of its float members
+    res = scan_p.bind_groups({"consts": p.consts + t_consts, "carry": p.carry + t_carry, "xs": p.xs + t_xs},
+                             body=body, length=params["length"], reverse=params["reverse"])
+    carry, carry_ts = _cut(res.carry, len(p.carry))
+    ys, y_ts = _cut(res.ys, len(float_out.ys))
+    return carry + ys, _spread(carry_ts, float_out.carry) + _spread(y_ts, float_out.ys)
 
 
-def _scan_jvp(tangents, primals, *, body, length, reverse, n_consts, n_carry):
-    consts, carry, xs = _split_scan(primals, n_consts, n_carry)
-    t_consts, t_carry, t_xs = _split_scan(tangents, n_consts, n_carry)
-    x_avals = body.in_avals[n_consts + n_carry:]
-    fc = [_is_float(aval_of(c)) for c in consts]
-    fcarry = [_is_float(aval_of(c)) for c in carry]
-    fx = [_is_float(a) for a in x_avals]
-    prog, float_out = jvp_program(body, fc + fcarry + fx)
-    # prog inputs: consts, carry, xs, t_consts, t_carry, t_xs -> carry', ys, t_carry', t_ys
-    inst = lambda ts, xs_, fl: [t if t is not None else _zeros(aval_of(x)) for t, x, f in zip(ts, xs_, fl) if f]  # noqa: E731
-    tc, tk, tx = inst(t_consts, consts, fc), inst(t_carry, carry, fcarry), inst(t_xs, xs, fx)
-    v = prog.in_vars
-    k = [n_consts, n_carry, len(xs), len(tc), len(tk), len(tx)]
-    starts = np.cumsum([0] + k)
-    parts = [v[starts[i]:starts[i + 1]] for i in range(6)]
-    n_y = len(body.out_vars) - n_carry
-    float_carry_out = float_out[:n_carry]
-    float_y = float_out[n_carry:]
-    outs = prog.out_vars
-    carry_out, y_out = outs[:n_carry], outs[n_carry:n_carry + n_y]
-    t_out = outs[n_carry + n_y:]
-    t_carry_out, t_y_out = t_out[:sum(float_carry_out)], t_out[sum(float_carry_out):]
-    new_body = IR(parts[0] + parts[3] + parts[1] + parts[4] + parts[2] + parts[5], prog.const_vars,
-                  prog.consts, prog.eqns, carry_out + t_carry_out + y_out + t_y_out)
-    res = bind(scan_p, *consts, *tc, *carry, *tk, *xs, *tx, body=new_body, length=length,
-               reverse=reverse, n_consts=n_consts + len(tc), n_carry=n_carry + len(tk))
-    res_tk = iter(res[n_carry:n_carry + len(tk)])
-    rest = res[n_carry + len(tk):]
-    res_ty = iter(rest[n_y:])
-    carry_ts = [next(res_tk) if f else None for f in float_carry_out]
-    y_ts = [next(res_ty) if f else None for f in float_y]
-    return list(res[:n_carry]) + list(rest[:n_y]), carry_ts + y_ts
-
-
-def _scan_vjp(gs, *primals, out, body, length, reverse, n_consts, n_carry):
+def _scan_vjp(gs, *primals, out, **params):
     """Recompute the forward loop keeping each step's incoming carry, then run the step
     cotangents backwards through a reversed scan (each step's forward is recomputed by its
     backward program)."""
-    consts, carry, xs = _split_scan(primals, n_consts, n_carry)
-    n_x = len(xs)
-    n_y = len(body.out_vars) - n_carry
-    in_avals = body.in_avals
-    float_in = [_is_float(a) for a in in_avals]
-    float_out = [_is_float(a) for a in body.out_avals]
-    fc, fk, fx = float_in[:n_consts], float_in[n_consts:n_consts + n_carry], float_in[n_consts + n_carry:]
-    # 1. forward again, also emitting the carry each step starts from
-    def fwd_step(*a):
-        outs = eval_ir(body, list(a))
-        return outs + list(a[n_consts:n_consts + n_carry])
-    fwd = trace_program(fwd_step, in_avals)
-    res = bind(scan_p, *consts, *carry, *xs, body=fwd, length=length, reverse=reverse,
-               n_consts=n_consts, n_carry=n_carry)
-    carries = res[n_carry + n_y:]
-    # 2. backward: carry (ct of the float carry, accumulated ct of the float consts)
-    back = backward_program(body, float_in)  # (consts, carry, x, ct carry', ct y) -> grads
-    ct_carry = [g if g is not None else _zeros(aval_of(o))
-                for g, o, f in zip(gs[:n_carry], out[:n_carry], float_out[:n_carry]) if f]
-    ct_ys = [g if g is not None else _zeros(aval_of(o))
-             for g, o, f in zip(gs[n_carry:], out[n_carry:], float_out[n_carry:]) if f]
-    acc = [_zeros(aval_of(c)) for c, f in zip(consts, fc) if f]
-    n_fk, n_fc, n_fx = sum(fk), sum(fc), sum(fx)
-    carry_avals = [aval_of(c) for c in carry]
-    ct_y_avals = [a for a, f in zip(body.out_avals[n_carry:], float_out[n_carry:]) if f]
-    x_avals = in_avals[n_consts + n_carry:]
+    body, length, reverse = params["body"], params["length"], params["reverse"]
+    p = scan_p.split(primals, params)
+    g, o = scan_p.split_outputs(gs, params), scan_p.split_outputs(out, params)
+    step_in = scan_p.sub_inputs("body", body.in_avals, params)  # avals of one step's inputs
+    float_in = scan_p.sub_inputs("body", [_is_float(a) for a in body.in_avals], params)
+    float_out = scan_p.sub_outputs("body", [_is_float(a) for a in body.out_avals], params)
 
-    def back_step(*a):
-        k = 0
-        cs = list(a[k:k + n_consts]); k += n_consts
-        g_carry = list(a[k:k + n_fk]); k += n_fk
-        g_acc = list(a[k:k + n_fc]); k += n_fc
-        c_t = list(a[k:k + n_carry]); k += n_carry
-        x_t = list(a[k:k + n_x]); k += n_x
-        g_y = list(a[k:]);
-        # cotangents of the step's float outputs: carry' (float ones) then y (float ones)
-        carry_ct_iter = iter(g_carry)
-        step_cts = [next(carry_ct_iter) for f in float_out[:n_carry] if f] + g_y
-        grads = eval_ir(back, cs + c_t + x_t + step_cts)
-        gi = iter(grads)
-        g_consts = [next(gi) for f in fc if f]
-        g_prev = [next(gi) for f in fk if f]
-        g_x = [next(gi) for f in fx if f]
-        return g_prev + [P.binary("add", a_, b_) for a_, b_ in zip(g_acc, g_consts)] + g_x
+    def fwd_step(*ins):  # 1. forward again, also emitting the carry each step starts from
+        return eval_ir(body, list(ins)) + scan_p.sub_inputs("body", ins, params).carry
+    fwd = trace_program(fwd_step, body.in_avals)
+    carries = scan_p.bind_groups(p, body=fwd, length=length, reverse=reverse).ys[len(o.ys):]
+    # 2. backward, carrying the cotangents of the float carry and the accumulated
+    # cotangents of the float consts; back: (consts, carry, x, cts of carry', y) -> cts
+    back = backward_program(body, float_in.flat())
+    ct_carry = _float_members(g.carry, o.carry, float_out.carry)
+    ct_ys = _float_members(g.ys, o.ys, float_out.ys)
+    acc = [_zeros(aval_of(c)) for c, f in zip(p.consts, float_in.consts) if f]
 
-    back_avals = (_avals(consts) + [a for a, f in zip(carry_avals, fk) if f]
-                  + [aval_of(c) for c, f in zip(consts, fc) if f] + carry_avals + list(x_avals) + ct_y_avals)
+    def back_step(*ins):
+        consts, ct_next, acc_t, carry_t, x_t, ct_y = _cut(
+            ins, len(p.consts), len(ct_carry), len(acc), len(p.carry), len(p.xs))
+        grads = eval_ir(back, consts + carry_t + x_t + ct_next + ct_y)
+        g_consts, g_carry, g_xs = _cut(grads, len(acc), len(ct_carry))
+        return g_carry + [P.binary("add", a, b) for a, b in zip(acc_t, g_consts)] + g_xs
+
+    float_avals = lambda avals, flags: [a for a, f in zip(avals, flags) if f]  # noqa: E731
+    back_avals = (_avals(p.consts) + float_avals(_avals(p.carry), float_in.carry) + _avals(acc)
+                  + _avals(p.carry) + step_in.xs
+                  + float_avals(scan_p.sub_outputs("body", body.out_avals, params).ys, float_out.ys))
     back_prog = trace_program(back_step, back_avals)
-    res = bind(scan_p, *consts, *ct_carry, *acc, *carries, *xs, *ct_ys, body=back_prog, length=length,
-               reverse=not reverse, n_consts=n_consts, n_carry=n_fk + n_fc)
-    g_init = iter(res[:n_fk])
-    g_consts = iter(res[n_fk:n_fk + n_fc])
-    g_xs = iter(res[n_fk + n_fc:])
-    return ([next(g_consts) if f else None for f in fc] + [next(g_init) if f else None for f in fk]
-            + [next(g_xs) if f else None for f in fx])
+    res = scan_p.bind_groups({"consts": p.consts, "carry": ct_carry + acc, "xs": carries + p.xs + ct_ys},
+                             body=back_prog, length=length, reverse=not reverse)
+    g_init, g_consts = _cut(res.carry, len(ct_carry))
+    return (_spread(g_consts, float_in.consts) + _spread(g_init, float_in.carry)
+            + _spread(res.ys, float_in.xs))
 
 
-def _scan_batch(args, dims, size, *, body, length, reverse, n_consts, n_carry):
-    from .transforms.batching import batch_eval
-    from .transforms.batching_rules import move_axis, to_front
-    consts, carry, xs = _split_scan(args, n_consts, n_carry)
-    dc, dk, dx = _split_scan(dims, n_consts, n_carry)
-    consts = [c if d is None else to_front(c, d, size) for c, d in zip(consts, dc)]
-    dc = [None if d is None else 0 for d in dc]
-    carry = [to_front(c, d, size) for c, d in zip(carry, dk)]  # carries: always batched
-    xs = [x if d is None else move_axis(x, d, 1) for x, d in zip(xs, dx)]
-    dxs = [None if d is None else 0 for d in dx]  # per step, the batch axis comes first
+def _scan_batch(args, dims, size, *, body, length, reverse, **lengths):
+    a, d = scan_p.split(args, lengths), scan_p.split(dims, lengths)
+    consts, dc = _front_if_batched(a.consts, d.consts, size)
+    carry = [to_front(c, dd, size) for c, dd in zip(a.carry, d.carry)]  # carries: always batched
+    xs = [x if dd is None else move_axis(x, dd, 1) for x, dd in zip(a.xs, d.xs)]
+    dxs = [None if dd is None else 0 for dd in d.xs]  # per step, the batch axis comes first
 
-    def step(*a):
-        outs, out_dims = batch_eval(body, list(a), dc + [0] * n_carry + dxs, size)
-        return [to_front(o, d, size) for o, d in zip(outs, out_dims)]
-    from .core import Aval
+    def step(*ins):
+        outs, out_dims = batch_eval(body, list(ins), dc + [0] * len(carry) + dxs, size)
+        return [to_front(o, dd, size) for o, dd in zip(outs, out_dims)]
     x_step_avals = [Aval(aval_of(x).shape[1:], aval_of(x).dtype) for x in xs]
     prog = trace_program(step, _avals(consts) + _avals(carry) + x_step_avals)
-    outs = bind(scan_p, *consts, *carry, *xs, body=prog, length=length, reverse=reverse,
-                n_consts=n_consts, n_carry=n_carry)
-    return outs, [0] * n_carry + [1] * (len(outs) - n_carry)
+    outs = scan_p.bind_groups({"consts": consts, "carry": carry, "xs": xs},
+                              body=prog, length=length, reverse=reverse)
+    return outs.flat(), [0] * len(outs.carry) + [1] * len(outs.ys)
 
 
 scan_p.vjp, scan_p.batch = _scan_vjp, _scan_batch
@@ -550,6 +545,74 @@ scan_p.jvp_with_primal = _scan_jvp
 for _prim in (cond_p, while_p, scan_p):  # one loop computes primal and tangent outputs
     _prim.jvp = lambda tangents, primals, out, _rule=_prim.jvp_with_primal, **params: \
         _rule(tangents, primals, **params)[1]
+
+# ----------------------------------------------------------------------------------------
+# Numba lowering: real loops and branches in the generated code
+# ----------------------------------------------------------------------------------------
+
+
+@lowers(cond_p)
+def _lower_cond(gen, eqn):
+    g = cond_p.split(eqn.inputs, eqn.params)
+    names = [gen.var(v) for v in eqn.outputs]
+    args = [operand(gen, a) for a in g.operands]
+    gen.emit(f"if {operand(gen, g.pred[0])}:")
+    false_branch, true_branch = eqn.params["branches"]
+    for k, branch in enumerate((true_branch, false_branch)):
+        if k == 1:
+            gen.emit("else:")
+        outs = gen.sub_program(branch, args, 2)
+        for n, o in zip(names, outs):
+            gen.emit(f"{n} = {o}", 2)
+
+
+@lowers(while_p)
+def _lower_while(gen, eqn):
+    p = eqn.params
+    g = while_p.split(eqn.inputs, p)
+    cond_consts = [operand(gen, a) for a in g.cond_consts]
+    body_consts = [operand(gen, a) for a in g.body_consts]
+    carry = [gen.var(v) for v in eqn.outputs]
+    for c, a in zip(carry, g.carry):
+        gen.emit(f"{c} = {fresh_copy(gen, a)}")
+    go = gen.fresh("go")
+    (pred,) = gen.sub_program(p["cond_ir"], cond_consts + carry, 1)
+    gen.emit(f"{go} = {pred}")
+    gen.emit(f"while {go}:")
+    new = gen.sub_program(p["body_ir"], body_consts + carry, 2)
+    assign_all(gen, carry, new, 2)
+    (pred,) = gen.sub_program(p["cond_ir"], cond_consts + carry, 2)
+    gen.emit(f"{go} = {pred}", 2)
+
+
+@lowers(scan_p)
+def _lower_scan(gen, eqn):
+    p = eqn.params
+    length, body = p["length"], p["body"]
+    g, out = scan_p.split(eqn.inputs, p), scan_p.split_outputs(eqn.outputs, p)
+    consts = [operand(gen, a) for a in g.consts]
+    xs = [operand(gen, a) for a in g.xs]
+    carry = [gen.var(v) for v in out.carry]
+    ys = [gen.alloc(v) for v in out.ys]
+    for c, a in zip(carry, g.carry):
+        gen.emit(f"{c} = {fresh_copy(gen, a)}")
+    t = gen.fresh("t")
+    if p["reverse"]:
+        step = gen.fresh("k")
+        gen.emit(f"for {step} in range({length}):")
+        gen.emit(f"{t} = {length - 1} - {step}", 2)
+    else:
+        gen.emit(f"for {t} in range({length}):")
+    x_t = []  # this step's slices, named as the body's inputs
+    for x, v in zip(xs, scan_p.sub_inputs("body", body.in_vars, p).xs):
+        name = gen.sub_name(body, v)
+        gen.emit(f"{name} = {x}[{t}]", 2)
+        x_t.append(name)
+    copied = [True] * len(carry) + [False] * len(ys)  # ys are copied into their rows anyway
+    outs = scan_p.sub_outputs("body", gen.sub_program(body, consts + carry + x_t, 2, copied), p)
+    for y, o in zip(ys, outs.ys):  # before the carry moves on: a y may read it
+        gen.emit(f"{y}[{t}] = {o}", 2)
+    assign_all(gen, carry, outs.carry, 2)
 
 # ----------------------------------------------------------------------------------------
 # fori_loop
@@ -576,7 +639,6 @@ def fori_loop(lower, upper, body_fun, init_val):
             return (P.binary("add", i, np.int64(1)), body_fun(i, val)), None
         (_, val), _ = scan(step, (start, init_val), None, length=max(int(upper) - int(lower), 0))
         return val
-    from . import numpy as fnp
     lo, hi = fnp.asarray(lower), fnp.asarray(upper)
 
     def cond_fun(carry):

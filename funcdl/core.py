@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
@@ -265,6 +266,29 @@ def _holds_ir(v):
     return isinstance(v, IR) or (isinstance(v, tuple) and any(isinstance(x, IR) for x in v))
 
 
+def sub_programs(eqn):
+    """``(label, program)`` for every program among ``eqn``'s params, in param order, as
+    :func:`format_ir` prints them (a tuple param: ``name[j]`` for each element)."""
+    found = []
+    for k, v in eqn.params.items():
+        if isinstance(v, IR):
+            found.append((k, v))
+        elif isinstance(v, tuple):
+            found += [(f"{k}[{j}]", sub) for j, sub in enumerate(v) if isinstance(sub, IR)]
+    return found
+
+
+def map_sub_programs(params, fn):
+    """``params`` with every program among them (alone or in a tuple) replaced by ``fn(program)``."""
+    def apply(v):
+        if isinstance(v, IR):
+            return fn(v)
+        if isinstance(v, tuple) and any(isinstance(x, IR) for x in v):
+            return tuple(fn(x) if isinstance(x, IR) else x for x in v)
+        return v
+    return {k: apply(v) for k, v in params.items()}
+
+
 def ir_names(ir):
     """The names :func:`format_ir` gives ``ir``'s variables (its sub-programs are printed
     with names of their own): ``a, b, ..., z, ba, ...`` in order of appearance, constants,
@@ -298,14 +322,11 @@ def format_ir(ir, indent=0, multiline=False):
         params = f"[{params}]" if params else ""
         args = " ".join(name(v) for v in e.inputs)
         lines.append(f"{outs} = {e.prim.name}{params} {args}".rstrip())
-        for k, v in e.params.items():  # sub-programs, indented under their equation
-            for j, sub in enumerate(v if isinstance(v, tuple) else (v,)):
-                if isinstance(sub, IR):
-                    nested = True
-                    label = f"{k}[{j}]" if isinstance(v, tuple) else k
-                    text = format_ir(sub, 0, multiline=True).splitlines()
-                    lines.append(f"  {label}=" + text[0])
-                    lines.extend("  " + t for t in text[1:])
+        for label, sub in sub_programs(e):  # indented under their equation
+            nested = True
+            text = format_ir(sub, 0, multiline=True).splitlines()
+            lines.append(f"  {label}=" + text[0])
+            lines.extend("  " + t for t in text[1:])
     outs = "(" + ", ".join(name(v) for v in ir.out_vars) + ")"
     head = f"{{ lambda {consts}; {ins}. let" if consts else f"{{ lambda ; {ins}. let"
     one_line = f"{head} {'; '.join(lines)} in {outs} }}" if lines else f"{head} in {outs} }}"
@@ -319,7 +340,8 @@ def format_ir(ir, indent=0, multiline=False):
 def typecheck_ir(ir):
     """Check ``ir`` and, recursively, its sub-programs: every variable is defined once,
     before use; constants match their variables; every equation's output avals agree with
-    its primitive's shape rule. Raises TypeError naming the equation otherwise.
+    its primitive's shape rule; sub-programs take as many inputs as the operand groups
+    they receive. Raises TypeError naming the equation otherwise.
     (``fd.config.update("check_ir", True)`` runs this on every IR when it is built.)"""
     defined = set()
 
@@ -342,10 +364,9 @@ def typecheck_ir(ir):
                 raise TypeError(f"IR typecheck: {e.prim.name} uses an undefined variable {v}")
             if isinstance(v, Literal) and v.aval != Aval((), v.val.dtype):
                 raise TypeError(f"IR typecheck: {e.prim.name} has a malformed literal {v!r}")
-        for value in e.params.values():
-            for sub in (value if isinstance(value, tuple) else (value,)):
-                if isinstance(sub, IR):
-                    typecheck_ir(sub)
+        for _, sub in sub_programs(e):
+            typecheck_ir(sub)
+        e.prim.check_sub_programs(e)
         avals = e.prim.abstract_eval(*[v.aval for v in e.inputs], **e.params)
         avals = avals if e.prim.multiple_results else [avals]
         if list(avals) != [v.aval for v in e.outputs]:
@@ -416,11 +437,131 @@ class Primitive:
     def abstract_eval(self, *avals, **params):
         return self.shape_rule(*avals, **params)
 
+    sub_program_specs = ()  # see HigherOrderPrimitive
+
+    def check_sub_programs(self, eqn):
+        """(HigherOrderPrimitive: raise TypeError when a sub-program does not fit.)"""
+
     def bind(self, *args, **params):
         return bind(self, *args, **params)
 
     def __repr__(self):
         return self.name
+
+
+# ----------------------------------------------------------------------------------------
+# Higher-order primitives: named operand groups and sub-programs
+# ----------------------------------------------------------------------------------------
+
+
+class Groups(dict):
+    """Operands (or outputs, or a sub-program's inputs) cut into named groups, in order;
+    a group reads as an attribute too (``groups.carry``)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def flat(self):
+        return [x for group in self.values() for x in group]
+
+
+def split_groups(names, items, lengths):
+    """``items`` cut into the groups ``names``; ``lengths`` gives the length of each
+    group but one at most, which takes the rest."""
+    rest = len(items) - sum(lengths[n] for n in names if n in lengths)
+    groups, start = Groups(), 0
+    for name in names:
+        end = start + lengths.get(name, rest)
+        groups[name] = list(items[start:end])
+        start = end
+    if start != len(items) or rest < 0:
+        raise TypeError(f"{len(items)} items do not fall into the groups {names} of lengths {lengths}")
+    return groups
+
+
+class SubProgram(NamedTuple):
+    """How a higher-order primitive uses the sub-program in its param ``param`` (a tuple of
+    programs, such as cond's branches, shares one spec): the operand groups it receives
+    and the groups it returns, in order. Hoisted constants (``codegen.hoist_constants``)
+    join the first group it receives."""
+
+    param: str
+    receives: tuple
+    returns: tuple
+
+
+class HigherOrderPrimitive(Primitive):
+    """A primitive whose params hold sub-programs (``cond``, ``while``, ``scan``), declared
+    once so that passes and rules read operands by group name, never by offsets:
+
+    - ``operands`` / ``outputs``: the names of its operand and output groups, in order;
+    - ``lengths``: group name -> the param holding its length (or a fixed length); the
+      one group of a sequence that is not listed takes the rest;
+    - ``sub_program_specs``: a :class:`SubProgram` per param holding sub-programs;
+    - ``constants_first``: hoisted constants go before the operands of their group (cond,
+      whose operands start with the branches' closed-over constants), else after them.
+    """
+
+    def __init__(self, name, impl, shape_rule, *, operands, outputs, lengths, sub_programs,
+                 constants_first=False):
+        super().__init__(name, impl, shape_rule, multiple_results=True)
+        self.operands, self.outputs, self.lengths = tuple(operands), tuple(outputs), dict(lengths)
+        self.sub_program_specs, self.constants_first = tuple(sub_programs), constants_first
+
+    def group_lengths(self, params):
+        return {g: params[n] if isinstance(n, str) else n for g, n in self.lengths.items()}
+
+    def length_params(self, groups):
+        """The params holding the lengths of the operand ``groups`` (a dict of lists)."""
+        return {n: len(groups[g]) for g, n in self.lengths.items() if isinstance(n, str)}
+
+    def split(self, operands, params):
+        return split_groups(self.operands, operands, self.group_lengths(params))
+
+    def split_outputs(self, outputs, params):
+        return split_groups(self.outputs, outputs, self.group_lengths(params))
+
+    def spec(self, param):
+        return next(s for s in self.sub_program_specs if s.param == param)
+
+    def sub_inputs(self, param, items, params):
+        """``items`` (one per input of the sub-program in ``param``) by group."""
+        return split_groups(self.spec(param).receives, items, self.group_lengths(params))
+
+    def sub_outputs(self, param, items, params):
+        """``items`` (one per output of the sub-program in ``param``) by group."""
+        return split_groups(self.spec(param).returns, items, self.group_lengths(params))
+
+    def programs(self, params):
+        """``(spec, program)`` for each sub-program (each branch of a tuple param)."""
+        return [(s, p) for s in self.sub_program_specs
+                for p in (params[s.param] if isinstance(params[s.param], tuple) else (params[s.param],))]
+
+    def map_programs(self, params, fn):
+        """``params`` with each sub-program replaced by ``fn(spec, program)``."""
+        new = dict(params)
+        for s in self.sub_program_specs:
+            v = params[s.param]
+            new[s.param] = tuple(fn(s, p) for p in v) if isinstance(v, tuple) else fn(s, v)
+        return new
+
+    def bind_groups(self, groups, **params):
+        """Apply the primitive to operands given by group (a dict of lists; the length
+        params are derived from them): returns its outputs by group."""
+        params.update(self.length_params(groups))
+        outs = bind(self, *[x for g in self.operands for x in groups[g]], **params)
+        return self.split_outputs(outs, params)
+
+    def check_sub_programs(self, eqn):
+        groups = self.split(eqn.inputs, eqn.params)
+        for spec, program in self.programs(eqn.params):
+            expected = sum(len(groups[g]) for g in spec.receives)
+            if len(program.in_vars) != expected:
+                raise TypeError(f"IR typecheck: {self.name}'s {spec.param} takes {len(program.in_vars)} "
+                                f"inputs, its groups {spec.receives} hold {expected} operands")
 
 
 def shape_error(op, message, *shapes):

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 import scipy.special
 
+import funcdl as fd
 from funcdl import primitives as P
 
 
@@ -360,11 +361,10 @@ def _jit_call_case(x, y, n):
 
 def _transform_cases():
     sin_mul = _custom_sin_mul()
-    from funcdl.transforms.ad_rules import stop_gradient
     return [
         Case("custom_vjp_call", sin_mul, (floats((2, 3), 1), floats((3,), 2)),
              lambda x, y: np.sin(x) * y, (0, 1)),
-        Case("stop_gradient", stop_gradient, (floats((2, 3), 3),), lambda x: x),
+        Case("stop_gradient", fd.stop_gradient, (floats((2, 3), 3),), lambda x: x),
         Case("jit_call", _jit_call_case, (floats((2, 3), 4), floats((3,), 5), np.arange(3, dtype=np.int32)),
              lambda x, y, n: [np.tanh(x) * y + np.sum(x, axis=0), n * 2], (0, 1)),
     ]

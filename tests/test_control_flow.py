@@ -752,3 +752,104 @@ def test_python_scalar_carries_are_weak_like_python_scalars_elsewhere():
     assert lax.while_loop(lambda x: x < 10, lambda x: x * np.float32(2), 1.0).dtype == np.float32
     c, _ = lax.scan(lambda c, x: (c + x, None), 0.0, np.arange(3.0))  # float64 stays float64
     assert c.dtype == np.float64 and float(c) == 3.0
+
+
+# ---------------------------------------------------------------------------------------
+# The protocol: named operand groups and sub-programs (core.HigherOrderPrimitive)
+# ---------------------------------------------------------------------------------------
+
+# a constant of rule-built sub-programs; its own generator: drawing from ``rng`` at import
+# would change the data every test above draws at run time
+W = np.random.default_rng(13).standard_normal(3)
+
+
+def _programs_with_constants():
+    """One IR per control-flow primitive whose sub-programs hold constants (as programs
+    built by rules do: trace_program keeps closed-over arrays as constants)."""
+    from funcdl.control_flow import cond_p, scan_p, trace_program, while_p
+    from funcdl.core import Aval
+
+    v = Aval((3,), np.float64)
+    s = Aval((), np.float64)
+
+    def scan_fn(c, xs):
+        body = trace_program(lambda k, c, x: [c * W + k + x, c * x], [v, v, s])
+        out = scan_p.bind_groups({"consts": [c], "carry": [c], "xs": [xs]}, body=body, length=4, reverse=False)
+        return out.carry[0] + fnp.sum(out.ys[0])
+
+    def while_fn(c, xs):
+        cond_ir = trace_program(lambda k, c: [fnp.sum(c * W) < k], [s, v])
+        body_ir = trace_program(lambda k, c: [c + W * k], [s, v])
+        out = while_p.bind_groups({"cond_consts": [fnp.sum(xs)], "body_consts": [xs[0]], "carry": [c]},
+                                  cond_ir=cond_ir, body_ir=body_ir)
+        return out.carry[0]
+
+    def cond_fn(c, xs):
+        false_ir = trace_program(lambda c: [c - W], [v])
+        true_ir = trace_program(lambda c: [c * W * 2.0], [v])
+        return cond_p.bind_groups({"pred": [xs[0] > 0], "operands": [c]},
+                                  branches=(false_ir, true_ir)).outputs[0]
+
+    args = (np.abs(W) + 1.0, np.array([0.5, -1.0, 2.0, 0.25]))
+    return {name: (fd.make_ir(f)(*args), args)
+            for name, f in (("scan", scan_fn), ("while", while_fn), ("cond", cond_fn))}
+
+
+@pytest.mark.parametrize("name", ["scan", "while", "cond"])
+def test_groups_cut_operands_and_sub_program_inputs_consistently(name):
+    ir, _ = _programs_with_constants()[name]
+    (eqn,) = [e for e in ir.eqns if e.prim.name == name]
+    prim = eqn.prim
+    groups = prim.split(eqn.inputs, eqn.params)
+    assert list(groups) == list(prim.operands) and groups.flat() == eqn.inputs
+    assert prim.split_outputs(eqn.outputs, eqn.params).flat() == eqn.outputs
+    assert prim.length_params(groups) == {k: v for k, v in eqn.params.items() if k.startswith("n_")}
+    for spec, sub in prim.programs(eqn.params):
+        ins = prim.sub_inputs(spec.param, sub.in_vars, eqn.params)
+        assert [len(ins[g]) for g in spec.receives] == [len(groups[g]) for g in spec.receives]
+        assert prim.sub_outputs(spec.param, sub.out_vars, eqn.params).flat() == sub.out_vars
+
+
+@pytest.mark.parametrize("name", ["scan", "while", "cond"])
+def test_one_generic_pass_hoists_the_constants_of_every_kind_of_sub_program(name):
+    from funcdl.core import eval_ir, sub_programs, typecheck_ir
+    from funcdl.transforms.codegen import hoist_constants
+
+    ir, args = _programs_with_constants()[name]
+    assert any(sub.consts for e in ir.eqns for _, sub in sub_programs(e))
+    hoisted = hoist_constants(ir)
+    typecheck_ir(hoisted)
+    assert not any(sub.consts for e in hoisted.eqns for _, sub in sub_programs(e))
+    assert sum(c is W for c in hoisted.consts) == sum(c is W for c in ir.consts) + (2 if name != "scan" else 1)
+    np.testing.assert_allclose(eval_ir(hoisted, list(args)), eval_ir(ir, list(args)), rtol=1e-13)
+
+
+def test_typecheck_rejects_a_sub_program_that_does_not_fit_its_groups():
+    from funcdl.core import Eqn, Var, typecheck_ir
+
+    ir, _ = _programs_with_constants()["scan"]
+    (k,) = [i for i, e in enumerate(ir.eqns) if e.prim.name == "scan"]
+    eqn = ir.eqns[k]
+    body = eqn.params["body"]
+    longer = IR(body.in_vars + [Var(body.in_vars[0].aval)], body.const_vars, body.consts, body.eqns, body.out_vars)
+    bad = Eqn(eqn.prim, eqn.inputs, eqn.outputs, dict(eqn.params, body=longer))
+    with pytest.raises(TypeError, match="scan's body takes 4 inputs, its groups"):
+        typecheck_ir(IR(ir.in_vars, ir.const_vars, ir.consts, ir.eqns[:k] + [bad] + ir.eqns[k + 1:], ir.out_vars))
+
+
+def test_simplify_reaches_into_scan_bodies_and_cond_branches():
+    from funcdl.transforms.simplify import simplify
+
+    def f(c, xs):
+        def step(h, x):
+            return h * 1.0 + fnp.sin(x) + fnp.sin(x), x ** 2.0
+        h, ys = lax.scan(step, c, xs)
+        return lax.cond(h > 0, lambda y: y ** 2.0 - 0.0, lambda y: y, ys)
+
+    args = (np.float64(0.3), np.array([0.5, -1.0, 2.0]))
+    ir = fd.make_ir(f)(*args)
+    simple = simplify(ir)
+    names = _prim_names(simple)
+    assert names.count("sin") == 1 and "pow" not in names and "sub" not in names, names
+    assert names.count("mul") == 2, simple  # x ** 2.0 -> x * x, twice; h * 1.0 is gone
+    np.testing.assert_array_equal(simple(*args)[0], ir(*args)[0])

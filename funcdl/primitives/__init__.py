@@ -1,6 +1,19 @@
-"""The closed set of primitives. Every primitive is defined (name, numpy impl, shape
-rule) in one of these modules; ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
-``funcdl.nn`` compose everything else from them."""
+"""The closed set of primitives. Each is one definition block in one of these modules:
+name, numpy impl, shape rule, binding function, derivative rules (jvp, vjp), batching
+rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
+``funcdl.nn`` compose everything else from them.
+
+- ``elementwise``: the broadcasting elementwise primitives (``defunary`` / ``defbinary``,
+  one call each), and ``select``, ``convert``, ``stop_gradient``;
+- ``structural``: broadcast_to, reshape, transpose, slice, rev, pad, concatenate;
+- ``reductions``: reduce_sum/prod/max/min, argmax, argmin, cumsum, argsort;
+- ``linalg``: dot_general, conv; ``indexing``: gather, scatter;
+- ``random_bits``: threefry2x32;
+- ``rules`` and ``lowering``: the toolkits the blocks declare their rules with
+  (``deflinear``, ``defbilinear``, ``no_derivative``, ``axis_batch``, ... and ``lowers``).
+
+Control-flow primitives are defined in ``funcdl.control_flow``, the call primitives in
+``funcdl.transforms``."""
 from .elementwise import (ZERO, binary, broadcast_shapes, convert, convert_p, elementwise_prims,
                           select, select_p, stop_gradient_p, unary)
 from .indexing import gather, gather_p, scatter, scatter_p

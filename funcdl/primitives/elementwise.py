@@ -6,6 +6,7 @@ require equal dtypes (``funcdl.numpy`` promotes before binding).
 import numpy as np
 
 from ..core import Aval, Primitive, aval_of, bind
+from .rules import dtype_of, elementwise_batch, instantiate_to, no_derivative, shape_of, unbroadcast
 
 # ---------------------------------------------------------------------------------------
 # Shape/dtype rules
@@ -90,7 +91,7 @@ def defunary(name, impl, kinds, out_dtype=None, *, derivative, numba, domain=REA
     """Define the unary elementwise primitive ``name``: numpy ``impl``, operand ``kinds``,
     ``derivative(x, y) -> dy/dx`` (in funcdl.numpy; ``y`` is the output) or ``ZERO``, the
     numba expression template ``numba`` (``{0}`` is the operand), and the test ``domain``.
-    Batching is elementwise; jvp/vjp come from ``derivative``."""
+    Batching is elementwise (``rules.elementwise_batch``); jvp/vjp come from ``derivative``."""
     return _define(name, impl, kinds, out_dtype, derivative, numba, (domain,))
 
 
@@ -107,7 +108,7 @@ def _define(name, impl, kinds, out_dtype, derivative, numba, domain):
     prim.lower, prim.domain, prim.arity, prim.out_dtype = numba, domain, len(domain), out_dtype
     prim.jvp = _Deferred(prim, "jvp", "ad_rules", "elementwise_rules")
     prim.vjp = _Deferred(prim, "vjp", "ad_rules", "elementwise_rules")
-    prim.batch = _Deferred(prim, "batch", "batching_rules", "elementwise_rules")
+    prim.batch = elementwise_batch(prim)
     elementwise_prims[name] = prim
     return prim
 
@@ -115,7 +116,9 @@ def _define(name, impl, kinds, out_dtype, derivative, numba, domain):
 class _Deferred:
     """A rule that a transform module builds from the declaration (the transforms import
     these primitives, so they are asked on first use): ``module.builder(prim)`` returns a
-    dict of rules, which replace the deferred ones on the primitive."""
+    dict of rules, which replace the deferred ones on the primitive. The derivative rules
+    are built so (``ad_rules.elementwise_rules``): declarations are written with
+    ``funcdl.numpy``."""
 
     def __init__(self, prim, slot, module, builder):
         self.prim, self.slot, self.module, self.builder = prim, slot, module, builder
@@ -236,29 +239,6 @@ and_p = defbinary("and", np.logical_and, BOOL, partials=ZERO, numba="({0} and {1
 or_p = defbinary("or", np.logical_or, BOOL, partials=ZERO, numba="({0} or {1})", domain=("bool", "bool"))
 
 
-def _select_rule(pred, on_true, on_false):
-    if pred.dtype != np.bool_:
-        raise TypeError(f"select: the predicate must be boolean, got {pred.dtype.name}")
-    dtype = _same_dtype("select", [on_true, on_false])
-    return Aval(broadcast_shapes("select", pred.shape, on_true.shape, on_false.shape), dtype)
-
-
-select_p = Primitive("select", np.where, _select_rule)
-
-
-def _convert_rule(x, *, new_dtype):
-    return Aval(x.shape, new_dtype)
-
-
-def _convert_impl(x, *, new_dtype):
-    return np.asarray(x).astype(new_dtype)
-
-
-convert_p = Primitive("convert", _convert_impl, _convert_rule)
-
-
-stop_gradient_p = Primitive("stop_gradient", lambda x: x, lambda x: x)  # identity; zero derivative
-
 # ---------------------------------------------------------------------------------------
 # Binding helpers (the "lax" level: no promotion, exact dtypes)
 # ---------------------------------------------------------------------------------------
@@ -272,8 +252,50 @@ def binary(name, x, y):
     return bind(elementwise_prims[name], x, y)
 
 
+# ---------------------------------------------------------------------------------------
+# select, convert, stop_gradient: elementwise too (batched and fused alike), with rules
+# of their own
+# ---------------------------------------------------------------------------------------
+
+
+def _select_rule(pred, on_true, on_false):
+    if pred.dtype != np.bool_:
+        raise TypeError(f"select: the predicate must be boolean, got {pred.dtype.name}")
+    dtype = _same_dtype("select", [on_true, on_false])
+    return Aval(broadcast_shapes("select", pred.shape, on_true.shape, on_false.shape), dtype)
+
+
+select_p = Primitive("select", np.where, _select_rule)
+
+
 def select(pred, on_true, on_false):
     return bind(select_p, pred, on_true, on_false)
+
+
+def _select_jvp(tangents, primals, out):
+    (pred, a, b), (_, ta, tb) = primals, tangents
+    return select(pred, instantiate_to(ta, a, shape_of(out)), instantiate_to(tb, b, shape_of(out)))
+
+
+def _select_vjp(g, pred, a, b, *, out):
+    zero = np.zeros((), dtype_of(g))
+    return [None, unbroadcast(select(pred, g, zero), shape_of(a)),
+            unbroadcast(select(pred, zero, g), shape_of(b))]
+
+
+select_p.jvp, select_p.vjp, select_p.batch = _select_jvp, _select_vjp, elementwise_batch(select_p)
+select_p.lower = "({1} if {0} else {2})"  # fused (Codegen.expr)
+
+
+def _convert_rule(x, *, new_dtype):
+    return Aval(x.shape, new_dtype)
+
+
+def _convert_impl(x, *, new_dtype):
+    return np.asarray(x).astype(new_dtype)
+
+
+convert_p = Primitive("convert", _convert_impl, _convert_rule)
 
 
 def convert(x, dtype):
@@ -282,3 +304,25 @@ def convert(x, dtype):
     if getattr(x, "dtype", None) == dtype:
         return x
     return bind(convert_p, x, new_dtype=dtype)
+
+
+def _between_floats(x, new_dtype):
+    """Only casts between floating dtypes carry derivatives."""
+    return np.dtype(new_dtype).kind == "f" and dtype_of(x).kind == "f"
+
+
+def _convert_jvp(tangents, primals, out, *, new_dtype):
+    return convert(tangents[0], new_dtype) if _between_floats(primals[0], new_dtype) else None
+
+
+def _convert_vjp(g, x, *, out, new_dtype):
+    return [convert(g, dtype_of(x)) if _between_floats(x, new_dtype) else None]
+
+
+convert_p.jvp, convert_p.vjp, convert_p.batch = _convert_jvp, _convert_vjp, elementwise_batch(convert_p)
+convert_p.lower = "a cast to the output dtype (Codegen.expr)"
+
+stop_gradient_p = Primitive("stop_gradient", lambda x: x, lambda x: x)  # identity; zero derivative
+no_derivative(stop_gradient_p)
+stop_gradient_p.batch = elementwise_batch(stop_gradient_p)
+stop_gradient_p.lower = "{0}"  # fused: a read of the operand

@@ -1,6 +1,7 @@
 """Automatic differentiation as IR rewrites: forward mode (jvp) and reverse mode (vjp).
 
-Every primitive has two rules, registered in ``ad_rules``:
+Every primitive has two rules, declared in its definition block (``funcdl/primitives``;
+the elementwise ones are built in ``ad_rules``):
 
 - ``prim.jvp(tangents, primals, out, **params)`` -> output tangent(s), ``None`` for zero;
 - ``prim.vjp(cotangent, *primals, out, **params)`` -> one cotangent (or ``None``) per input.
@@ -18,14 +19,17 @@ import collections
 import numpy as np
 
 from .. import numpy as fnp
+from .. import primitives as P
 from .. import tree_util
-from ..core import (IR, Literal, Trace, Var, aval_of, check_arguments, current_trace, eval_ir,
+from ..core import (IR, Literal, Trace, Var, aval_of, bind, check_arguments, current_trace, eval_ir,
                     trace_to_ir)
 from ..core import _normalize_argnums  # shared argnum validation
 from ..primitives import rules
-from . import ad_rules  # noqa: F401  (registers the rules)
+from . import ad_rules
 from .batching import vmap
 from .simplify import dce, fold_constants, simplify
+
+ad_rules.install_elementwise()
 
 
 def is_float(aval):
@@ -149,7 +153,7 @@ def _fit_cotangent(eqn, var, ct):
     if ct_aval.shape != var.aval.shape:
         raise TypeError(f"internal error: the vjp rule of {eqn.prim.name} returned a cotangent "
                         f"{ct_aval} for an operand {var.aval}")
-    return ad_rules.P.convert(ct, var.aval.dtype)
+    return P.convert(ct, var.aval.dtype)
 
 
 class BackwardProgram:
@@ -420,7 +424,7 @@ def _check_cotangents(cotangent, out_tree, out_avals):
 def cast_like(x, aval):
     """``x`` (a cotangent, tangent or seed) as an array of ``aval``'s dtype."""
     if hasattr(x, "aval"):
-        return x if x.aval.dtype == aval.dtype else ad_rules.P.convert(x, aval.dtype)
+        return x if x.aval.dtype == aval.dtype else P.convert(x, aval.dtype)
     return np.asarray(x, dtype=aval.dtype)
 
 
@@ -587,4 +591,9 @@ def stop_gradient(x):
     >>> fd.grad(lambda x: x * fd.stop_gradient(x))(3.0)
     np.float64(3.0)
     """
-    return tree_util.tree_map(ad_rules.stop_gradient, x)
+    return tree_util.tree_map(_stop_gradient_leaf, x)
+
+
+def _stop_gradient_leaf(x):
+    x = fnp.asarray(x)
+    return bind(P.stop_gradient_p, x) if x.dtype.kind == "f" else x

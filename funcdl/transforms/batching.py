@@ -2,8 +2,8 @@
 
 The function is traced once at the per-example shapes; the IR is then evaluated with
 every value carrying a batch dimension (an axis index, or ``None`` when unbatched).
-Each primitive's ``batch(args, dims, **params) -> (outs, out_dims)`` rule (in
-``batching_rules``) moves batch dimensions instead of looping: a batched matmul becomes
+Each primitive's ``batch(args, dims, **params) -> (outs, out_dims)`` rule (declared in its
+definition block, ``funcdl/primitives``) moves batch dimensions instead of looping: a batched matmul becomes
 one contraction, a batched convolution folds the batch into its batch or channel axis.
 """
 import numpy as np
@@ -11,8 +11,7 @@ import numpy as np
 from .. import primitives as P
 from .. import tree_util
 from ..core import _UNKNOWN, Literal, Trace, aval_of, check_arguments, is_weak_scalar
-from . import batching_rules  # noqa: F401  (registers the rules)
-from .batching_rules import move_axis
+from ..primitives.rules import move_axis
 
 
 def batch_eval(ir, args, dims, size):

@@ -26,10 +26,8 @@ import math
 import numpy as np
 
 from .. import primitives as P
-from ..core import IR, Absent, Eqn, Literal, Var, _format_param, _holds_ir, ir_names, primitives
-from ..primitives.lowering import (assign_all, lowers, contiguous, dtype_ctor, element, fresh_copy, literal,
-                                   needs_cast, offset, operand, round_f16, round_f16_array,
-                                   scalar_identity, view)
+from ..core import IR, Eqn, Literal, Var, _format_param, _holds_ir, ir_names, map_sub_programs, sub_programs
+from ..primitives.lowering import HELPERS, dtype_ctor, literal, needs_cast, round_f16
 from .simplify import dce
 
 # names an IR variable must not take in generated code: they would shadow Python or a
@@ -40,10 +38,9 @@ COMMENT_LINES, COMMENT_WIDTH = 8, 160  # the longest equation comment
 MAX_INLINE_DEPTH = 40  # equations inlined into one expression, nested
 
 
-
 class _Fusible:
     """The primitives computed inline in loop expressions: every elementwise primitive (its
-    template is ``prim.lower``, declared with it) and the structural ones below."""
+    template is ``prim.lower``, declared with it) and the ones in ``OTHERS``."""
 
     OTHERS = ("select", "convert", "broadcast_to", "stop_gradient")
 
@@ -52,71 +49,6 @@ class _Fusible:
 
 
 FUSIBLE = _Fusible()
-REDUCTIONS = {"reduce_sum", "reduce_max", "reduce_min", "reduce_prod"}
-
-HELPERS = {
-    "_max": '''
-@numba.njit(cache=True)
-def _max(a, b):
-    return a if (a >= b or a != a) else b
-''',
-    "_min": '''
-@numba.njit(cache=True)
-def _min(a, b):
-    return a if (a <= b or a != a) else b
-''',
-    "_f16": '''
-@numba.njit(cache=True)
-def _f16(x):
-    """x rounded to the nearest float16 (ties to even), held in a float32."""
-    a = abs(np.float64(x))
-    if a == 0.0 or not a < np.inf:
-        return np.float32(x)
-    q = max(math.frexp(a)[1] - 11, -24)  # the exponent of float16's last place at a
-    r = math.ldexp(np.rint(math.ldexp(a, -q)), q)
-    if r > 65504.0:
-        r = np.inf
-    return np.float32(r if x > 0 else -r)
-''',
-    "_floordiv": '''
-@numba.njit(cache=True)
-def _floordiv(a, b):
-    if b == 0:
-        return a - a  # numpy: 0 (of a's type)
-    if b == -1:
-        return -a  # wraps for the most negative value, as in numpy
-    return a // b
-''',
-    "_intrem": '''
-@numba.njit(cache=True)
-def _intrem(a, b):
-    if b == 0 or b == -1:
-        return a - a  # numpy: 0
-    return a % b
-''',
-    "_threefry": '''
-@numba.njit(cache=True)
-def _threefry(k0, k1, x0, x1):
-    m = np.uint64(0xFFFFFFFF)
-    ks0, ks1 = np.uint64(k0), np.uint64(k1)
-    ks2 = ks0 ^ ks1 ^ np.uint64(0x1BD11BDA)
-    ks = (ks0, ks1, ks2)
-    a = (np.uint64(x0) + ks0) & m
-    b = (np.uint64(x1) + ks1) & m
-    rot = (13, 15, 26, 6, 17, 29, 16, 24)
-    for block in range(5):
-        for r in range(4):
-            s = np.uint64(rot[(block % 2) * 4 + r])
-            a = (a + b) & m
-            b = ((b << s) | (b >> (np.uint64(32) - s))) & m
-            b = b ^ a
-        a = (a + ks[(block + 1) % 3]) & m
-        b = (b + ks[(block + 2) % 3] + np.uint64(block + 1)) & m
-    return np.uint32(a), np.uint32(b)
-''',
-}
-
-
 CALLS = ("custom_vjp_call", "jit_call")  # call primitives: their program runs in place
 
 
@@ -130,7 +62,7 @@ def inline_calls(ir):
     const_vars, consts, eqns = list(ir.const_vars), list(ir.consts), []
     for eqn in ir.eqns:
         if eqn.prim.name not in CALLS:
-            params = {k: _inline_in(v) for k, v in eqn.params.items()}
+            params = _inline_in(eqn.params)
             eqns.append(Eqn(eqn.prim, eqn.inputs, eqn.outputs, params) if params != eqn.params else eqn)
             continue
         sub = inline_calls(eqn.params["call_ir"])
@@ -149,79 +81,65 @@ def inline_calls(ir):
 
 
 def _has_calls(ir):
-    return any(e.prim.name in CALLS or any(_has_calls(sub) for sub in _sub_programs(e))
+    return any(e.prim.name in CALLS or any(_has_calls(sub) for _, sub in sub_programs(e))
                for e in ir.eqns)
 
 
-def _sub_programs(eqn):
-    return [v for value in eqn.params.values()
-            for v in (value if isinstance(value, tuple) else (value,)) if isinstance(v, IR)]
-
-
-def _inline_in(value):
-    if isinstance(value, IR):
-        return inline_calls(value)
-    if isinstance(value, tuple) and any(isinstance(v, IR) for v in value):
-        return tuple(inline_calls(v) if isinstance(v, IR) else v for v in value)
-    return value
+def _inline_in(params):
+    return map_sub_programs(params, inline_calls)
 
 
 def hoist_constants(ir):
-    """Constants of control-flow sub-programs become operands of their equation (and
-    constants of the whole program), so generated code receives every array as an
-    argument. Recursive; a no-op for programs without control flow."""
-    if not any(e.prim.name in ("cond", "while", "scan") for e in ir.eqns):
+    """Constants of sub-programs become operands of their equation (and constants of the
+    whole program), so generated code receives every array as an argument. A hoisted
+    constant joins the first operand group its sub-program receives (see
+    ``core.HigherOrderPrimitive``); every other sub-program receiving that group gets an
+    unused input for it. Recursive; a no-op for programs without sub-programs."""
+    if not any(e.prim.sub_program_specs for e in ir.eqns):
         return ir
     const_vars, consts, eqns = list(ir.const_vars), list(ir.consts), []
     for eqn in ir.eqns:
-        name, params = eqn.prim.name, dict(eqn.params)
-        if name not in ("cond", "while", "scan"):
-            eqns.append(eqn)
-            continue
-        subs = {k: v for k, v in params.items() if isinstance(v, IR) or
-                (isinstance(v, tuple) and v and isinstance(v[0], IR))}
-        for k, v in subs.items():
-            params[k] = tuple(hoist_constants(b) for b in v) if isinstance(v, tuple) else hoist_constants(v)
-        inputs = list(eqn.inputs)
-        if name == "cond":  # every branch takes every branch's hoisted constants
-            branches = params["branches"]
-            hoisted = [[Var(c.aval) for c in b.const_vars] for b in branches]
-            new_branches = []
-            for j, b in enumerate(branches):
-                pre = []
-                for k, hv in enumerate(hoisted):
-                    pre += list(b.const_vars) if k == j else [Var(v.aval) for v in hv]
-                new_branches.append(IR(pre + b.in_vars, [], [], b.eqns, b.out_vars))
-            for b, hv in zip(branches, hoisted):
-                const_vars += hv
-                consts += b.consts
-            params["branches"] = tuple(new_branches)
-            inputs = [inputs[0]] + [v for hv in hoisted for v in hv] + inputs[1:]
-        elif name == "while":
-            c, b = params["cond_ir"], params["body_ir"]
-            cv, bv = [Var(v.aval) for v in c.const_vars], [Var(v.aval) for v in b.const_vars]
-            n_cond, n_body = params["n_cond"], params["n_body"]
-            params["cond_ir"] = IR(c.in_vars[:n_cond] + c.const_vars + c.in_vars[n_cond:], [], [], c.eqns, c.out_vars)
-            params["body_ir"] = IR(b.in_vars[:n_body] + b.const_vars + b.in_vars[n_body:], [], [], b.eqns, b.out_vars)
-            const_vars += cv + bv
-            consts += c.consts + b.consts
-            inputs = (inputs[:n_cond] + cv + inputs[n_cond:n_cond + n_body] + bv + inputs[n_cond + n_body:])
-            params["n_cond"], params["n_body"] = n_cond + len(cv), n_body + len(bv)
-        else:
-            b = params["body"]
-            n_consts = params["n_consts"]
-            bv = [Var(v.aval) for v in b.const_vars]
-            params["body"] = IR(b.in_vars[:n_consts] + b.const_vars + b.in_vars[n_consts:], [], [], b.eqns, b.out_vars)
-            const_vars += bv
-            consts += b.consts
-            inputs = inputs[:n_consts] + bv + inputs[n_consts:]
-            params["n_consts"] = n_consts + len(bv)
-        eqns.append(Eqn(eqn.prim, inputs, eqn.outputs, params))
+        if eqn.prim.sub_program_specs:
+            eqn, hoisted = _hoist_eqn(eqn)
+            const_vars += [outer for outer, _ in hoisted]
+            consts += [value for _, value in hoisted]
+        eqns.append(eqn)
     return IR(ir.in_vars, const_vars, consts, eqns, ir.out_vars)
 
 
+def _hoist_eqn(eqn):
+    """``eqn`` with its sub-programs' constants as operands, and the ``(variable, value)``
+    pairs of the new operands."""
+    prim = eqn.prim
+    params = prim.map_programs(eqn.params, lambda spec, sub: hoist_constants(sub))
+    programs = prim.programs(params)
+    outer = [[Var(v.aval) for v in sub.const_vars] for _, sub in programs]  # new operands
+    joins = {}  # operand group -> the sub-programs (indices) whose constants join it
+    for k, (spec, _) in enumerate(programs):
+        joins.setdefault(spec.receives[0], []).append(k)
+    groups = prim.split(eqn.inputs, params)
+    for group, ks in joins.items():
+        groups[group] = _joined(prim, groups[group], [v for k in ks for v in outer[k]])
+    new_programs = []
+    for k, (spec, sub) in enumerate(programs):  # its own constants, unused inputs for others'
+        ins = prim.sub_inputs(spec.param, sub.in_vars, params)
+        for group in spec.receives:
+            extra = [v for j in joins.get(group, ())
+                     for v in (sub.const_vars if j == k else [Var(u.aval) for u in outer[j]])]
+            ins[group] = _joined(prim, ins[group], extra)
+        new_programs.append(IR(ins.flat(), [], [], sub.eqns, sub.out_vars))
+    replaced = iter(new_programs)
+    params = prim.map_programs(params, lambda spec, sub: next(replaced))
+    params.update(prim.length_params(groups))
+    hoisted = [(v, c) for (_, sub), vs in zip(programs, outer) for v, c in zip(vs, sub.consts)]
+    return Eqn(prim, groups.flat(), eqn.outputs, params), hoisted
+
+
+def _joined(prim, members, hoisted):
+    return hoisted + members if prim.constants_first else members + hoisted
+
+
 def _identity():
-    from .. import primitives as P
     return P.stop_gradient_p
 
 
@@ -229,11 +147,10 @@ def number_sub_programs(ir, numbers):
     """Number ``ir``'s sub-programs (recursively, from ``len(numbers) + 1``) in the order
     ``format_ir`` prints them: ``numbers[id(sub)] = k``."""
     for e in ir.eqns:
-        for value in e.params.values():
-            for sub in (value if isinstance(value, tuple) else (value,)):
-                if isinstance(sub, IR) and id(sub) not in numbers:
-                    numbers[id(sub)] = len(numbers) + 1
-                    number_sub_programs(sub, numbers)
+        for _, sub in sub_programs(e):
+            if id(sub) not in numbers:
+                numbers[id(sub)] = len(numbers) + 1
+                number_sub_programs(sub, numbers)
 
 
 def safe_name(name):
@@ -337,7 +254,7 @@ class Codegen:
                 continue
             if consumer.prim.name in FUSIBLE and consumer.outputs[0].aval.shape == out.aval.shape:
                 self.inline.add(out)
-            elif consumer.prim.name in REDUCTIONS and out.aval.shape:
+            elif consumer.prim.name in P.reduce_prims and out.aval.shape:
                 self.inline.add(out)
             depth[out] = d if out in self.inline else 0
 
@@ -680,539 +597,3 @@ def generate_source(ir, name="kernel", nan_checks=False):
     """The numba source for ``ir`` (see :class:`Codegen`)."""
     return Codegen(ir, name, nan_checks=nan_checks).generate()
 
-
-# ----------------------------------------------------------------------------------------
-# Emitters of the non-elementwise primitives: emitter(gen, eqn) appends code lines
-# ----------------------------------------------------------------------------------------
-
-def emitter(*names):
-    """Declare ``fn(gen, eqn)`` the lowering of the primitives ``names`` (``lowers``)."""
-    return lowers(*[primitives[n] for n in names])
-
-
-# Primitives fused into loop expressions (by ``Codegen.expr``) or removed before codegen
-P.select_p.lower = "({1} if {0} else {2})"
-P.broadcast_to_p.lower = P.stop_gradient_p.lower = "{0}"
-P.convert_p.lower = "a cast to the output dtype (Codegen.expr)"
-primitives["custom_vjp_call"].lower = Absent("inlined into the program before code generation")
-
-
-@emitter("reduce_sum", "reduce_prod", "reduce_max", "reduce_min")
-def _reduce(gen, eqn):
-    (x,), out, axes = eqn.inputs, eqn.outputs[0], eqn.params["axes"]
-    dtype = out.aval.dtype
-    shape = x.aval.shape
-    name = eqn.prim.name
-    if name == "reduce_sum":
-        init, update = "0", "{acc} + {v}"
-    elif name == "reduce_prod":
-        init, update = "1", "{acc} * {v}"
-    else:
-        fn = "_max" if name == "reduce_max" else "_min"
-        gen.helpers.add(fn)
-        if dtype.kind == "f":
-            init = f"{'-' if fn == '_max' else ''}np.inf"
-        elif dtype == np.bool_:
-            init = "False" if fn == "_max" else "True"
-        else:
-            info = np.iinfo(dtype)
-            init = str(info.min if fn == "_max" else info.max)
-        update = fn + "({acc}, {v})"
-    init_lit = literal(eval(init, {"np": np}), dtype) if dtype != np.bool_ else init
-    ctor = dtype_ctor(dtype)
-    if not out.aval.shape:
-        acc = gen.var(out)
-        gen.emit(f"{acc} = {init_lit}")
-        gen.loop_nest(shape, lambda idx, d: gen.emit(
-            f"{acc} = {ctor}({update.format(acc=acc, v=gen.read(x, idx, shape))})" if needs_cast(name, dtype)
-            or dtype.kind in "iu" else f"{acc} = {update.format(acc=acc, v=gen.read(x, idx, shape))}", d))
-        round_f16_array(gen, acc, out.aval)  # float16 sums accumulate in float32, as numpy's
-        return
-    acc = gen.alloc(out, init_lit)
-    # adjacent reduced (or kept) axes that every operand reads alike become one loop
-    boundaries = [k for k in range(1, len(shape)) if (k in axes) != (k - 1 in axes)]
-    leaves = gen.leaf_shapes([gen.producer[x]]) if x in gen.inline else [shape]
-    groups = gen.collapse_plan(shape, leaves, separate=boundaries)
-    reduced = [g[0] in axes for g in groups]
-    cshape = [math.prod(shape[d] for d in g) for g in groups]
-    index, views, value = gen.collapsed(shape, groups, lambda: gen.read(x, None, shape))
-    gen.emit_views(views)
-    kept = [(g, i) for g, i, r in zip(groups, index, reduced) if not r]
-    if all(sum(shape[d] != 1 for d in g) <= 1 for g, _ in kept):  # the accumulator as it is
-        target = f"{acc}[{', '.join(i if shape[d] != 1 else '0' for g, i in kept for d in g)}]"
-    else:
-        target_view = gen.fresh("f")
-        gen.emit(f"{target_view} = {acc}.reshape({tuple(c for c, r in zip(cshape, reduced) if not r)!r})")
-        target = f"{target_view}[{', '.join(i for i, r in zip(index, reduced) if not r)}]"
-    gen.emit_collapsed_loops(cshape, index, [f"{target} = {update.format(acc=target, v=value)}"])
-    round_f16_array(gen, acc, out.aval)
-
-
-@emitter("reshape")
-def _reshape(gen, eqn):
-    (x,), out = eqn.inputs, eqn.outputs[0]
-    name = gen.var(out)
-    if not out.aval.shape:
-        gen.emit(f"{name} = {contiguous(gen, x)}.reshape(1)[0]" if x.aval.shape else f"{name} = {gen.read(x, [], ())}")
-        return
-    if not x.aval.shape:
-        gen.emit(f"{name} = np.full({tuple(out.aval.shape)!r}, {gen.read(x, [], ())}, dtype={dtype_ctor(out.aval.dtype)})")
-        return
-    gen.emit(f"{name} = {gen.var(x)}.reshape({tuple(out.aval.shape)!r})")
-    gen.view_of(name, gen.var(x))
-
-
-@emitter("transpose")
-def _transpose(gen, eqn):
-    (x,), out = eqn.inputs, eqn.outputs[0]
-    perm = eqn.params["permutation"]
-    if scalar_identity(gen, x, out):
-        return
-    name = gen.alloc(out)
-    shape = out.aval.shape
-
-    def body(idx, d):
-        src = [None] * len(perm)
-        for k, p in enumerate(perm):
-            src[p] = idx[k]
-        gen.emit(f"{name}[{', '.join(idx)}] = {gen.var(x)}[{', '.join(src)}]", d)
-    gen.loop_nest(shape, body)
-
-
-@emitter("slice")
-def _slice(gen, eqn):
-    (x,), out = eqn.inputs, eqn.outputs[0]
-    p = eqn.params
-    if scalar_identity(gen, x, out):
-        return
-    sl = ", ".join(f"{lo or ''}:{'' if hi == n else hi}{'' if st == 1 else f':{st}'}" for lo, hi, st, n in
-                   zip(p["start_indices"], p["limit_indices"], p["strides"], x.aval.shape))
-    gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
-
-
-@emitter("rev")
-def _rev(gen, eqn):
-    (x,), out = eqn.inputs, eqn.outputs[0]
-    if scalar_identity(gen, x, out):
-        return
-    sl = ", ".join("::-1" if k in eqn.params["dimensions"] else ":" for k in range(x.aval.ndim))
-    gen.emit(f"{gen.var(out)} = {gen.var(x)}[{sl}].copy()")
-
-
-@emitter("pad")
-def _pad(gen, eqn):
-    """Fill with the padding value, then copy ``x`` in with a loop nest (numba compiles
-    explicit loops far faster than multi-dimensional slice assignments)."""
-    (x, value), out = eqn.inputs, eqn.outputs[0]
-    config = eqn.params["padding_config"]
-    if scalar_identity(gen, x, out):
-        return
-    name = gen.alloc(out, gen.read(value, [], ()))
-    if not x.aval.size:
-        return
-
-    def body(idx, d):
-        targets, conditions = [], []
-        for i, (lo, hi, interior), size in zip(idx, config, out.aval.shape):
-            t = offset(lo, i, interior + 1)
-            targets.append(t)
-            if lo < 0 or hi < 0:
-                conditions.append(f"0 <= {t} < {size}")
-        store = f"{name}[{', '.join(targets)}] = {gen.var(x)}[{', '.join(idx)}]"
-        if conditions:
-            gen.emit(f"if {' and '.join(conditions)}:", d)
-            gen.emit(store, d + 1)
-        else:
-            gen.emit(store, d)
-    gen.loop_nest(x.aval.shape, body)
-
-
-@emitter("concatenate")
-def _concatenate(gen, eqn):
-    out = eqn.outputs[0]
-    axis = eqn.params["dimension"]
-    name = gen.alloc(out)
-    # as (before, axis, after) blocks (without the blocks of size 1): at most three loops
-    before, after = math.prod(out.aval.shape[:axis]), math.prod(out.aval.shape[axis + 1:])
-    keep = [before != 1, True, after != 1]
-
-    def blocks(size):
-        return [d for d, k in zip((before, size, after), keep) if k]
-
-    blocked = view(gen, name, out.aval.shape, blocks(out.aval.shape[axis]))
-    start = 0
-    for x in eqn.inputs:
-        size = x.aval.shape[axis]
-        if size and before and after:
-            src = view(gen, gen.var(x), x.aval.shape, blocks(size))
-
-            def body(idx, d, start=start, src=src):
-                idx = [i for i, k in zip(idx, keep) if k]
-                target = list(idx)
-                target[int(keep[0])] = offset(start, target[int(keep[0])])  # the axis
-                gen.emit(f"{blocked}[{', '.join(target)}] = {src}[{', '.join(idx)}]", d)
-            gen.loop_nest((before, size, after), body)
-        start += size
-
-
-@emitter("argmax", "argmin")
-def _argext(gen, eqn):
-    (x,), out = eqn.inputs, eqn.outputs[0]
-    axis = eqn.params["axis"]
-    shape = x.aval.shape
-    better = ">" if eqn.prim.name == "argmax" else "<"
-    outer = [d for k, d in enumerate(shape) if k != axis]
-    res = gen.var(out)
-    if outer:
-        gen.alloc(out)
-
-    def body(idx, d):
-        full = list(idx)
-        full.insert(axis, "0")
-        best, bi, k = gen.fresh("b"), gen.fresh("j"), gen.fresh("k")
-        gen.emit(f"{best} = {gen.var(x)}[{', '.join(full)}]", d)
-        gen.emit(f"{bi} = 0", d)
-        full[axis] = k
-        v = gen.fresh("e")
-        gen.emit(f"for {k} in range(1, {shape[axis]}):", d)
-        gen.emit(f"{v} = {gen.var(x)}[{', '.join(full)}]", d + 1)
-        gen.emit(f"if ({v} {better} {best} or ({v} != {v} and {best} == {best})):", d + 1)
-        gen.emit(f"{best} = {v}", d + 2)
-        gen.emit(f"{bi} = {k}", d + 2)
-        target = f"{res}[{', '.join(idx)}]" if outer else res
-        gen.emit(f"{target} = {bi}", d)
-    gen.loop_nest(outer, body)
-
-
-@emitter("cumsum")
-def _cumsum(gen, eqn):
-    (x,), out = eqn.inputs, eqn.outputs[0]
-    axis, reverse = eqn.params["axis"], eqn.params["reverse"]
-    shape = x.aval.shape
-    name = gen.alloc(out)
-    outer = [d for k, d in enumerate(shape) if k != axis]
-    ctor = dtype_ctor(out.aval.dtype)
-
-    def body(idx, d):
-        acc, k = gen.fresh("acc"), gen.fresh("k")
-        gen.emit(f"{acc} = {ctor}(0)", d)
-        order = f"range({shape[axis] - 1}, -1, -1)" if reverse else f"range({shape[axis]})"
-        gen.emit(f"for {k} in {order}:", d)
-        full = list(idx)
-        full.insert(axis, k)
-        total = round_f16(gen, out.aval.dtype, f"{ctor}({acc} + {gen.var(x)}[{', '.join(full)}])")
-        gen.emit(f"{acc} = {total}", d + 1)
-        gen.emit(f"{name}[{', '.join(full)}] = {acc}", d + 1)
-    gen.loop_nest(outer, body)
-
-
-@emitter("argsort")
-def _argsort(gen, eqn):
-    (x,), out = eqn.inputs, eqn.outputs[0]
-    axis = eqn.params["axis"]
-    shape = x.aval.shape
-    name = gen.alloc(out)
-    outer = [d for k, d in enumerate(shape) if k != axis]
-
-    def body(idx, d):
-        row = list(idx)
-        row.insert(axis, ":")
-        gen.emit(f"{name}[{', '.join(row)}] = np.argsort({gen.var(x)}[{', '.join(row)}], kind='mergesort')", d)
-    gen.loop_nest(outer, body)
-
-
-@emitter("dot_general")
-def _dot_general(gen, eqn):
-    (lhs, rhs), out = eqn.inputs, eqn.outputs[0]
-    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    ls, rs = lhs.aval.shape, rhs.aval.shape
-    lf = [i for i in range(len(ls)) if i not in lc and i not in lb]
-    rf = [i for i in range(len(rs)) if i not in rc and i not in rb]
-    size = lambda axes, s: math.prod(s[i] for i in axes)  # noqa: E731
-    nb, m, k, n = size(lb, ls), size(lf, ls), size(lc, ls), size(rf, rs)
-    name = gen.var(out)
-    if out.aval.dtype.kind != "f":
-        _dot_general_loops(gen, eqn, lf, rf)
-        return
-    if _dot_2d(gen, lhs, rhs, (lf, lc), (rc, rf), (m, k, n), lb, name, out):
-        round_f16_array(gen, name, out.aval)
-        return
-    a = _as_matrix_stack(gen, lhs, list(lb) + lf + list(lc), (nb, m, k))
-    b = _as_matrix_stack(gen, rhs, list(rb) + list(rc) + rf, (nb, k, n))
-    res = gen.fresh("r")
-    gen.emit(f"{res} = np.empty(({nb}, {m}, {n}), dtype={dtype_ctor(out.aval.dtype)})")
-    if k == 0:
-        gen.emit(f"{res}[:] = 0")
-    elif nb == 1:
-        gen.emit(f"np.dot({a}[0], {b}[0], {res}[0])")
-    else:
-        bi = gen.fresh("i")
-        gen.emit(f"for {bi} in range({nb}):")
-        gen.emit(f"np.dot({a}[{bi}], {b}[{bi}], {res}[{bi}])", 2)
-    if out.aval.shape:
-        gen.emit(f"{name} = {res}.reshape({tuple(out.aval.shape)!r})")
-    else:
-        gen.emit(f"{name} = {res}[0, 0, 0]")
-    round_f16_array(gen, name, out.aval)
-
-
-def _dot_2d(gen, lhs, rhs, lhs_axes, rhs_axes, mkn, lb, name, out):
-    """An unbatched product whose operands are matrices without a copy (their row axes,
-    then their column axes, in memory order or the reverse): one ``np.dot`` on reshaped
-    (transposed) views."""
-    m, k, n = mkn
-    if lb or 0 in mkn:
-        return False
-    # a vector operand stays a vector (np.dot takes matrix-vector and vector-vector products)
-    a_vec, b_vec = _is_vector(lhs, lhs_axes[0]), _is_vector(rhs, rhs_axes[1])
-    a = gen.var(lhs) if a_vec else _matrix(gen, lhs, *lhs_axes, (m, k))
-    b = gen.var(rhs) if b_vec else _matrix(gen, rhs, *rhs_axes, (k, n))
-    if a is None or b is None:
-        return False
-    result = (() if a_vec else (m,)) + (() if b_vec else (n,))
-    if tuple(out.aval.shape) == result:
-        gen.emit(f"{name} = np.dot({a}, {b})")
-        return True
-    res = gen.fresh("r")
-    gen.emit(f"{res} = np.dot({a}, {b})")
-    gen.emit(f"{name} = {res}.reshape({tuple(out.aval.shape)!r})" if out.aval.shape
-             else f"{name} = {res}[{', '.join('0' * len(result))}]")
-    return True
-
-
-def _is_vector(atom, free):
-    """Is ``atom`` a 1-D operand that is only contracted?"""
-    return isinstance(atom, Var) and atom.aval.ndim == 1 and not free
-
-
-def _matrix(gen, atom, rows, cols, shape2):
-    """``atom`` as the matrix ``shape2`` of its axes ``rows`` by ``cols``, when that is a
-    view (else None)."""
-    if not isinstance(atom, Var) or not atom.aval.shape:  # 0-d values are scalars in the code
-        return None
-    order = list(range(atom.aval.ndim))
-    if list(rows) + list(cols) == order:
-        return view(gen, gen.var(atom), atom.aval.shape, shape2, "m")
-    if list(cols) + list(rows) == order:
-        return view(gen, gen.var(atom), atom.aval.shape, shape2[::-1], "m") + ".T"
-    return None
-
-
-def _as_matrix_stack(gen, atom, order, shape3):
-    """``atom`` transposed to ``order`` and reshaped to ``shape3``, C-contiguous."""
-    src = contiguous(gen, atom)
-    name = gen.fresh("m")
-    if list(order) == sorted(order):
-        gen.emit(f"{name} = {src}.reshape({shape3!r})")
-    else:
-        gen.emit(f"{name} = np.ascontiguousarray(np.transpose({src}, {tuple(order)!r})).reshape({shape3!r})")
-    return name
-
-
-def _dot_general_loops(gen, eqn, lf, rf):
-    """Integer contractions (no BLAS): explicit loops."""
-    (lhs, rhs), out = eqn.inputs, eqn.outputs[0]
-    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    if out.aval.shape:
-        name = gen.alloc(out, "0")
-    else:
-        name = gen.var(out)
-        gen.emit(f"{name} = {dtype_ctor(out.aval.dtype)}(0)")
-    ls = lhs.aval.shape
-    loop_axes = [("b", i, ls[i]) for i in lb] + [("l", i, ls[i]) for i in lf] + \
-                [("r", i, rhs.aval.shape[i]) for i in rf] + [("c", i, ls[i]) for i in lc]
-
-    def body(idx, d):
-        li, ri = [None] * lhs.aval.ndim, [None] * rhs.aval.ndim
-        out_idx = []
-        for (kind, axis, _), i in zip(loop_axes, idx):
-            if kind == "b":
-                li[axis] = i
-                ri[rb[list(lb).index(axis)]] = i
-                out_idx.append(i)
-            elif kind == "l":
-                li[axis] = i
-                out_idx.append(i)
-            elif kind == "r":
-                ri[axis] = i
-                out_idx.append(i)
-            else:
-                li[axis] = i
-                ri[rc[list(lc).index(axis)]] = i
-        target = f"{name}[{', '.join(out_idx)}]" if out_idx else name
-        gen.emit(f"{target} += {element(gen, lhs, li)} * {element(gen, rhs, ri)}", d)
-    gen.loop_nest([s for _, _, s in loop_axes], body)
-
-
-@emitter("conv")
-def _conv(gen, eqn):
-    """A call of the precompiled im2col + BLAS kernel (loops for integer dtypes)."""
-    (x, w), out = eqn.inputs, eqn.outputs[0]
-    p = eqn.params
-    (sh, sw), (dh, dw), ((pt, pb), (pl, pr)) = p["window_strides"], p["rhs_dilation"], p["padding"]
-    ho, wo = out.aval.shape[2:]
-    kernel = "conv2d" if out.aval.dtype.kind == "f" else "conv2d_loops"
-    gen.imports.add("from funcdl import _kernels")
-    gen.emit(f"{gen.var(out)} = _kernels.{kernel}({gen.var(x)}, {gen.var(w)}, {sh}, {sw}, {dh}, {dw}, "
-             f"{pt}, {pb}, {pl}, {pr}, {p['feature_group_count']}, {ho}, {wo})")
-    round_f16_array(gen, gen.var(out), out.aval)
-
-
-@emitter("gather")
-def _gather(gen, eqn):
-    (x, idx), out = eqn.inputs, eqn.outputs[0]
-    n = x.aval.shape[0]
-    rest = math.prod(x.aval.shape[1:])
-    count = idx.aval.size
-    if not out.aval.shape:  # one element: a scalar
-        k = f"min(max({gen.read(idx, [], ())}, 0), {n - 1})"
-        gen.emit(f"{gen.var(out)} = {gen.var(x)}[{k}]")
-        return
-    name = gen.alloc(out)
-    if not count or not rest:
-        return
-    flat_out = view(gen, name, out.aval.shape, _rows(count, rest), "fo")
-    flat_x = view(gen, gen.var(x), x.aval.shape, _rows(n, rest), "fx")
-    flat_idx = _flat_index(gen, idx, count)
-    p, k = gen.fresh("p"), gen.fresh("k")
-    gen.emit(f"for {p} in range({count}):")
-    gen.emit(f"{k} = min(max({flat_idx}[{p}], 0), {n - 1})", 2)
-    _column_loop(gen, rest, f"{flat_out}[{p}{{q}}] = {flat_x}[{k}{{q}}]", 2)
-
-
-def _rows(n, rest):
-    """The shape of ``n`` rows of ``rest`` elements (a vector for one-element rows)."""
-    return (n,) if rest == 1 else (n, rest)
-
-
-def _column_loop(gen, rest, line, depth):
-    """``line`` (with ``{q}`` for the column index, ``, q``) for each of ``rest`` columns;
-    rows of one element are vector elements (no column index)."""
-    if rest == 1:
-        gen.emit(line.format(q=""), depth)
-        return
-    q = gen.fresh("q")
-    gen.emit(f"for {q} in range({rest}):", depth)
-    gen.emit(line.format(q=f", {q}"), depth + 1)
-
-
-def _flat_index(gen, idx, count):
-    if isinstance(idx, Literal) or not idx.aval.shape:
-        name = gen.fresh("ix")
-        gen.emit(f"{name} = np.full(1, {gen.read(idx, [], ())}, dtype=np.int64)")
-        return name
-    return view(gen, gen.var(idx), idx.aval.shape, (count,), "ix")
-
-
-@emitter("scatter")
-def _scatter(gen, eqn):
-    (x, idx, upd), out = eqn.inputs, eqn.outputs[0]
-    mode = eqn.params["mode"]
-    n = x.aval.shape[0]
-    rest = math.prod(x.aval.shape[1:])
-    count = idx.aval.size
-    name = gen.var(out)
-    gen.emit(f"{name} = {gen.var(x)}.copy()")
-    if not count or not rest:
-        return
-    flat_out = view(gen, name, out.aval.shape, _rows(n, rest), "fo")
-    flat_u = view(gen, contiguous(gen, upd), upd.aval.shape, _rows(count, rest), "fu")
-    flat_idx = _flat_index(gen, idx, count)
-    p, k = gen.fresh("p"), gen.fresh("k")
-    target, update = f"{flat_out}[{k}{{q}}]", f"{flat_u}[{p}{{q}}]"
-    if mode != "set":
-        update = round_f16(gen, out.aval.dtype, f"{target} {'+' if mode == 'add' else '*'} {update}")
-    gen.emit(f"for {p} in range({count}):")
-    gen.emit(f"{k} = {flat_idx}[{p}]", 2)
-    gen.emit(f"if 0 <= {k} < {n}:", 2)
-    _column_loop(gen, rest, f"{target} = {update}", 3)
-
-
-@emitter("threefry2x32")
-def _threefry(gen, eqn):
-    outs = eqn.outputs
-    shape = outs[0].aval.shape
-    gen.helpers.add("_threefry")
-    a, b = gen.alloc(outs[0]), gen.alloc(outs[1])
-
-    def body(idx, d):
-        args = ", ".join(gen.read(x, idx, shape) for x in eqn.inputs)
-        target = ", ".join(idx)
-        if shape:
-            gen.emit(f"{a}[{target}], {b}[{target}] = _threefry({args})", d)
-        else:
-            gen.emit(f"{a}, {b} = _threefry({args})", d)
-    if shape:
-        gen.loop_nest(shape, body)
-    else:
-        gen.lines.pop(), gen.lines.pop()  # scalars need no arrays
-        body([], 1)
-
-
-# ----------------------------------------------------------------------------------------
-# Control flow: real loops and branches in the generated code
-# ----------------------------------------------------------------------------------------
-
-
-@emitter("cond")
-def _cond(gen, eqn):
-    pred, ops = eqn.inputs[0], eqn.inputs[1:]
-    branches = eqn.params["branches"]
-    names = [gen.var(v) for v in eqn.outputs]
-    args = [operand(gen, a) for a in ops]
-    gen.emit(f"if {operand(gen, pred)}:")
-    for k, branch in ((1, branches[1]), (0, branches[0])):
-        if k == 0:
-            gen.emit("else:")
-        outs = gen.sub_program(branch, args, 2)
-        for n, o in zip(names, outs):
-            gen.emit(f"{n} = {o}", 2)
-
-
-@emitter("while")
-def _while(gen, eqn):
-    p = eqn.params
-    n_cond, n_body = p["n_cond"], p["n_body"]
-    cconsts = [operand(gen, a) for a in eqn.inputs[:n_cond]]
-    bconsts = [operand(gen, a) for a in eqn.inputs[n_cond:n_cond + n_body]]
-    carry = [gen.var(v) for v in eqn.outputs]
-    for c, a in zip(carry, eqn.inputs[n_cond + n_body:]):
-        gen.emit(f"{c} = {fresh_copy(gen, a)}")
-    go = gen.fresh("go")
-    (pred,) = gen.sub_program(p["cond_ir"], cconsts + carry, 1)
-    gen.emit(f"{go} = {pred}")
-    gen.emit(f"while {go}:")
-    new = gen.sub_program(p["body_ir"], bconsts + carry, 2)
-    assign_all(gen, carry, new, 2)
-    (pred,) = gen.sub_program(p["cond_ir"], cconsts + carry, 2)
-    gen.emit(f"{go} = {pred}", 2)
-
-
-@emitter("scan")
-def _scan(gen, eqn):
-    p = eqn.params
-    n_consts, n_carry, length, reverse = p["n_consts"], p["n_carry"], p["length"], p["reverse"]
-    body = p["body"]
-    consts = [operand(gen, a) for a in eqn.inputs[:n_consts]]
-    xs = [operand(gen, a) for a in eqn.inputs[n_consts + n_carry:]]
-    carry = [gen.var(v) for v in eqn.outputs[:n_carry]]
-    ys = [gen.alloc(v) for v in eqn.outputs[n_carry:]]
-    for c, a in zip(carry, eqn.inputs[n_consts:n_consts + n_carry]):
-        gen.emit(f"{c} = {fresh_copy(gen, a)}")
-    t = gen.fresh("t")
-    if reverse:
-        step = gen.fresh("k")
-        gen.emit(f"for {step} in range({length}):")
-        gen.emit(f"{t} = {length - 1} - {step}", 2)
-    else:
-        gen.emit(f"for {t} in range({length}):")
-    x_t = []  # this step's slices, named as the body's inputs
-    for x, v in zip(xs, body.in_vars[n_consts + n_carry:]):
-        name = gen.sub_name(body, v)
-        gen.emit(f"{name} = {x}[{t}]", 2)
-        x_t.append(name)
-    copied = [k < n_carry for k in range(len(body.out_vars))]  # ys are copied into their rows anyway
-    outs = gen.sub_program(body, consts + carry + x_t, 2, copied)
-    for y, o in zip(ys, outs[n_carry:]):  # before the carry moves on: a y may read it
-        gen.emit(f"{y}[{t}] = {o}", 2)
-    assign_all(gen, carry, outs[:n_carry], 2)

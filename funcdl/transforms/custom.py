@@ -11,7 +11,7 @@
 import functools
 
 from .. import tree_util
-from ..core import Primitive, Tracer, aval_of, bind, current_trace, eval_ir, trace_to_ir
+from ..core import Absent, Primitive, Tracer, aval_of, bind, current_trace, eval_ir, trace_to_ir
 from ..primitives.rules import move_axis, zeros_like
 from .batching import vmap
 
@@ -126,3 +126,4 @@ def _call_batch(args, dims, size, *, call_ir, fwd, bwd, in_tree, out_tree, name)
 
 
 custom_vjp_call_p.batch = _call_batch
+custom_vjp_call_p.lower = Absent("inlined into the program before code generation")

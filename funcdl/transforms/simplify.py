@@ -8,7 +8,7 @@ elimination.
 """
 import numpy as np
 
-from ..core import IR, Literal, Var, primitives
+from ..core import IR, Eqn, Literal, Var, primitives
 
 
 def param_key(value):
@@ -185,8 +185,17 @@ def rewrite(ir):
 
 
 def simplify(ir):
-    """Exact rewrites, merge reshapes, CSE, then DCE."""
-    return dce(cse(merge_reshapes(rewrite(ir))))
+    """Exact rewrites, merge reshapes, CSE, then DCE; inside the sub-programs of control
+    flow first (not inside call programs, such as ``jit_call``'s, which stay as traced)."""
+    return dce(cse(merge_reshapes(rewrite(_simplify_sub_programs(ir)))))
+
+
+def _simplify_sub_programs(ir):
+    if not any(e.prim.sub_program_specs for e in ir.eqns):
+        return ir
+    eqns = [Eqn(e.prim, e.inputs, e.outputs, e.prim.map_programs(e.params, lambda _, sub: simplify(sub)))
+            if e.prim.sub_program_specs else e for e in ir.eqns]
+    return IR(ir.in_vars, ir.const_vars, ir.consts, eqns, ir.out_vars)
 
 
 def count_primitives(ir, name):
