@@ -400,14 +400,16 @@ class Absent:
 
 
 class Primitive:
-    """A named operation and its rules. Every rule has a slot here; each is filled where the
-    primitive is defined (elementwise primitives declare everything in one call, see
-    ``primitives/elementwise.py`` and CONTRIBUTING.md), or set to :class:`Absent`:
+    """A named operation and its rules. Every rule has a slot here; each is filled in the
+    primitive's definition block, in the module that defines it (elementwise primitives
+    declare everything in one call; the others use the helpers of ``primitives/rules.py``
+    and ``primitives/lowering.py``, see CONTRIBUTING.md), or set to :class:`Absent`:
 
     - ``impl(*arrays, **params)``: eager evaluation with numpy;
     - ``shape_rule(*avals, **params)``: output aval(s), raising ShapeError;
     - ``jvp(tangents, primals, out, **params)``: forward mode (``None`` tangents are zero);
-    - ``vjp(g, *primals, out, **params)``: reverse mode, one cotangent (or None) per input;
+    - ``vjp(g, *primals, out, **params)``: reverse mode, one cotangent (or None) per input
+      (for a linear primitive, its transpose: ``rules.deflinear``);
     - ``batch(args, dims, size, **params) -> (out, out_dims)``: vmap;
     - ``lower``: how jit emits it (a numba expression template, or an emitter function);
     - ``domain``: where its inputs are sampled in the primitive table's tests (optional).
@@ -426,7 +428,7 @@ class Primitive:
         self.impl = impl
         self.shape_rule = shape_rule
         self.multiple_results = multiple_results
-        self.jvp = self.vjp = self.batch = self.lower = None  # filled by the rule modules
+        self.jvp = self.vjp = self.batch = self.lower = None  # filled by the definition block
         self.domain = None
         primitives[name] = self
 
