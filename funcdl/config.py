@@ -11,7 +11,7 @@ class Config:
     """The funcdl flags and their current values."""
 
     _defaults = {"disable_jit": False, "debug_nans": False, "check_ir": False, "jit_boundscheck": False,
-                 "jit_cache_size": 64}
+                 "jit_cache_size": 64, "jit_outline": False}
 
     def __init__(self):
         for name, value in self._defaults.items():
@@ -25,7 +25,10 @@ class Config:
         every simplification pass); ``jit_boundscheck``: generated code checks every array
         index (an out-of-range read raises IndexError instead of returning garbage);
         ``jit_cache_size``: how many specialisations (argument shapes, dtypes, ...) each jitted
-        function keeps in memory; the least recently used one is released beyond that.
+        function keeps in memory; the least recently used one is released beyond that;
+        ``jit_outline``: compile a program as a Python driver calling shared, shape-agnostic
+        numba kernels (one per loop nest; compiled once for every program that has the
+        same loop) instead of one numba function.
         """
         if name not in self._defaults:
             raise ValueError(f"config.update: unknown flag {name!r}; known flags: {sorted(self._defaults)}")

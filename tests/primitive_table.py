@@ -577,3 +577,17 @@ CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _st
 SPECIAL_CASES = (_special_zero_cases() + _special_tie_cases() + _special_structural_cases()
                  + _special_reduction_cases() + _special_contraction_and_indexing_cases())
 CASES += SPECIAL_CASES
+
+
+def combined_program(cases, make_fun):
+    """One program computing ``make_fun(case)`` of every case (each on its own arguments):
+    (program, the per-case functions, the program's flat arguments)."""
+    funs = [make_fun(c) for c in cases]
+
+    def program(*flat):
+        out, k = [], 0
+        for c, f in zip(cases, funs):
+            out.append(f(*flat[k:k + len(c.args)]))
+            k += len(c.args)
+        return out
+    return program, funs, [a for c in cases for a in c.args]

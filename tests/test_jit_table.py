@@ -8,7 +8,7 @@ import pytest
 
 import funcdl as fd
 import funcdl.numpy as fnp
-from primitive_table import CASES
+from primitive_table import CASES, combined_program
 
 CHUNK = 20
 
@@ -18,15 +18,7 @@ def _chunks(cases):
 
 
 def _run_all(cases, make_fun):
-    funs = [make_fun(c) for c in cases]
-
-    def program(*flat):
-        out, k = [], 0
-        for c, f in zip(cases, funs):
-            out.append(f(*flat[k:k + len(c.args)]))
-            k += len(c.args)
-        return out
-    flat_args = [a for c in cases for a in c.args]
+    program, funs, flat_args = combined_program(cases, make_fun)
     return fd.jit(program)(*flat_args), [f(*c.args) for c, f in zip(cases, funs)]
 
 

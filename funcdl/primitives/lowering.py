@@ -6,6 +6,7 @@ equation it does not fuse into a loop expression. ``gen`` gives names (``gen.var
 ``gen.fresh``), reads (``gen.read``), allocation (``gen.alloc``), loops (``gen.loop_nest``)
 and sub-programs (``gen.sub_program``); the helpers here build the text around them.
 """
+import inspect
 import math
 
 import numpy as np
@@ -28,49 +29,16 @@ def lowers(*prims):
 
 
 # The numba helper functions generated code may call, by name: a lowering adds the name to
-# ``gen.helpers`` and the code generator puts the source in front of the kernel. Lowerings
-# with helpers of their own add them here (``_threefry`` in ``random_bits.py``).
-HELPERS = {
-    "_max": '''
-@numba.njit(cache=True)
-def _max(a, b):
-    return a if (a >= b or a != a) else b
-''',
-    "_min": '''
-@numba.njit(cache=True)
-def _min(a, b):
-    return a if (a <= b or a != a) else b
-''',
-    "_f16": '''
-@numba.njit(cache=True)
-def _f16(x):
-    """x rounded to the nearest float16 (ties to even), held in a float32."""
-    a = abs(np.float64(x))
-    if a == 0.0 or not a < np.inf:
-        return np.float32(x)
-    q = max(math.frexp(a)[1] - 11, -24)  # the exponent of float16's last place at a
-    r = math.ldexp(np.rint(math.ldexp(a, -q)), q)
-    if r > 65504.0:
-        r = np.inf
-    return np.float32(r if x > 0 else -r)
-''',
-    "_floordiv": '''
-@numba.njit(cache=True)
-def _floordiv(a, b):
-    if b == 0:
-        return a - a  # numpy: 0 (of a's type)
-    if b == -1:
-        return -a  # wraps for the most negative value, as in numpy
-    return a // b
-''',
-    "_intrem": '''
-@numba.njit(cache=True)
-def _intrem(a, b):
-    if b == 0 or b == -1:
-        return a - a  # numpy: 0
-    return a % b
-''',
-}
+# ``gen.helpers``. They are real functions in ``funcdl/_kernels.py``: a program compiled as
+# one function carries their source, an outlined kernel imports them.
+HELPERS = ("_max", "_min", "_f16", "_floordiv", "_intrem", "_threefry")
+
+
+def helper_source(name):
+    """The source of numba helper ``name``, to put in front of a generated function."""
+    from .. import _kernels  # noqa: PLC0415 - numba is imported on the first jit, not by funcdl
+    return "\n" + inspect.getsource(getattr(_kernels, name).py_func)
+
 
 # numba keeps float32 and float64 through these operations on operands of one dtype;
 # integers narrower than 64 bits (and the float64-valued math.erf) need an explicit cast.

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core import Aval, Primitive, bind
 from .elementwise import broadcast_shapes
-from .lowering import HELPERS, lowers
+from .lowering import lowers
 from .rules import elementwise_batch, no_derivative
 
 ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
@@ -50,27 +50,6 @@ def threefry2x32(k0, k1, x0, x1):
     return bind(threefry2x32_p, k0, k1, x0, x1)
 
 
-# the cipher in numba, on one element (uint64 arithmetic masked to 32 bits)
-HELPERS["_threefry"] = '''
-@numba.njit(cache=True)
-def _threefry(k0, k1, x0, x1):
-    m = np.uint64(0xFFFFFFFF)
-    ks0, ks1 = np.uint64(k0), np.uint64(k1)
-    ks2 = ks0 ^ ks1 ^ np.uint64(0x1BD11BDA)
-    ks = (ks0, ks1, ks2)
-    a = (np.uint64(x0) + ks0) & m
-    b = (np.uint64(x1) + ks1) & m
-    rot = (13, 15, 26, 6, 17, 29, 16, 24)
-    for block in range(5):
-        for r in range(4):
-            s = np.uint64(rot[(block % 2) * 4 + r])
-            a = (a + b) & m
-            b = ((b << s) | (b >> (np.uint64(32) - s))) & m
-            b = b ^ a
-        a = (a + ks[(block + 1) % 3]) & m
-        b = (b + ks[(block + 2) % 3] + np.uint64(block + 1)) & m
-    return np.uint32(a), np.uint32(b)
-'''
 
 
 @lowers(threefry2x32_p)

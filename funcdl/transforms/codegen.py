@@ -27,7 +27,8 @@ import numpy as np
 
 from .. import primitives as P
 from ..core import IR, Eqn, Literal, Var, _format_param, _holds_ir, ir_names, map_sub_programs, sub_programs
-from ..primitives.lowering import HELPERS, dtype_ctor, literal, needs_cast, round_f16
+from ..primitives.lowering import HELPERS, dtype_ctor, helper_source, literal, needs_cast, round_f16
+from .outline import GLOBALS, outline
 from .simplify import dce
 
 # names an IR variable must not take in generated code: they would shadow Python or a
@@ -510,11 +511,22 @@ class Codegen:
 
     # -- the whole function -----------------------------------------------------------
     def generate(self):
+        """The source of the program as one function (numba compiles it as a whole)."""
+        header, params, segments, ret = self.function_parts()
+        body = [line for segment in segments for line in segment] + ["    " + ret]
+        return "\n".join(header + [f"def {self.name}({', '.join(params)}):"] + body) + "\n"
+
+    def function_parts(self):
+        """(module header lines, parameter names, body segments, return statement): the
+        segments are the body's lines (indented one level), one list per top-level group
+        of statements (one loop nest, contraction or control-flow construct, with its
+        comment lines) or run of lines between groups."""
         ir = self.ir
         params = [self.var(v) for v in ir.in_vars + ir.const_vars]
         for v in ir.in_vars + ir.const_vars:  # 0-d inputs arrive as 0-d arrays
             if not v.aval.shape:
                 self.emit(f"{self.var(v)} = {self.var(v)}[()]")
+        self.segment_starts = [0]
         self.emit_body()
         outs, returned = [], set()
         inputs = {self.var(v) for v in ir.in_vars + ir.const_vars}
@@ -528,12 +540,19 @@ class Codegen:
                 name += ".copy()"  # outputs are fresh arrays: never views of inputs or each other
             returned.add(base)
             outs.append(name)
-        self.emit(f"return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
+        ret = f"return ({', '.join(outs)}{',' if len(outs) == 1 else ''})"
         header = ["import math", "", "import numba", "import numpy as np", *sorted(self.imports), ""]
         for h in sorted(self.helpers):
-            header.append(HELPERS[h])
+            header.append(helper_source(h))
         header.append("")
-        return "\n".join(header + [f"def {self.name}({', '.join(params)}):"] + self.lines) + "\n"
+        bounds = sorted(set(self.segment_starts + [len(self.lines)]))
+        segments = [self.lines[a:b] for a, b in zip(bounds, bounds[1:])]
+        return header, params, segments, ret
+
+    def scalar_types(self):
+        """name -> numba constructor of the 0-d values of the program (top level)."""
+        return {name: dtype_ctor(v.aval.dtype) for v, name in self.names.items()
+                if isinstance(v, Var) and not v.aval.shape}
 
     def sub_name(self, ir, v):
         """The name of variable ``v`` of sub-program ``ir`` in generated code."""
@@ -570,6 +589,8 @@ class Codegen:
             if eqn.outputs[0] in self.inline or id(eqn) in self.emitted:
                 continue
             start = len(self.lines)
+            if self is self.root:
+                self.segment_starts.append(start)
             if eqn.prim.name in FUSIBLE:
                 group = self.fusible_group(k, ir.eqns, ready)
                 self.emit_group(group)
@@ -578,6 +599,8 @@ class Codegen:
                 eqn.prim.lower(self, eqn)
             if len(self.lines) > start:  # (an alias emits nothing)
                 self.lines[start:start] = self.comment(group)
+            if self is self.root:
+                self.segment_starts.append(len(self.lines))
             for e in group:
                 self.emitted.add(id(e))
                 ready.update(e.outputs)
@@ -596,4 +619,28 @@ class Codegen:
 def generate_source(ir, name="kernel", nan_checks=False):
     """The numba source for ``ir`` (see :class:`Codegen`)."""
     return Codegen(ir, name, nan_checks=nan_checks).generate()
+
+
+def generate_outlined(ir, name="kernel", nan_checks=False):
+    """``ir`` as a Python driver and the kernels it calls (see ``outline``): (driver source,
+    [(kernel, the module header it needs)])."""
+    gen = Codegen(ir, name, nan_checks=nan_checks)
+    header, params, segments, ret = gen.function_parts()
+    groups = [[line[4:] for line in segment] for segment in segments]
+    driver, kernels = outline(params, groups, ret, gen.scalar_types(), GLOBALS | set(HELPERS))
+    source = "\n".join([f"def {name}({', '.join(params)}):", *("    " + line for line in driver)])
+    return "import numpy as np\n\n\n" + source + "\n", [(k, _header_for(k, header)) for k in kernels]
+
+
+def _header_for(kernel, header):
+    """The lines of ``header`` that ``kernel`` needs: imports and the helpers it calls."""
+    text = "\n".join(kernel.body)
+    lines = ["import math", "", "import numba", "import numpy as np"]
+    lines += [line for line in header if line.startswith("from funcdl import ")
+              and line.split()[-1] + "." in text]
+    used = [h for h in sorted(HELPERS) if h + "(" in text]
+    if used:
+        lines.append(f"from funcdl._kernels import {', '.join(used)}")
+    lines.append("")
+    return lines
 

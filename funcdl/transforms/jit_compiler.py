@@ -27,27 +27,47 @@ from ..primitives.rules import move_axis
 from . import disk_cache
 from .ad import jvp, vjp
 from .batching import vmap
-from .codegen import generate_source, hoist_constants, inline_calls
+from .codegen import generate_outlined, generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
 
 _CODE_VERSION = "1"  # bump when the code generator changes what it emits
 _LOAD_LOCK = threading.Lock()
 
 
+def _decorator(fastmath):
+    """The ``@numba.njit`` line of generated functions. With ``jit_boundscheck`` every
+    function checks its array indices (a different text, so another module and cache entry)."""
+    checks = ", boundscheck=True" if config.jit_boundscheck else ""
+    return f"@numba.njit(cache=True, error_model='numpy', fastmath={bool(fastmath)}{checks})"
+
+
+def _with_checks(text):
+    """``text`` with its helpers bounds-checked too, under ``jit_boundscheck``."""
+    if not config.jit_boundscheck:
+        return text
+    return text.replace("@numba.njit(cache=True)\n", "@numba.njit(cache=True, boundscheck=True)\n")
+
+
+def _module_file(prefix, text):
+    """Write ``text`` as a content-addressed module: (module name, path, text)."""
+    digest = hashlib.sha256((_CODE_VERSION + text).encode()).hexdigest()[:24]
+    name = f"{prefix}_{digest}"
+    path = os.path.join(disk_cache.cache_dir(), name + ".py")
+    _ensure_file(path, text)
+    return name, path, text
+
+
 def _source_file(source, fastmath):
     """Write ``source`` (plus its decorator) as a content-addressed module; return
-    (module name, path, full text). With ``jit_boundscheck`` every function in it checks
-    its array indices (a different text, so a different module and cache entry)."""
-    checks = ", boundscheck=True" if config.jit_boundscheck else ""
-    decorated = source.replace("\ndef kernel(", "\n@numba.njit(cache=True, error_model='numpy', "
-                               f"fastmath={bool(fastmath)}{checks})\ndef kernel(", 1)
-    if checks:
-        decorated = decorated.replace("@numba.njit(cache=True)\n", f"@numba.njit(cache=True{checks})\n")
-    digest = hashlib.sha256((_CODE_VERSION + decorated).encode()).hexdigest()[:24]
-    name = f"funcdl_jit_{digest}"
-    path = os.path.join(disk_cache.cache_dir(), name + ".py")
-    _ensure_file(path, decorated)
-    return name, path, decorated
+    (module name, path, full text)."""
+    decorated = source.replace("\ndef kernel(", f"\n{_decorator(fastmath)}\ndef kernel(", 1)
+    return _module_file("funcdl_jit", _with_checks(decorated))
+
+
+def _kernel_file(kernel, header, fastmath):
+    """Write one outlined kernel (see ``outline``) as a content-addressed module."""
+    text = "\n".join(header) + "\n\n" + kernel.source(_decorator(fastmath)) + "\n"
+    return _module_file("funcdl_k", _with_checks(text))
 
 
 def _ensure_file(path, text):
@@ -57,15 +77,10 @@ def _ensure_file(path, text):
         disk_cache.write_atomic(path, data)
 
 
-def _module_of(lowered):
-    name = os.path.splitext(os.path.basename(lowered.path))[0]
-    return name, lowered.path, lowered.source
-
-
-def _load_kernel(name, path, text, fresh=False):
-    """The ``kernel`` of the generated module, executed from ``text`` in memory (the file on
-    disk is never read back, and no bytecode file is used). The module is registered in
-    sys.modules while it runs, as numba's cache needs, and removed again if it fails."""
+def _load_kernel(name, path, text, fresh=False, attr="kernel"):
+    """The function ``attr`` of the generated module, executed from ``text`` in memory (the
+    file on disk is never read back, and no bytecode file is used). The module is registered
+    in sys.modules while it runs, as numba's cache needs, and removed again if it fails."""
     with _LOAD_LOCK:
         if fresh:
             sys.modules.pop(name, None)
@@ -80,7 +95,7 @@ def _load_kernel(name, path, text, fresh=False):
             except BaseException:
                 sys.modules.pop(name, None)  # never leave a half-loaded module behind
                 raise
-        return module.kernel
+        return getattr(module, attr)
 
 
 def _numba_cache_folder(kernel, path):
@@ -98,13 +113,38 @@ class Lowered:
         return f"Lowered({self.path})"
 
 
-class _Compiled:
-    __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "verified")
+class _Module:
+    """A generated module and the numba function ``attr`` it defines."""
+    __slots__ = ("name", "path", "text", "attr", "fn")
 
-    def __init__(self, kernel, consts, out_tree, out_casts, lowered):
+    def __init__(self, name, path, text, attr):
+        self.name, self.path, self.text, self.attr = name, path, text, attr
+        self.fn = _load_kernel(name, path, text, attr=attr)
+
+    def reload(self):
+        """Execute the module again (its numba cache files were dropped)."""
+        self.fn = _load_kernel(self.name, self.path, self.text, fresh=True, attr=self.attr)
+
+
+class _Compiled:
+    """A compiled program: ``kernel(*arrays, *consts)`` runs it. ``modules`` are the numba
+    modules it calls: its own (one function) or, outlined, the shared kernels its Python
+    driver calls through ``driver_env``."""
+    __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "verified", "modules",
+                 "driver_env")
+
+    def __init__(self, kernel, consts, out_tree, out_casts, lowered, modules, driver_env=None):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
         self.out_casts, self.lowered = out_casts, lowered
+        self.modules, self.driver_env = modules, driver_env
         self.verified = False
+
+    def relink(self):
+        """Point the program at its modules' current functions (after a reload)."""
+        if self.driver_env is None:
+            self.kernel = self.modules[0].fn
+        else:
+            self.driver_env.update({m.attr: m.fn for m in self.modules})
 
 
 def _prepare_ir(ir):
@@ -169,7 +209,7 @@ class JittedFunction:
         else:  # the common case: all positional, nothing static (leaf order is the same)
             dynamic, statics = args, ()
         leaves, treedef = tree_util.tree_flatten(dynamic)
-        key = [treedef, statics, config.debug_nans, config.jit_boundscheck]
+        key = [treedef, statics, config.debug_nans, config.jit_boundscheck, config.jit_outline]
         arrays = leaves
         for i, x in enumerate(leaves):
             if type(x) is not np.ndarray:
@@ -282,12 +322,18 @@ class JittedFunction:
 
 def compile_ir(ir, out_tree=None, fastmath=False):
     """Generate, write and load the kernel of ``ir`` (its first call compiles or loads
-    numba's cache, see :func:`_first_call`)."""
+    numba's cache, see :func:`_first_call`): one numba function, or with ``jit_outline``
+    a Python driver calling shared kernels."""
     ir = _prepare_ir(ir)
     nan_checks = config.debug_nans
-    source = generate_source(ir, nan_checks=nan_checks)
-    name, path, text = _source_file(source, fastmath and not nan_checks)
-    kernel = _load_kernel(name, path, text)
+    fastmath = fastmath and not nan_checks
+    if config.jit_outline:
+        kernel, modules, env, text = _outlined(ir, fastmath, nan_checks)
+        lowered = Lowered(ir, text, None)
+    else:
+        name, path, text = _source_file(generate_source(ir, nan_checks=nan_checks), fastmath)
+        modules, env = [_Module(name, path, text, "kernel")], None
+        kernel, lowered = modules[0].fn, Lowered(ir, text, path)
     out_casts = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars)
                  if not v.aval.shape or v.aval.dtype == np.float16]
     # copies: the program sees the values its constants had when it was traced (as in JAX)
@@ -295,25 +341,42 @@ def compile_ir(ir, out_tree=None, fastmath=False):
               for c in ir.consts]
     if out_tree is None:
         out_tree = tree_util.tree_structure([0] * len(ir.out_vars))
-    return _Compiled(kernel, consts, out_tree, out_casts, Lowered(ir, text, path))
+    return _Compiled(kernel, consts, out_tree, out_casts, lowered, modules, env)
+
+
+def _outlined(ir, fastmath, nan_checks):
+    """(driver, kernel modules, the driver's globals, full text) of ``ir`` outlined."""
+    driver, kernels = generate_outlined(ir, nan_checks=nan_checks)
+    env, modules, texts = {"np": np}, [], []
+    for kernel, header in kernels:
+        module = _Module(*_kernel_file(kernel, header, fastmath), kernel.name)
+        env[kernel.name] = module.fn
+        modules.append(module)
+        texts.append(module.text)
+    exec(compile(driver, "<funcdl driver>", "exec"), env)  # noqa: S102 - our generated text
+    return env["kernel"], modules, env, "\n\n".join(texts + [driver])
 
 
 def _first_call(compiled, arrays):
     """The first call loads numba's disk cache (or compiles). Every cache file is checked
     against the manifest first (unlisted or damaged ones are deleted: nothing foreign is
     unpickled); a cache entry that still fails to load is dropped and recompiled."""
-    name, path, text = _module_of(compiled.lowered)
-    folder = _numba_cache_folder(compiled.kernel, path)
-    disk_cache.verify_numba_files(folder, name)
+    folders = [(m, _numba_cache_folder(m.fn, m.path)) for m in compiled.modules]
+    for m, folder in folders:
+        disk_cache.verify_numba_files(folder, m.name)
     try:
         outs = compiled.kernel(*arrays, *compiled.consts)
     except Exception:
-        if compiled.kernel.signatures:  # it ran: a genuine error of the program
+        stale = [(m, f) for m, f in folders if not m.fn.signatures]
+        if not stale:  # everything ran: a genuine error of the program
             raise
-        disk_cache.drop_numba_files(folder, name)
-        compiled.kernel = _load_kernel(name, path, text, fresh=True)
+        for m, folder in stale:
+            disk_cache.drop_numba_files(folder, m.name)
+            m.reload()
+        compiled.relink()
         outs = compiled.kernel(*arrays, *compiled.consts)
-    disk_cache.record_numba_files(folder, name)
+    for m, folder in folders:
+        disk_cache.record_numba_files(folder, m.name)
     compiled.verified = True
     return _outputs(compiled, outs)
 
@@ -348,7 +411,7 @@ _PROGRAMS = collections.OrderedDict()  # (program, flags) -> its compiled kernel
 
 
 def _call_impl(*args, call_ir, name):
-    key = (call_ir, config.debug_nans, config.jit_boundscheck)
+    key = (call_ir, config.debug_nans, config.jit_boundscheck, config.jit_outline)
     compiled = _PROGRAMS.get(key)
     if compiled is None:
         compiled = _PROGRAMS[key] = compile_ir(call_ir)
@@ -451,7 +514,9 @@ jit_call_p.jvp, jit_call_p.vjp, jit_call_p.batch = _call_jvp, _call_vjp, _call_b
 def _release(compiled):
     """Drop the generated module of ``compiled`` so that its code can be freed (a function
     still holding the kernel keeps it alive; a later load re-executes the module)."""
-    name = _module_of(compiled.lowered)[0]
+    if compiled.driver_env is not None:
+        return  # outlined kernels are shared by every program that has them
+    name = compiled.modules[0].name
     module = sys.modules.get(name)
     if module is not None and getattr(module, "kernel", None) is compiled.kernel:
         del sys.modules[name]

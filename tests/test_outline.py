@@ -1,0 +1,135 @@
+"""Outlined programs (``jit_outline``): a Python driver calling shared, shape-agnostic
+kernels. Every primitive-table case (and its gradient) gives bitwise the same result
+outlined as compiled whole; kernels are shared across shapes and programs."""
+import numpy as np
+import pytest
+
+import funcdl as fd
+import funcdl.numpy as fnp
+from funcdl.transforms.outline import outline
+from primitive_table import CASES, combined_program
+
+CHUNK = 20
+
+
+@pytest.fixture
+def outlined():
+    fd.config.update("jit_outline", True)
+    try:
+        yield
+    finally:
+        fd.config.update("jit_outline", False)
+
+
+def _grad_of(case):
+    def loss(*args):
+        outs = fd.tree_util.tree_leaves(case.fun(*args))
+        return sum(fnp.sum(fnp.sin(o)) for o in outs if o.dtype.kind == "f")
+    return fd.grad(loss, argnums=case.diff)
+
+
+def _bitwise_equal(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and (
+        np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _chunks(cases):
+    return [cases[i:i + CHUNK] for i in range(0, len(cases), CHUNK)]
+
+
+GRAD_CASES = [c for c in CASES if c.diff and c.reverse_mode]
+
+
+@pytest.mark.parametrize("chunk,make", [(ch, lambda c: c.fun) for ch in _chunks(CASES)]
+                         + [(ch, _grad_of) for ch in _chunks(GRAD_CASES)],
+                         ids=lambda v: f"{v[0].id}..{v[-1].id}" if isinstance(v, list) else v.__name__)
+def test_outlined_equals_whole_program_bitwise(chunk, make):
+    program, _, args = combined_program(chunk, make)
+    whole = fd.tree_util.tree_leaves(fd.jit(program)(*args))
+    fd.config.update("jit_outline", True)
+    try:
+        parts = fd.tree_util.tree_leaves(fd.jit(program)(*args))
+    finally:
+        fd.config.update("jit_outline", False)
+    assert len(whole) == len(parts)
+    for case_out, (w, p) in enumerate(zip(whole, parts)):
+        assert _bitwise_equal(w, p), (case_out, w, p)
+
+
+def _mlp_step(params, x):
+    def loss(params):
+        h = x
+        for w, b in params:
+            h = fnp.tanh(h @ w + b)
+        return fnp.mean(h ** 2)
+    g = fd.grad(loss)(params)
+    return fd.tree_map(lambda p, d: p - 0.1 * d, params, g)
+
+
+def _mlp(sizes, batch, seed=0):
+    rng = np.random.default_rng(seed)
+    params = [(rng.standard_normal((a, b)).astype(np.float32), np.zeros(b, np.float32))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    return params, rng.standard_normal((batch, sizes[0])).astype(np.float32)
+
+
+def _kernels_of(f):
+    (compiled,) = f._cache.values()
+    return {m.name for m in compiled.modules}
+
+
+def test_kernels_are_shared_across_shapes_and_programs(outlined):
+    first = fd.jit(_mlp_step)
+    first(*_mlp((6, 5, 3), 4))
+    other = fd.jit(_mlp_step)  # another batch size and width: the same loops
+    other(*_mlp((7, 9, 3), 8))
+    assert _kernels_of(other) == _kernels_of(first)
+
+
+
+def _forward(params, x):
+    for w, b in params:
+        x = fnp.tanh(x @ w + b)
+    return x
+
+
+def test_a_deeper_chain_of_layers_needs_no_new_kernel(outlined):
+    shallow = fd.jit(_forward)
+    shallow(*_mlp((6, 5, 4), 3))
+    deep = fd.jit(_forward)  # twice the layers, other widths: the same two kernels
+    deep(*_mlp((6, 9, 8, 7, 4), 3))
+    assert _kernels_of(deep) == _kernels_of(shallow) and len(_kernels_of(deep)) <= 2
+
+
+def test_outlined_source_shows_driver_and_kernels(outlined):
+    params, x = _mlp((4, 3), 2)
+    f = fd.jit(_mlp_step)
+    f(params, x)
+    (compiled,) = f._cache.values()
+    text = compiled.lowered.source
+    assert "def kernel(" in text and "@numba.njit(" in text
+    assert text.count("\ndef k_") == len(compiled.modules)
+
+
+def test_outline_renames_and_turns_sizes_into_parameters():
+    g1 = ["y = np.empty((4, 5), dtype=np.float32)", "for i1 in range(4):", "    for i2 in range(5):",
+          "        y[i1, i2] = a[i1, i2] * np.float32(2.0)"]
+    g2 = ["zz = np.empty((8, 3), dtype=np.float32)", "for i7 in range(8):", "    for i9 in range(3):",
+          "        zz[i7, i9] = b[i7, i9] * np.float32(2.0)"]
+    driver, kernels = outline(["a", "b"], [g1, g2], "return (y, zz)", {})
+    assert len(kernels) == 1, kernels  # one kernel: the loops differ only in names and sizes
+    (k,) = kernels
+    assert k.params == ("a0", "n0", "n1", "n2", "n3") and "np.float32(2.0)" in "\n".join(k.body)
+    assert driver[0] == f"y, = {k.name}(a, 4, 5, 4, 5)" and driver[1] == f"zz, = {k.name}(b, 8, 3, 8, 3)"
+
+
+def test_outline_keeps_cheap_statements_and_casts_scalars():
+    groups = [["r = a.reshape((2, 3))"],
+              ["s = np.float32(0.0)", "for i1 in range(6):", "    s = s + a[i1]"],
+              ["unused = np.empty((1,), dtype=np.float64)", "for i2 in range(3):", "    unused[0] = s"]]
+    driver, kernels = outline(["a"], groups, "return (r, s)", {"s": "np.float32"})
+    assert driver[0] == "r = a.reshape((2, 3))"  # a view stays in the driver
+    assert driver[2] == "s = np.float32(s)"  # a kernel's 0-d result keeps its dtype
+    assert driver[3].startswith("k_") and "=" not in driver[3]  # nothing of it is read later
+    assert len(kernels) == 2
