@@ -30,11 +30,12 @@ import json, sys, time
 t_start = time.perf_counter()
 import numpy as np
 contender, program = sys.argv[1], sys.argv[2]
-if contender == "funcdl":
+if contender != "jax":
     import funcdl as fd
     import funcdl.numpy as fnp
     from benchmarks import jit_workloads as W, lstm_scan as L
     from benchmarks.compile_latency import chain_funcdl
+    fd.config.update("jit_outline", contender == "outlined")
 else:
     import jax
     jax.config.update("jax_platform_name", "cpu")
@@ -64,32 +65,32 @@ def mlp(sizes, batch):
 
 res = {}
 if program == "w1":
-    res["first"] = first(fd.jit(W.adam_step) if contender == "funcdl" else J["adam"], *mlp((784, 128, 64, 10), 128))
+    res["first"] = first(J["adam"] if contender == "jax" else fd.jit(W.adam_step), *mlp((784, 128, 64, 10), 128))
     res["since_start"] = time.perf_counter() - t_start
 elif program == "reuse":
-    step = fd.jit(W.adam_step) if contender == "funcdl" else J["adam"]
+    step = J["adam"] if contender == "jax" else fd.jit(W.adam_step)
     res["first"] = first(step, *mlp((784, 128, 64, 10), 128))
     res["batch64"] = first(step, *mlp((784, 128, 64, 10), 64))
     p, _, x, _ = mlp((784, 128, 64, 10), 128)
-    logits = fd.jit(W.mlp_logits) if contender == "funcdl" else jax.jit(J["logits"])
+    logits = jax.jit(J["logits"]) if contender == "jax" else fd.jit(W.mlp_logits)
     res["eval"] = first(logits, p, x)
     res["width256"] = first(step, *mlp((784, 256, 64, 10), 128))
 elif program == "cnn":
     params, x, y = W.cnn_problem()
-    if contender == "funcdl":
+    if contender != "jax":
         res["first"] = first(fd.jit(W.cnn_step), params, x, y)
     else:
         res["first"] = first(J["cnn"], J["tree"](params), x, y)
 elif program == "lstm":
     layer, params, x, y = L.make(L.T)
-    if contender == "funcdl":
+    if contender != "jax":
         res["first"] = first(fd.jit(L.scan_step(layer)), params, x, y)
     else:
         step, jparams = L.jax_step(params)
         res["first"] = first(step, jparams, x, y)
 elif program.startswith("chain"):
     n = int(program[5:])
-    make = chain_funcdl if contender == "funcdl" else chain_jax
+    make = chain_jax if contender == "jax" else chain_funcdl
     fn, args, eqns = make(n)
     res["first"], res["eqns"] = first(fn, *args), eqns
 print(json.dumps(res))
@@ -134,7 +135,7 @@ def chain_jax(n_eqns):
 
 def _have_jax():
     try:
-        import jax  # noqa: F401
+        import jax  # noqa: F401  (only whether it imports)
     except ImportError:
         return False
     return True
@@ -161,9 +162,15 @@ def measure(contender, program, repeat, warm=False):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def _row(label, a, b):
-    ratio = f"{a / b:.2f}" if b else "-"
-    return f"| {label} | {a:.2f} | {b:.2f} | {ratio} |" if b else f"| {label} | {a:.2f} | - | - |"
+def _row(label, whole, outlined, jax):
+    cells = [f"{whole:.2f}", f"{outlined:.2f}", f"{jax:.2f}" if jax else "-",
+             f"{whole / jax:.2f}" if jax else "-", f"{outlined / jax:.2f}" if jax else "-"]
+    return f"| {label} | {' | '.join(cells)} |"
+
+
+def _both(program, repeat, warm=False, key="first"):
+    """(whole-program funcdl, outlined funcdl) figure for ``program``."""
+    return tuple(measure(c, program, repeat, warm)[key] for c in ("funcdl", "outlined"))
 
 
 def main(argv=None):
@@ -174,34 +181,34 @@ def main(argv=None):
     jax = _have_jax()
     wanted = args.programs.split(",")
     print("compile latency: seconds from the first call to its result, new process, empty cache,"
-          " 1 thread; ratio funcdl/jax")
-    print("| program | funcdl (s) | jax (s) | funcdl/jax |")
-    print("|---|---|---|---|")
+          " 1 thread; funcdl as one numba function (whole) and outlined (config jit_outline)")
+    print("| program | funcdl whole (s) | funcdl outlined (s) | jax (s) | whole/jax | outlined/jax |")
+    print("|---|---|---|---|---|---|")
     for program, label in (("w1", "W1 MNIST MLP Adam step b128"), ("cnn", "W4 CNN SGD step b64"),
                            ("lstm", "LSTM step over lax.scan T=20")):
         if program in wanted:
-            f = measure("funcdl", program, args.repeat)["first"]
             j = measure("jax", program, args.repeat)["first"] if jax else 0
-            print(_row(label, f, j), flush=True)
+            print(_row(label, *_both(program, args.repeat), j), flush=True)
     if "reuse" in wanted:
-        f = measure("funcdl", "reuse", args.repeat)
+        f = [measure(c, "reuse", args.repeat) for c in ("funcdl", "outlined")]
         j = measure("jax", "reuse", args.repeat) if jax else {}
         for key, label in (("batch64", "after W1: W1 at batch 64"), ("eval", "after W1: the eval step"),
                            ("width256", "after W1: MLP 784-256-64-10")):
-            print(_row(label, f[key], j.get(key, 0)), flush=True)
+            print(_row(label, f[0][key], f[1][key], j.get(key, 0)), flush=True)
     if "chain" in wanted:
-        small = measure("funcdl", "chain100", args.repeat)
-        large = measure("funcdl", "chain1000", args.repeat)
-        js = measure("jax", "chain100", args.repeat) if jax else {"first": 0}
-        jl = measure("jax", "chain1000", args.repeat) if jax else {"first": 0}
-        print(_row(f"chain of {small['eqns']} equations", small["first"], js["first"]))
-        print(_row(f"chain of {large['eqns']} equations", large["first"], jl["first"]))
-        print(f"| growth 1000/100 equations | {large['first'] / small['first']:.1f}x | "
-              + (f"{jl['first'] / js['first']:.1f}x" if jax else "-") + " | |", flush=True)
+        rows = {}
+        for n in (100, 1000):
+            runs = [measure(c, f"chain{n}", args.repeat) for c in ("funcdl", "outlined")]
+            j = measure("jax", f"chain{n}", args.repeat)["first"] if jax else 0
+            rows[n] = [runs[0]["first"], runs[1]["first"], j]
+            print(_row(f"chain of {runs[0]['eqns']} equations", *rows[n]), flush=True)
+        growth = [b / a if a else 0 for a, b in zip(rows[100], rows[1000])]
+        print(f"| growth, 10x the equations | {growth[0]:.1f}x | {growth[1]:.1f}x | "
+              + (f"{growth[2]:.1f}x" if jax else "-") + " | | |", flush=True)
     if "warm" in wanted:
-        f = measure("funcdl", "w1", args.repeat, warm=True)["since_start"]
         j = measure("jax", "w1", args.repeat)["since_start"] if jax else 0
-        print(_row("new process to W1's first result, warm cache (jax: cold)", f, j), flush=True)
+        print(_row("new process to W1's first result, warm cache (jax: cold)",
+                   *_both("w1", args.repeat, warm=True, key="since_start"), j), flush=True)
 
 
 if __name__ == "__main__":

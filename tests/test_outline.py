@@ -133,3 +133,27 @@ def test_outline_keeps_cheap_statements_and_casts_scalars():
     assert driver[2] == "s = np.float32(s)"  # a kernel's 0-d result keeps its dtype
     assert driver[3].startswith("k_") and "=" not in driver[3]  # nothing of it is read later
     assert len(kernels) == 2
+
+
+def test_overhead_bound_programs_are_promoted_to_one_function(outlined):
+    from funcdl.transforms.jit_compiler import PROMOTION_CALLS
+    tiny = fd.jit(lambda x, y: (fnp.tanh(x) + y, fnp.sum(x * y), fnp.max(x - y)))
+    args = (np.ones(3), np.full(3, 0.5))
+    want = [np.asarray(v) for v in tiny(*args)]
+    for _ in range(PROMOTION_CALLS + 1):
+        got = tiny(*args)
+    (compiled,) = tiny._cache.values()
+    assert compiled.driver_env is None  # one numba function now
+    for g, w in zip(got, want):
+        assert _bitwise_equal(g, w)
+
+
+def test_compute_bound_programs_stay_outlined(outlined):
+    from funcdl.transforms.jit_compiler import PROMOTION_CALLS
+    big = fd.jit(lambda a, b: fnp.tanh(a @ b) @ b)
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((300, 300)), rng.standard_normal((300, 300))
+    for _ in range(PROMOTION_CALLS + 1):
+        big(a, b)
+    (compiled,) = big._cache.values()
+    assert compiled.driver_env is not None and compiled.trial is None  # decided: stays

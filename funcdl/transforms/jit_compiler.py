@@ -13,8 +13,11 @@ import functools
 import hashlib
 import inspect
 import os
+import re
+import statistics
 import sys
 import threading
+import time
 import types
 
 import numpy as np
@@ -30,6 +33,7 @@ from .batching import vmap
 from .codegen import generate_outlined, generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
 
+_KERNEL_CALL = re.compile(r"\bk_[0-9a-f]{16}\(")
 _CODE_VERSION = "1"  # bump when the code generator changes what it emits
 _LOAD_LOCK = threading.Lock()
 
@@ -106,8 +110,8 @@ def _numba_cache_folder(kernel, path):
 class Lowered:
     """The result of ``jit(f).lower(*args)``: ``.ir`` and the generated ``.source``."""
 
-    def __init__(self, ir, source, path):
-        self.ir, self.source, self.path = ir, source, path
+    def __init__(self, ir, source, path, driver=None):
+        self.ir, self.source, self.path, self.driver = ir, source, path, driver
 
     def __repr__(self):
         return f"Lowered({self.path})"
@@ -126,18 +130,28 @@ class _Module:
         self.fn = _load_kernel(self.name, self.path, self.text, fresh=True, attr=self.attr)
 
 
+# An outlined program (see ``outline``) starts in moments and shares its kernels, but its
+# Python driver costs about a microsecond per kernel call. Programs whose calls are short
+# enough for that to matter (> 10 % of a call, measured over their first 20 calls after
+# the first) are compiled again as one numba function, bitwise equal, and switched to.
+PROMOTION_CALLS, PROMOTION_SHARE, KERNEL_CALL_SECONDS = 20, 0.1, 1e-6
+
+
 class _Compiled:
     """A compiled program: ``kernel(*arrays, *consts)`` runs it. ``modules`` are the numba
     modules it calls: its own (one function) or, outlined, the shared kernels its Python
-    driver calls through ``driver_env``."""
+    driver calls (``kernel_calls`` of them per run) through ``driver_env``; ``trial`` holds
+    an outlined program's call times until promotion is decided."""
     __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "verified", "modules",
-                 "driver_env")
+                 "driver_env", "kernel_calls", "trial")
 
     def __init__(self, kernel, consts, out_tree, out_casts, lowered, modules, driver_env=None):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
         self.out_casts, self.lowered = out_casts, lowered
         self.modules, self.driver_env = modules, driver_env
         self.verified = False
+        self.kernel_calls = 0 if driver_env is None else len(_KERNEL_CALL.findall(lowered.driver))
+        self.trial = None if driver_env is None else []
 
     def relink(self):
         """Point the program at its modules' current functions (after a reload)."""
@@ -234,8 +248,24 @@ class JittedFunction:
             self._cache.move_to_end(key)
         if not compiled.verified:
             return tree_util.tree_unflatten(compiled.out_tree, _first_call(compiled, arrays))
+        if compiled.trial is not None:  # outlined: timed until promotion is decided
+            return tree_util.tree_unflatten(compiled.out_tree, self._trial_call(key, compiled, arrays))
         outs = compiled.kernel(*arrays, *compiled.consts)
         return tree_util.tree_unflatten(compiled.out_tree, _outputs(compiled, outs))
+
+    def _trial_call(self, key, compiled, arrays):
+        """Call an outlined program, timing it; after ``PROMOTION_CALLS`` calls, promote it to
+        one numba function when its driver's overhead is a large share of a call."""
+        start = time.perf_counter()
+        outs = compiled.kernel(*arrays, *compiled.consts)
+        compiled.trial.append(time.perf_counter() - start)
+        if len(compiled.trial) >= PROMOTION_CALLS:
+            overhead = KERNEL_CALL_SECONDS * compiled.kernel_calls
+            if overhead > PROMOTION_SHARE * statistics.median(compiled.trial):
+                self._cache[key] = _compile_prepared(compiled.lowered.ir, compiled.out_tree,
+                                                     self.fastmath, outline=False)
+            compiled.trial = None
+        return _outputs(compiled, outs)
 
     def _split(self, args, kwargs):
         """(dynamic pytree, hashable statics) of a call."""
@@ -324,12 +354,15 @@ def compile_ir(ir, out_tree=None, fastmath=False):
     """Generate, write and load the kernel of ``ir`` (its first call compiles or loads
     numba's cache, see :func:`_first_call`): one numba function, or with ``jit_outline``
     a Python driver calling shared kernels."""
-    ir = _prepare_ir(ir)
+    return _compile_prepared(_prepare_ir(ir), out_tree, fastmath, config.jit_outline)
+
+
+def _compile_prepared(ir, out_tree, fastmath, outline):
     nan_checks = config.debug_nans
     fastmath = fastmath and not nan_checks
-    if config.jit_outline:
-        kernel, modules, env, text = _outlined(ir, fastmath, nan_checks)
-        lowered = Lowered(ir, text, None)
+    if outline:
+        kernel, modules, env, text, driver = _outlined(ir, fastmath, nan_checks)
+        lowered = Lowered(ir, text, None, driver)
     else:
         name, path, text = _source_file(generate_source(ir, nan_checks=nan_checks), fastmath)
         modules, env = [_Module(name, path, text, "kernel")], None
@@ -354,7 +387,7 @@ def _outlined(ir, fastmath, nan_checks):
         modules.append(module)
         texts.append(module.text)
     exec(compile(driver, "<funcdl driver>", "exec"), env)  # noqa: S102 - our generated text
-    return env["kernel"], modules, env, "\n\n".join(texts + [driver])
+    return env["kernel"], modules, env, "\n\n".join(texts + [driver]), driver
 
 
 def _first_call(compiled, arrays):
