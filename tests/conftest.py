@@ -14,7 +14,7 @@ fd.config.update("check_ir", True)
 # These modules' generated code runs with numba's bounds checking on: an out-of-range index
 # raises IndexError instead of silently reading garbage. (The other jit tests run the
 # unchecked code that users get; each program is compiled once per mode.)
-BOUNDS_CHECKED = {"test_jit_table", "test_fuzz", "test_correctness_jit"}
+BOUNDS_CHECKED = {"test_jit_table", "test_fuzz", "test_correctness_jit", "test_outline"}
 
 
 @pytest.fixture(autouse=True)
