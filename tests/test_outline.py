@@ -157,3 +157,10 @@ def test_compute_bound_programs_stay_outlined(outlined):
         big(a, b)
     (compiled,) = big._cache.values()
     assert compiled.driver_env is not None and compiled.trial is None  # decided: stays
+
+
+def test_keyword_arguments_keep_their_integers_but_rename_their_names():
+    group = ["s = np.sum(a, axis=2)", "for i1 in range(5):", "    s = np.maximum(s, a[0, 0, i1], out=s)"]
+    driver, (k,) = outline(["a"], [group], "return (s,)", {})
+    body = "\n".join(k.body)
+    assert "axis=2" in body and "out=t0" in body and "out=s" not in body

@@ -103,7 +103,10 @@ class _Canonical(ast.NodeTransformer):
         return node
 
     def visit_keyword(self, node):
-        return node  # dtype=..., axis=...: structure
+        self._value_depth += 1  # dtype=..., axis=...: structure, never a size parameter
+        self.generic_visit(node)  # (names in it are still renamed)
+        self._value_depth -= 1
+        return node
 
     def visit_Constant(self, node):
         if type(node.value) is int and node.value not in (0, 1) and not self._value_depth:
