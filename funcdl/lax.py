@@ -1,5 +1,6 @@
 """``funcdl.lax``: control flow (``cond``, ``while_loop``, ``fori_loop``, ``scan``),
-convolution and pooling windows.
+slices at traced offsets (``dynamic_slice``, ``dynamic_update_slice`` and their ``_in_dim``
+forms), convolution and pooling windows.
 
 >>> import numpy as np
 >>> conv(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding="SAME")[0, 0, 0]
@@ -111,3 +112,93 @@ def avg_pool(x, window, stride=None, padding="VALID"):
     x = x if x.dtype.kind == "f" else fnp.asarray(x, np.float64)
     views = _windows(x, window, window if stride is None else stride, padding, 0)
     return fnp.divide(P.reduce("reduce_sum", views, (0,)), views.shape[0])
+
+
+# -- slices at traced offsets ------------------------------------------------------------
+
+
+def _axis(axis, ndim, op):
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for a {ndim}-d operand")
+    return int(axis) % ndim
+
+
+def _from_the_end(start, dim):
+    """A negative ``start`` counted from the end of an axis of size ``dim``, as in numpy."""
+    if isinstance(start, (int, np.integer)):
+        return start + dim if start < 0 else start
+    start = fnp.asarray(start)
+    if start.dtype.kind == "u":
+        return start
+    return fnp.where(start < 0, start + np.asarray(dim, start.dtype), start)
+
+
+def _starts(op, operand, start_indices, allow_negative_indices):
+    """The start indices, negative ones counted from the end when allowed (JAX's default)."""
+    if not isinstance(start_indices, (tuple, list)) and np.ndim(start_indices) == 1:
+        start_indices = [start_indices[k] for k in range(np.shape(start_indices)[0])]
+    if (not allow_negative_indices or not isinstance(start_indices, (tuple, list))
+            or len(start_indices) != operand.ndim):
+        return start_indices  # (the primitive checks and explains a wrong kind or number)
+    return [_from_the_end(s, d) for s, d in zip(start_indices, operand.shape)]
+
+
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
+    """The window ``operand[s0:s0 + n0, s1:s1 + n1, ...]`` of static ``slice_sizes`` ``n``
+    at ``start_indices`` ``s``: integer scalars, one per axis, that may be traced (a loop
+    index under ``jit``). A negative start counts from the end of its axis (unless
+    ``allow_negative_indices=False``); then each start is clamped into ``[0, dim - n]``, so
+    the window always lies inside ``operand``, as in JAX.
+
+    >>> dynamic_slice(np.arange(10), (8,), (3,))  # 8 clamps to 7
+    array([7, 8, 9])
+    >>> dynamic_slice(np.arange(10), (-4,), (2,))
+    array([6, 7])
+    """
+    operand = fnp.asarray(operand)
+    starts = _starts("dynamic_slice", operand, start_indices, allow_negative_indices)
+    return P.dynamic_slice(operand, starts, slice_sizes)
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *, allow_negative_indices=True):
+    """:func:`dynamic_slice` along one ``axis``, whole along the others.
+
+    >>> dynamic_slice_in_dim(np.arange(12).reshape(3, 4), 1, 2, axis=1)
+    array([[ 1,  2],
+           [ 5,  6],
+           [ 9, 10]])
+    """
+    operand = fnp.asarray(operand)
+    axis = _axis(axis, operand.ndim, "dynamic_slice_in_dim")
+    starts = [0] * operand.ndim
+    starts[axis] = start_index
+    sizes = list(operand.shape)
+    sizes[axis] = slice_size
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
+
+
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
+    """A copy of ``operand`` with the window of ``update``'s shape at ``start_indices``
+    (integer scalars, one per axis, possibly traced; counted and clamped as in
+    :func:`dynamic_slice`) set to ``update``, which has ``operand``'s rank and dtype.
+
+    >>> dynamic_update_slice(np.zeros(5), np.ones(2), (4,))  # 4 clamps to 3
+    array([0., 0., 0., 1., 1.])
+    """
+    operand = fnp.asarray(operand)
+    starts = _starts("dynamic_update_slice", operand, start_indices, allow_negative_indices)
+    return P.dynamic_update_slice(operand, fnp.asarray(update), starts)
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis, *, allow_negative_indices=True):
+    """:func:`dynamic_update_slice` at ``start_index`` along ``axis`` (0 along the others).
+
+    >>> dynamic_update_slice_in_dim(np.zeros((2, 3)), np.ones((2, 1)), 1, axis=1)
+    array([[0., 1., 0.],
+           [0., 1., 0.]])
+    """
+    operand = fnp.asarray(operand)
+    axis = _axis(axis, operand.ndim, "dynamic_update_slice_in_dim")
+    starts = [0] * operand.ndim
+    starts[axis] = start_index
+    return dynamic_update_slice(operand, update, starts, allow_negative_indices=allow_negative_indices)

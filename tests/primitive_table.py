@@ -275,6 +275,62 @@ def _indexing_cases():
     return c
 
 
+def _dynamic_slice_ref(x, *starts, sizes):
+    """The window by Python slicing, its starts clamped into range."""
+    at = [min(max(int(s), 0), d - n) for s, d, n in zip(starts, x.shape, sizes)]
+    return x[tuple(slice(a, a + n) for a, n in zip(at, sizes))]
+
+
+def _dynamic_update_slice_ref(x, u, *starts):
+    at = [min(max(int(s), 0), d - n) for s, d, n in zip(starts, x.shape, u.shape)]
+    out = x.copy()
+    out[tuple(slice(a, a + n) for a, n in zip(at, u.shape))] = u
+    return out
+
+
+def _starts(*specs):
+    """0-d start indices ``(value, dtype, step)`` and their ``batch_values`` (example ``b``
+    moves a start by ``step * b``, out of range too, so that batched starts differ), for
+    arguments from position ``first`` on."""
+    def make(first):
+        args = tuple(np.array(v, dt) for v, dt, _ in specs)
+        batch = {first + k: (lambda b, v=v, dt=dt, st=st: np.array(v + st * b, dt))
+                 for k, (v, dt, st) in enumerate(specs)}
+        return args, batch
+    return make
+
+
+def _dynamic_slicing_cases():
+    c = []
+    i64, i32, u8 = np.int64, np.int32, np.uint8
+    slices = [  # (operand, starts, slice sizes, note)
+        (floats((5, 3), 1), _starts((2, i64, 2), (0, i64, 1)), (2, 3), "-rows"),  # a contiguous view
+        (floats((4, 5), 2), _starts((1, i64, -1), (1, u8, 2)), (2, 3), "-window"),
+        (floats((6,), 3), _starts((9, i64, -4)), (3,), "-clamped-high"),
+        (floats((6,), 4), _starts((-2, i64, 3)), (4,), "-clamped-low"),
+        (floats((2, 3, 4), 5), _starts((1, i32, -1), (7, i64, -3), (-1, i32, 1)), (1, 2, 4),
+         "-leading-size1-clamped"),
+        (floats((3, 4), 6, dtype=np.float32), _starts((1, i64, 1), (2, i32, -1)), (2, 2), ""),
+    ]
+    for x, make, sizes, note in slices:
+        starts, batch = make(1)
+        c.append(Case("dynamic_slice", lambda x, *s, n=sizes: P.dynamic_slice(x, s, n), (x,) + starts,
+                      lambda x, *s, n=sizes: _dynamic_slice_ref(x, *s, sizes=n), (0,), note,
+                      batch_values=batch))
+    updates = [  # (operand, update shape, starts, note)
+        (floats((5, 3), 1), (2, 3), _starts((2, i64, 2), (0, i64, 1)), "-rows"),
+        (floats((4, 5), 2), (2, 2), _starts((3, i64, -2), (-1, i32, 2)), "-clamped"),
+        (floats((6,), 3), (3,), _starts((10, i64, -4)), "-clamped-high"),
+        (floats((2, 3, 4), 4), (1, 2, 4), _starts((1, i32, -1), (0, u8, 1), (0, i64, 2)), "-3d"),
+    ]
+    for k, (x, ushape, make, note) in enumerate(updates):
+        starts, batch = make(2)
+        c.append(Case("dynamic_update_slice", lambda x, u, *s: P.dynamic_update_slice(x, u, s),
+                      (x, floats(ushape, 10 + k)) + starts, _dynamic_update_slice_ref, (0, 1), note,
+                      batch_values=batch))
+    return c
+
+
 def _scatter_ref(x, idx, updates, mode):
     out = x.copy()
     for i, u in zip(idx.reshape(-1), updates.reshape((-1,) + x.shape[1:])):
@@ -568,11 +624,21 @@ def _special_contraction_and_indexing_cases():
           Case("scatter", add, (x13, np.array([0, 0]), floats((2, 3), 7)), add_ref, (0, 2), "-size1",
                batch_values=only_index),
           Case("scatter", add, (floats((3, 2), 8), no_index, floats((0, 2), 9)), add_ref, (0, 2), "-size0")]
+    starts, batch = _starts((1, np.int64, 1), (5, np.int64, -2))(1)
+    c += [Case("dynamic_slice", lambda x, *s: P.dynamic_slice(x, s, (0, 2)), (floats((3, 2), 10),) + starts,
+               lambda x, *s: _dynamic_slice_ref(x, *s, sizes=(0, 2)), (0,), "-size0", batch_values=batch),
+          Case("dynamic_slice", lambda x, *s: P.dynamic_slice(x, s, (1, 1)), (floats((1, 3), 11),) + starts,
+               lambda x, *s: _dynamic_slice_ref(x, *s, sizes=(1, 1)), (0,), "-size1", batch_values=batch)]
+    starts, batch = _starts((2, np.int64, 1), (-1, np.int64, 2))(2)
+    c += [Case("dynamic_update_slice", lambda x, u, *s: P.dynamic_update_slice(x, u, s),
+               (floats((3, 2), 12), floats((0, 2), 13)) + starts, _dynamic_update_slice_ref, (0, 1),
+               "-size0", batch_values=batch)]
     return c
 
 
 CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _structural_cases()
-         + _reduction_cases() + _contraction_cases() + _indexing_cases() + _random_cases())
+         + _reduction_cases() + _contraction_cases() + _indexing_cases() + _dynamic_slicing_cases()
+         + _random_cases())
 # Special values: zeros, ties, size-1 axes, size-0 dimensions.
 SPECIAL_CASES = (_special_zero_cases() + _special_tie_cases() + _special_structural_cases()
                  + _special_reduction_cases() + _special_contraction_and_indexing_cases())

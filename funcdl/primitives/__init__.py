@@ -6,6 +6,7 @@ rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 - ``elementwise``: the broadcasting elementwise primitives (``defunary`` / ``defbinary``,
   one call each), and ``select``, ``convert``, ``stop_gradient``;
 - ``structural``: broadcast_to, reshape, transpose, slice, rev, pad, concatenate;
+- ``dynamic_slicing``: dynamic_slice, dynamic_update_slice (windows at runtime offsets);
 - ``reductions``: reduce_sum/prod/max/min, argmax, argmin, cumsum, argsort;
 - ``linalg``: dot_general, conv; ``indexing``: gather, scatter;
 - ``random_bits``: threefry2x32;
@@ -16,6 +17,8 @@ Control-flow primitives are defined in ``funcdl.control_flow``, the call primiti
 ``funcdl.transforms``."""
 from .elementwise import (ZERO, binary, broadcast_shapes, convert, convert_p, elementwise_prims,
                           select, select_p, stop_gradient_p, unary)
+from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_slice,
+                              dynamic_update_slice_p)
 from .indexing import gather, gather_p, scatter, scatter_p
 from .linalg import conv, conv_output_size, conv_p, dot_general, dot_general_p
 from .random_bits import threefry2x32, threefry2x32_p
