@@ -11,7 +11,8 @@ class Config:
     """The funcdl flags and their current values."""
 
     _defaults = {"disable_jit": False, "debug_nans": False, "check_ir": False, "jit_boundscheck": False,
-                 "jit_cache_size": 64, "jit_outline": False}
+                 "jit_cache_size": 64, "jit_outline": True, "jit_background": False,
+                 "jit_compile_workers": 2}
 
     def __init__(self):
         for name, value in self._defaults.items():
@@ -28,7 +29,12 @@ class Config:
         function keeps in memory; the least recently used one is released beyond that;
         ``jit_outline``: compile a program as a Python driver calling shared, shape-agnostic
         numba kernels (one per loop nest; compiled once for every program that has the
-        same loop) instead of one numba function.
+        same loop) instead of one numba function; ``jit_background``: a call that needs
+        compiling runs at once on the IR interpreter while worker processes compile, and
+        later calls switch to the compiled code when it is ready (results then agree to float
+        tolerance, not bit for bit; ``jit(f, background=...)`` sets it per function);
+        ``jit_compile_workers``: how many worker processes compile the kernels of a new
+        program in parallel (1: the caller compiles them itself).
         """
         if name not in self._defaults:
             raise ValueError(f"config.update: unknown flag {name!r}; known flags: {sorted(self._defaults)}")

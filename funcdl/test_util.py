@@ -1,15 +1,36 @@
-"""Testing helpers: ``check_grads`` compares derivatives with finite differences.
+"""Testing helpers: ``check_grads`` compares derivatives with finite differences;
+``flag`` sets a config flag for a block.
 
 >>> import funcdl.numpy as fnp, numpy as np
 >>> check_grads(lambda x: fnp.sum(fnp.sin(x) ** 2), (np.array([0.3, 1.2]),), order=2)
 """
+import contextlib
+
 import numpy as np
 
 from . import tree_util
+from .config import config
 from .transforms.ad import jvp, vjp
 
 DEFAULT_EPS = {np.dtype(np.float32): 2e-3, np.dtype(np.float64): 1e-5}
 DEFAULT_TOL = {np.dtype(np.float32): 2e-2, np.dtype(np.float64): 1e-5}
+
+
+@contextlib.contextmanager
+def flag(name, value):
+    """Set config flag ``name`` to ``value`` inside the block, restoring it after.
+
+    >>> import funcdl as fd
+    >>> with flag("debug_nans", True):
+    ...     fd.config.debug_nans
+    True
+    """
+    previous = getattr(config, name)
+    config.update(name, value)
+    try:
+        yield
+    finally:
+        config.update(name, previous)
 
 
 def _float_leaves(tree):

@@ -8,6 +8,8 @@ import pytest
 import funcdl as fd
 import funcdl.numpy as fnp
 from funcdl import nn, random
+from funcdl.test_util import flag
+from funcdl.transforms.outline import Kernel
 
 
 def _same(jitted, eager):
@@ -92,11 +94,27 @@ def test_failed_module_load_leaves_nothing_registered(monkeypatch):
     monkeypatch.setattr(jit_module, "generate_source",
                         lambda ir, nan_checks=False: "def kernel(:\n    pass\n")
     f = fd.jit(lambda x: x + 1.0)
-    for _ in range(2):  # the same clear error twice, not an AttributeError the second time
-        with pytest.raises(SyntaxError):
-            f(np.ones(2))
+    with flag("jit_outline", False):
+        for _ in range(2):  # the same clear error twice, not an AttributeError the second time
+            with pytest.raises(SyntaxError):
+                f(np.ones(2))
     assert not [m for m in sys.modules if m.startswith("funcdl_jit_") and
                 getattr(sys.modules[m], "kernel", None) is None]
+
+
+def test_failed_kernel_load_leaves_nothing_registered(monkeypatch):
+    jit_module = sys.modules["funcdl.transforms.jit_compiler"]
+    broken = Kernel("k_" + "0" * 16, ("a0",), ("return (a0 +",))
+    monkeypatch.setattr(jit_module, "generate_outlined",
+                        lambda ir, nan_checks=False: (f"def kernel(a0):\n    return {broken.name}(a0)\n",
+                                                      [(broken, ("import numpy as np",))], {}))
+    f = fd.jit(lambda x: x + 1.0)
+    with flag("jit_outline", True):
+        for _ in range(2):
+            with pytest.raises(SyntaxError):
+                f(np.ones(2))
+    assert not [m for m in sys.modules if m.startswith("funcdl_k_") and
+                not any(n.startswith("k_") for n in vars(sys.modules[m]))]
 
 
 # -- 5: float16 -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 import funcdl as fd
 import funcdl.numpy as fnp
 from funcdl import lax
+from funcdl.test_util import flag
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 F32_TOL = dict(rtol=1e-5, atol=1e-5)
@@ -573,24 +574,27 @@ def _ir_text(lowered):
 # ---------------------------------------------------------------------------------------
 
 _CHILD = textwrap.dedent("""
-    import json, sys
+    import json, os, sys
     import numpy as np
     import funcdl as fd, funcdl.numpy as fnp
+    fd.config.update("jit_outline", os.environ["FUNCDL_TEST_OUTLINE"] == "1")
     f = fd.jit(lambda x: fnp.sum(fnp.exp(x) * 3.0 - x))
     r = f(np.arange(4, dtype=np.float32))
     (compiled,) = f._cache.values()
-    stats = compiled.kernel.stats
+    stats = [m.fn.stats for m in compiled.modules]
     print(json.dumps({"r": float(r), "dtype": str(np.asarray(r).dtype),
-                      "path": compiled.lowered.path, "source": compiled.lowered.source,
-                      "hits": sum(stats.cache_hits.values()),
-                      "misses": sum(stats.cache_misses.values())}))
+                      "paths": [m.path for m in compiled.modules],
+                      "texts": [m.text for m in compiled.modules],
+                      "hits": sum(sum(s.cache_hits.values()) for s in stats),
+                      "misses": sum(sum(s.cache_misses.values()) for s in stats)}))
 """)
 _CHILD_EXPECTED = float(np.sum(np.exp(np.arange(4, dtype=np.float32)) * np.float32(3) - np.arange(4)))
 
 
-def _run_child(cache_dir):
+def _run_child(cache_dir, outline):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env["FUNCDL_CACHE_DIR"] = str(cache_dir)
+    env["FUNCDL_TEST_OUTLINE"] = "1" if outline else "0"
     env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, "-c", _CHILD], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=300)
@@ -609,58 +613,59 @@ def _numba_files(cache_dir):
             if n.endswith((".nbi", ".nbc"))}
 
 
-@pytest.fixture(scope="module")
-def warm_cache(tmp_path_factory):
-    """A cache directory after one cold run of the child program."""
+@pytest.fixture(scope="module", params=[False, True], ids=["whole", "outlined"])
+def warm_cache(request, tmp_path_factory):
+    """A cache directory after one cold run of the child program, compiled as one function
+    or outlined into shared kernels: (directory, child's report, outline)."""
     d = tmp_path_factory.mktemp("funcdl_cache")
-    first = _run_child(d)
-    return d, first
+    return d, _run_child(d, request.param), request.param
 
 
 def test_disk_cache_reused_by_a_new_process(warm_cache):
-    d, first = warm_cache
-    assert first["misses"] == 1 and first["hits"] == 0  # cold: numba compiled
-    assert os.path.isfile(first["path"]) and os.path.dirname(first["path"]) == str(d)
-    with open(first["path"]) as f:
-        assert f.read() == first["source"]
+    d, first, outline = warm_cache
+    n = len(first["paths"])
+    assert n >= 1 and first["misses"] == n and first["hits"] == 0  # cold: numba compiled
+    for path, text in zip(first["paths"], first["texts"]):
+        assert os.path.isfile(path) and os.path.dirname(path) == str(d)
+        with open(path) as f:
+            assert f.read() == text
     files = _numba_files(d)
     assert any(n.endswith(".nbi") for n in files) and any(n.endswith(".nbc") for n in files)
-    source_mtime = os.stat(first["path"]).st_mtime_ns
+    source_mtimes = [os.stat(p).st_mtime_ns for p in first["paths"]]
 
-    second = _run_child(d)
-    assert second["path"] == first["path"]
-    assert second["hits"] == 1 and second["misses"] == 0  # loaded, not compiled
+    second = _run_child(d, outline)
+    assert second["paths"] == first["paths"]
+    assert second["hits"] == n and second["misses"] == 0  # loaded, not compiled
     assert _numba_files(d) == files  # nothing rewritten
-    assert os.stat(first["path"]).st_mtime_ns == source_mtime
+    assert [os.stat(p).st_mtime_ns for p in first["paths"]] == source_mtimes
 
 
 def test_corrupted_generated_module_is_repaired(warm_cache, tmp_path):
-    src, first = warm_cache
+    src, first, outline = warm_cache
     d = tmp_path / "cache"
     shutil.copytree(src, d)
-    path = d / os.path.basename(first["path"])
-    path.write_text("this is not python(")
-    out = _run_child(d)
-    assert out["path"] == str(path)
-    assert path.read_text() == first["source"]
+    paths = [d / os.path.basename(p) for p in first["paths"]]
+    for path in paths:
+        path.write_text("this is not python(")
+    out = _run_child(d, outline)
+    assert out["paths"] == [str(p) for p in paths]
+    assert [p.read_text() for p in paths] == first["texts"]
 
 
 def test_corrupted_numba_cache_is_recovered(warm_cache, tmp_path):
-    src, _ = warm_cache
+    src, _, outline = warm_cache
     d = tmp_path / "cache"
     shutil.copytree(src, d)
     files = _numba_files(d)
     assert files
     for name in files:
         open(d / "__pycache__" / name, "w").close()  # truncate
-    _run_child(d)
+    _run_child(d, outline)
 
 
 def test_specialisations_are_bounded_and_clear_cache_releases_them():
     f = fd.jit(lambda x: x * 3.0 - 1.0)
-    previous = fd.config.jit_cache_size
-    fd.config.update("jit_cache_size", 2)
-    try:
+    with flag("jit_cache_size", 2), flag("jit_outline", False):
         for n in range(1, 6):
             np.testing.assert_array_equal(f(np.ones(n)), np.full(n, 2.0))
         assert len(f._cache) == 2  # the two most recently used shapes
@@ -670,10 +675,21 @@ def test_specialisations_are_bounded_and_clear_cache_releases_them():
         f.clear_cache()
         assert not f._cache and not names & set(sys.modules)
         np.testing.assert_array_equal(f(np.ones(3)), np.full(3, 2.0))
-    finally:
-        fd.config.update("jit_cache_size", previous)
     with pytest.raises(ValueError, match="positive integer"):
         fd.config.update("jit_cache_size", 0)
+
+
+def test_outlined_specialisations_are_bounded_and_share_their_kernels():
+    f = fd.jit(lambda x: x * 3.0 - 1.0)
+    with flag("jit_cache_size", 2), flag("jit_outline", True):
+        for n in range(1, 6):
+            np.testing.assert_array_equal(f(np.ones(n)), np.full(n, 2.0))
+        assert len(f._cache) == 2
+        (a, b) = [c.modules for c in f._cache.values()]
+        assert [m.name for m in a] == [m.name for m in b]  # one kernel for every shape
+        f.clear_cache()
+        assert not f._cache and {m.name for m in a} <= set(sys.modules)  # shared: kept
+        np.testing.assert_array_equal(f(np.ones(3)), np.full(3, 2.0))
 
 
 def test_donate_argnums_is_validated_and_never_reuses_a_buffer():

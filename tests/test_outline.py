@@ -6,19 +6,17 @@ import pytest
 
 import funcdl as fd
 import funcdl.numpy as fnp
+from funcdl.test_util import flag
 from funcdl.transforms.outline import outline
 from primitive_table import CASES, combined_program
 
-CHUNK = 20
+CHUNK = 6  # small: a whole program's compile time grows faster than its size
 
 
 @pytest.fixture
 def outlined():
-    fd.config.update("jit_outline", True)
-    try:
+    with flag("jit_outline", True):
         yield
-    finally:
-        fd.config.update("jit_outline", False)
 
 
 def _grad_of(case):
@@ -46,12 +44,10 @@ GRAD_CASES = [c for c in CASES if c.diff and c.reverse_mode]
                          ids=lambda v: f"{v[0].id}..{v[-1].id}" if isinstance(v, list) else v.__name__)
 def test_outlined_equals_whole_program_bitwise(chunk, make):
     program, _, args = combined_program(chunk, make)
-    whole = fd.tree_util.tree_leaves(fd.jit(program)(*args))
-    fd.config.update("jit_outline", True)
-    try:
+    with flag("jit_outline", False):
+        whole = fd.tree_util.tree_leaves(fd.jit(program)(*args))
+    with flag("jit_outline", True):
         parts = fd.tree_util.tree_leaves(fd.jit(program)(*args))
-    finally:
-        fd.config.update("jit_outline", False)
     assert len(whole) == len(parts)
     for case_out, (w, p) in enumerate(zip(whole, parts)):
         assert _bitwise_equal(w, p), (case_out, w, p)
@@ -139,13 +135,19 @@ def test_overhead_bound_programs_are_promoted_to_one_function(outlined):
     from funcdl.transforms.jit_compiler import PROMOTION_CALLS
     tiny = fd.jit(lambda x, y: (fnp.tanh(x) + y, fnp.sum(x * y), fnp.max(x - y)))
     args = (np.ones(3), np.full(3, 0.5))
-    want = [np.asarray(v) for v in tiny(*args)]
-    for _ in range(PROMOTION_CALLS + 1):
+    want = [np.asarray(v) for v in tiny(*args)]  # (the first call)
+    for _ in range(PROMOTION_CALLS):
         got = tiny(*args)
-    (compiled,) = tiny._cache.values()
-    assert compiled.driver_env is None  # one numba function now
-    for g, w in zip(got, want):
-        assert _bitwise_equal(g, w)
+    (outlined_program,) = tiny._cache.values()
+    promoted = outlined_program.successor  # compiled by a worker meanwhile
+    assert promoted is not None and promoted.driver_env is None  # one numba function
+    assert outlined_program.driver_env is not None  # still called until that is ready
+    promoted.pending.wait(timeout=300)
+    got_before = [np.asarray(v) for v in tiny(*args)]  # switches to it
+    got_after = [np.asarray(v) for v in tiny(*args)]
+    assert tiny._cache[next(iter(tiny._cache))] is promoted and promoted.verified
+    for g, b, a, w in zip(got, got_before, got_after, want):
+        assert _bitwise_equal(g, w) and _bitwise_equal(b, w) and _bitwise_equal(a, w)
 
 
 def test_compute_bound_programs_stay_outlined(outlined):

@@ -28,6 +28,7 @@ import numpy as np
 from .. import primitives as P
 from ..core import IR, Eqn, Literal, Var, _format_param, _holds_ir, ir_names, map_sub_programs, sub_programs
 from ..primitives.lowering import HELPERS, dtype_ctor, helper_source, literal, needs_cast, round_f16
+from .compile_workers import type_spec
 from .outline import GLOBALS, outline
 from .simplify import dce
 
@@ -549,6 +550,11 @@ class Codegen:
         segments = [self.lines[a:b] for a, b in zip(bounds, bounds[1:])]
         return header, params, segments, ret
 
+    def value_types(self):
+        """name -> how the program's top-level values reach a kernel (a type spec)."""
+        return {name: type_spec(v.aval.dtype, len(v.aval.shape)) for v, name in self.names.items()
+                if isinstance(v, Var)}
+
     def scalar_types(self):
         """name -> numba constructor of the 0-d values of the program (top level)."""
         return {name: dtype_ctor(v.aval.dtype) for v, name in self.names.items()
@@ -623,13 +629,14 @@ def generate_source(ir, name="kernel", nan_checks=False):
 
 def generate_outlined(ir, name="kernel", nan_checks=False):
     """``ir`` as a Python driver and the kernels it calls (see ``outline``): (driver source,
-    [(kernel, the module header it needs)])."""
+    [(kernel, the module header it needs)], the type specs of the driver's values)."""
     gen = Codegen(ir, name, nan_checks=nan_checks)
     header, params, segments, ret = gen.function_parts()
     groups = [[line[4:] for line in segment] for segment in segments]
     driver, kernels = outline(params, groups, ret, gen.scalar_types(), GLOBALS | set(HELPERS))
     source = "\n".join([f"def {name}({', '.join(params)}):", *("    " + line for line in driver)])
-    return "import numpy as np\n\n\n" + source + "\n", [(k, _header_for(k, header)) for k in kernels]
+    return ("import numpy as np\n\n\n" + source + "\n", [(k, _header_for(k, header)) for k in kernels],
+            gen.value_types())
 
 
 def _header_for(kernel, header):

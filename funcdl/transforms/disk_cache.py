@@ -17,14 +17,17 @@ import hashlib
 import json
 import os
 import stat
+import sys
 import tempfile
 import threading
+import types
 import warnings
 
 from .._files import removed_on_failure
 
 _ENV = "FUNCDL_CACHE_DIR"
 _lock = threading.Lock()
+_load_lock = threading.Lock()
 _chosen = {}  # requested path -> the directory actually used
 
 
@@ -139,6 +142,11 @@ def drop_numba_files(folder, module_name):
             pass
 
 
+def has_numba_files(folder, module_name):
+    """Whether numba's cache holds compiled code of ``module_name`` (listed in its manifest)."""
+    return bool(_read_manifest(folder, module_name))
+
+
 def record_numba_files(folder, module_name):
     """Write the manifest of ``module_name``'s numba cache files (after numba saved them)."""
     try:
@@ -148,3 +156,37 @@ def record_numba_files(folder, module_name):
         write_atomic(_manifest_path(folder, module_name), json.dumps({"files": files}).encode())
     except OSError:
         pass  # no manifest: the files are deleted and rebuilt next time, never trusted
+
+
+def ensure_file(path, text):
+    """The module file must hold exactly ``text`` (numba's cache keys on the file)."""
+    data = text.encode()
+    if not file_has(path, data):  # missing, damaged or foreign: rewrite it
+        write_atomic(path, data)
+
+
+def load_function(name, path, text, fresh=False, attr="kernel"):
+    """The function ``attr`` of the generated module, executed from ``text`` in memory (the
+    file on disk is never read back, and no bytecode file is used). The module is registered
+    in sys.modules while it runs, as numba's cache needs, and removed again if it fails."""
+    with _load_lock:
+        if fresh:
+            sys.modules.pop(name, None)
+        module = sys.modules.get(name)
+        if module is None:
+            ensure_file(path, text)
+            module = types.ModuleType(name)
+            module.__file__ = path
+            sys.modules[name] = module
+            try:
+                exec(compile(text, path, "exec"), module.__dict__)
+            except BaseException:
+                sys.modules.pop(name, None)  # never leave a half-loaded module behind
+                raise
+        return getattr(module, attr)
+
+
+def numba_cache_folder(kernel, path):
+    """The folder of numba's cache files of ``kernel`` (defined in the module at ``path``)."""
+    cache = getattr(kernel, "_cache", None)
+    return getattr(cache, "cache_path", None) or os.path.join(os.path.dirname(path), "__pycache__")

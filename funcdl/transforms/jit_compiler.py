@@ -16,9 +16,7 @@ import os
 import re
 import statistics
 import sys
-import threading
 import time
-import types
 
 import numpy as np
 
@@ -27,7 +25,7 @@ from ..config import config
 from ..core import (Absent, Aval, Primitive, Tracer, aval_of, bind, check_arguments, current_trace,
                     eval_ir, make_ir, trace_to_ir)
 from ..primitives.rules import move_axis
-from . import disk_cache
+from . import compile_workers, disk_cache
 from .ad import jvp, vjp
 from .batching import vmap
 from .codegen import generate_outlined, generate_source, hoist_constants, inline_calls
@@ -35,7 +33,6 @@ from .simplify import fold_constants, simplify
 
 _KERNEL_CALL = re.compile(r"\bk_[0-9a-f]{16}\(")
 _CODE_VERSION = "1"  # bump when the code generator changes what it emits
-_LOAD_LOCK = threading.Lock()
 
 
 def _decorator(fastmath):
@@ -57,7 +54,7 @@ def _module_file(prefix, text):
     digest = hashlib.sha256((_CODE_VERSION + text).encode()).hexdigest()[:24]
     name = f"{prefix}_{digest}"
     path = os.path.join(disk_cache.cache_dir(), name + ".py")
-    _ensure_file(path, text)
+    disk_cache.ensure_file(path, text)
     return name, path, text
 
 
@@ -72,39 +69,6 @@ def _kernel_file(kernel, header, fastmath):
     """Write one outlined kernel (see ``outline``) as a content-addressed module."""
     text = "\n".join(header) + "\n\n" + kernel.source(_decorator(fastmath)) + "\n"
     return _module_file("funcdl_k", _with_checks(text))
-
-
-def _ensure_file(path, text):
-    """The module file must hold exactly ``text`` (numba's cache keys on the file)."""
-    data = text.encode()
-    if not disk_cache.file_has(path, data):  # missing, damaged or foreign: rewrite it
-        disk_cache.write_atomic(path, data)
-
-
-def _load_kernel(name, path, text, fresh=False, attr="kernel"):
-    """The function ``attr`` of the generated module, executed from ``text`` in memory (the
-    file on disk is never read back, and no bytecode file is used). The module is registered
-    in sys.modules while it runs, as numba's cache needs, and removed again if it fails."""
-    with _LOAD_LOCK:
-        if fresh:
-            sys.modules.pop(name, None)
-        module = sys.modules.get(name)
-        if module is None:
-            _ensure_file(path, text)
-            module = types.ModuleType(name)
-            module.__file__ = path
-            sys.modules[name] = module
-            try:
-                exec(compile(text, path, "exec"), module.__dict__)
-            except BaseException:
-                sys.modules.pop(name, None)  # never leave a half-loaded module behind
-                raise
-        return getattr(module, attr)
-
-
-def _numba_cache_folder(kernel, path):
-    cache = getattr(kernel, "_cache", None)
-    return getattr(cache, "cache_path", None) or os.path.join(os.path.dirname(path), "__pycache__")
 
 
 class Lowered:
@@ -123,17 +87,18 @@ class _Module:
 
     def __init__(self, name, path, text, attr):
         self.name, self.path, self.text, self.attr = name, path, text, attr
-        self.fn = _load_kernel(name, path, text, attr=attr)
+        self.fn = disk_cache.load_function(name, path, text, attr=attr)
 
     def reload(self):
         """Execute the module again (its numba cache files were dropped)."""
-        self.fn = _load_kernel(self.name, self.path, self.text, fresh=True, attr=self.attr)
+        self.fn = disk_cache.load_function(self.name, self.path, self.text, fresh=True, attr=self.attr)
 
 
 # An outlined program (see ``outline``) starts in moments and shares its kernels, but its
 # Python driver costs about a microsecond per kernel call. Programs whose calls are short
 # enough for that to matter (> 10 % of a call, measured over their first 20 calls after
-# the first) are compiled again as one numba function, bitwise equal, and switched to.
+# the first) are compiled again as one numba function, bitwise equal, by a worker process
+# while the outlined program goes on, and switched to when it is ready.
 PROMOTION_CALLS, PROMOTION_SHARE, KERNEL_CALL_SECONDS = 20, 0.1, 1e-6
 
 
@@ -141,9 +106,11 @@ class _Compiled:
     """A compiled program: ``kernel(*arrays, *consts)`` runs it. ``modules`` are the numba
     modules it calls: its own (one function) or, outlined, the shared kernels its Python
     driver calls (``kernel_calls`` of them per run) through ``driver_env``; ``trial`` holds
-    an outlined program's call times until promotion is decided."""
+    an outlined program's call times until promotion is decided; ``pending`` is the batch
+    of its modules that worker processes are compiling in the background (or None), and
+    ``successor`` the one-function program it is being promoted to meanwhile."""
     __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "verified", "modules",
-                 "driver_env", "kernel_calls", "trial")
+                 "driver_env", "kernel_calls", "trial", "pending", "successor")
 
     def __init__(self, kernel, consts, out_tree, out_casts, lowered, modules, driver_env=None):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
@@ -152,6 +119,7 @@ class _Compiled:
         self.verified = False
         self.kernel_calls = 0 if driver_env is None else len(_KERNEL_CALL.findall(lowered.driver))
         self.trial = None if driver_env is None else []
+        self.pending = self.successor = None
 
     def relink(self):
         """Point the program at its modules' current functions (after a reload)."""
@@ -171,9 +139,10 @@ def _prepare_ir(ir):
 class JittedFunction:
     """A function compiled with numba on first call for each argument signature."""
 
-    def __init__(self, fun, static_argnums=(), static_argnames=(), donate_argnums=(), fastmath=False):
+    def __init__(self, fun, static_argnums=(), static_argnames=(), donate_argnums=(), fastmath=False,
+                 background=None):
         functools.update_wrapper(self, fun)
-        self.fun = fun
+        self.fun, self.background = fun, background
         self.static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
         self.donate_argnums = _donated(donate_argnums, self.static_argnums)
@@ -247,6 +216,8 @@ class JittedFunction:
         elif len(self._cache) > 1:
             self._cache.move_to_end(key)
         if not compiled.verified:
+            if compiled.pending is not None and not compiled.pending.done():
+                return tree_util.tree_unflatten(compiled.out_tree, _interpreted(compiled, arrays))
             return tree_util.tree_unflatten(compiled.out_tree, _first_call(compiled, arrays))
         if compiled.trial is not None:  # outlined: timed until promotion is decided
             return tree_util.tree_unflatten(compiled.out_tree, self._trial_call(key, compiled, arrays))
@@ -256,14 +227,20 @@ class JittedFunction:
     def _trial_call(self, key, compiled, arrays):
         """Call an outlined program, timing it; after ``PROMOTION_CALLS`` calls, promote it to
         one numba function when its driver's overhead is a large share of a call."""
+        if compiled.successor is not None:  # promoted, compiling in the background
+            if compiled.successor.pending.done():
+                self._cache[key], compiled.trial = compiled.successor, None
+            return _outputs(compiled, compiled.kernel(*arrays, *compiled.consts))
         start = time.perf_counter()
         outs = compiled.kernel(*arrays, *compiled.consts)
         compiled.trial.append(time.perf_counter() - start)
         if len(compiled.trial) >= PROMOTION_CALLS:
             overhead = KERNEL_CALL_SECONDS * compiled.kernel_calls
             if overhead > PROMOTION_SHARE * statistics.median(compiled.trial):
-                self._cache[key] = _compile_prepared(compiled.lowered.ir, compiled.out_tree,
-                                                     self.fastmath, outline=False)
+                # compiled by a worker (bitwise the same results), switched to when ready
+                compiled.successor = _compile_prepared(compiled.lowered.ir, compiled.out_tree,
+                                                       self.fastmath, False, background=True)
+                return _outputs(compiled, outs)
             compiled.trial = None
         return _outputs(compiled, outs)
 
@@ -327,7 +304,10 @@ class JittedFunction:
 
     def _compile(self, args, kwargs, arrays):
         ir, out_tree = self._trace(args, kwargs)
-        return compile_ir(ir, out_tree, self.fastmath)
+        return compile_ir(ir, out_tree, self.fastmath, self._background())
+
+    def _background(self):
+        return config.jit_background if self.background is None else self.background
 
     def lower(self, *args, **kwargs):
         """Trace and generate code for these arguments: ``.source`` and ``.ir``.
@@ -350,23 +330,26 @@ class JittedFunction:
             _release(self._cache.popitem()[1])
 
 
-def compile_ir(ir, out_tree=None, fastmath=False):
+def compile_ir(ir, out_tree=None, fastmath=False, background=False):
     """Generate, write and load the kernel of ``ir`` (its first call compiles or loads
     numba's cache, see :func:`_first_call`): one numba function, or with ``jit_outline``
-    a Python driver calling shared kernels."""
-    return _compile_prepared(_prepare_ir(ir), out_tree, fastmath, config.jit_outline)
+    a Python driver calling shared kernels. Kernels not in the cache yet are compiled by
+    worker processes: in parallel now, or in the ``background``."""
+    return _compile_prepared(_prepare_ir(ir), out_tree, fastmath, config.jit_outline, background)
 
 
-def _compile_prepared(ir, out_tree, fastmath, outline):
+def _compile_prepared(ir, out_tree, fastmath, outline, background=False):
     nan_checks = config.debug_nans
     fastmath = fastmath and not nan_checks
     if outline:
-        kernel, modules, env, text, driver = _outlined(ir, fastmath, nan_checks)
+        kernel, modules, env, text, driver, signatures = _outlined(ir, fastmath, nan_checks)
         lowered = Lowered(ir, text, None, driver)
     else:
         name, path, text = _source_file(generate_source(ir, nan_checks=nan_checks), fastmath)
         modules, env = [_Module(name, path, text, "kernel")], None
         kernel, lowered = modules[0].fn, Lowered(ir, text, path)
+        signatures = {"kernel": {tuple(compile_workers.type_spec(v.aval.dtype, len(v.aval.shape), scalar=False)
+                                       for v in ir.in_vars + ir.const_vars)}}
     out_casts = [(i, v.aval.dtype) for i, v in enumerate(ir.out_vars)
                  if not v.aval.shape or v.aval.dtype == np.float16]
     # copies: the program sees the values its constants had when it was traced (as in JAX)
@@ -374,12 +357,37 @@ def _compile_prepared(ir, out_tree, fastmath, outline):
               for c in ir.consts]
     if out_tree is None:
         out_tree = tree_util.tree_structure([0] * len(ir.out_vars))
-    return _Compiled(kernel, consts, out_tree, out_casts, lowered, modules, env)
+    compiled = _Compiled(kernel, consts, out_tree, out_casts, lowered, modules, env)
+    jobs = _compile_jobs(modules, signatures)
+    if background:
+        compiled.pending = compile_workers.submit(jobs, waiting=False)
+    elif len(jobs) > 1 and config.jit_compile_workers > 1:
+        compile_workers.submit(jobs).wait()
+    return compiled
+
+
+def _compile_jobs(modules, signatures):
+    """Worker jobs for the modules that are neither compiled in this process nor in
+    numba's disk cache (and whose argument types are known)."""
+    jobs = []
+    for m in modules:
+        if m.fn.signatures or not signatures.get(m.attr):
+            continue
+        if not disk_cache.has_numba_files(disk_cache.numba_cache_folder(m.fn, m.path), m.name):
+            jobs.append(compile_workers.job(m, signatures[m.attr]))
+    return jobs
+
+
+def _interpreted(compiled, arrays):
+    """The program's outputs computed by the IR interpreter (numpy), while it compiles."""
+    ir = compiled.lowered.ir
+    return eval_ir(ir, [x.astype(a.dtype, copy=False) for x, a in zip(arrays, ir.in_avals)])
 
 
 def _outlined(ir, fastmath, nan_checks):
-    """(driver, kernel modules, the driver's globals, full text) of ``ir`` outlined."""
-    driver, kernels = generate_outlined(ir, nan_checks=nan_checks)
+    """(driver, kernel modules, the driver's globals, full text, driver text, the argument
+    types of each kernel's calls) of ``ir`` outlined."""
+    driver, kernels, value_types = generate_outlined(ir, nan_checks=nan_checks)
     env, modules, texts = {"np": np}, [], []
     for kernel, header in kernels:
         module = _Module(*_kernel_file(kernel, header, fastmath), kernel.name)
@@ -387,14 +395,15 @@ def _outlined(ir, fastmath, nan_checks):
         modules.append(module)
         texts.append(module.text)
     exec(compile(driver, "<funcdl driver>", "exec"), env)  # noqa: S102 - our generated text
-    return env["kernel"], modules, env, "\n\n".join(texts + [driver]), driver
+    signatures = compile_workers.call_signatures(driver, value_types)
+    return env["kernel"], modules, env, "\n\n".join(texts + [driver]), driver, signatures
 
 
 def _first_call(compiled, arrays):
     """The first call loads numba's disk cache (or compiles). Every cache file is checked
     against the manifest first (unlisted or damaged ones are deleted: nothing foreign is
     unpickled); a cache entry that still fails to load is dropped and recompiled."""
-    folders = [(m, _numba_cache_folder(m.fn, m.path)) for m in compiled.modules]
+    folders = [(m, disk_cache.numba_cache_folder(m.fn, m.path)) for m in compiled.modules]
     for m, folder in folders:
         disk_cache.verify_numba_files(folder, m.name)
     try:
@@ -577,10 +586,13 @@ def _signature(fun):
         return None
 
 
-def jit(fun=None, static_argnums=(), static_argnames=(), *, donate_argnums=(), fastmath=False):
+def jit(fun=None, static_argnums=(), static_argnames=(), *, donate_argnums=(), fastmath=False,
+        background=None):
     """Compile ``fun`` with numba; specialise on argument structure, shapes, dtypes and
     static arguments. Usable as ``@jit`` or ``jit(f, static_argnums=...)``.
     ``donate_argnums`` is accepted for JAX code; no buffer is reused (see ``_donated``).
+    ``background=True`` (default: the ``jit_background`` flag) runs calls on the IR
+    interpreter until worker processes have compiled the program.
 
     >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
     >>> f = fd.jit(lambda x, y: fnp.sum(x * y))
@@ -589,6 +601,6 @@ def jit(fun=None, static_argnums=(), static_argnames=(), *, donate_argnums=(), f
     """
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames,
-                                 donate_argnums=donate_argnums, fastmath=fastmath)
-    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, fastmath)
+                                 donate_argnums=donate_argnums, fastmath=fastmath, background=background)
+    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, fastmath, background)
 
