@@ -35,7 +35,9 @@ if contender != "jax":
     import funcdl.numpy as fnp
     from benchmarks import jit_workloads as W, lstm_scan as L
     from benchmarks.compile_latency import chain_funcdl
-    fd.config.update("jit_outline", contender == "outlined")
+    fd.config.update("jit_outline", contender != "whole")
+    fd.config.update("jit_compile_workers", 1 if contender in ("whole", "serial") else 2)
+    fd.config.update("jit_background", contender == "background")
 else:
     import jax
     jax.config.update("jax_platform_name", "cpu")
@@ -162,15 +164,21 @@ def measure(contender, program, repeat, warm=False):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def _row(label, whole, outlined, jax):
-    cells = [f"{whole:.2f}", f"{outlined:.2f}", f"{jax:.2f}" if jax else "-",
-             f"{whole / jax:.2f}" if jax else "-", f"{outlined / jax:.2f}" if jax else "-"]
+# funcdl's contenders: one numba function; outlined kernels compiled by the caller, or by
+# two worker processes in parallel (the default); and with jit_background (the figure is
+# the time to the first, interpreted, result)
+FUNCDL = ("whole", "serial", "parallel", "background")
+
+
+def _row(label, figures, jax):
+    cells = [f"{x:.2f}" for x in figures] + [f"{jax:.2f}" if jax else "-"]
+    cells += [f"{figures[k] / jax:.2f}" if jax else "-" for k in (0, 2, 3)]
     return f"| {label} | {' | '.join(cells)} |"
 
 
-def _both(program, repeat, warm=False, key="first"):
-    """(whole-program funcdl, outlined funcdl) figure for ``program``."""
-    return tuple(measure(c, program, repeat, warm)[key] for c in ("funcdl", "outlined"))
+def _all(program, repeat, warm=False, key="first"):
+    """The figure of every funcdl contender for ``program``."""
+    return [measure(c, program, repeat, warm)[key] for c in FUNCDL]
 
 
 def main(argv=None):
@@ -181,34 +189,37 @@ def main(argv=None):
     jax = _have_jax()
     wanted = args.programs.split(",")
     print("compile latency: seconds from the first call to its result, new process, empty cache,"
-          " 1 thread; funcdl as one numba function (whole) and outlined (config jit_outline)")
-    print("| program | funcdl whole (s) | funcdl outlined (s) | jax (s) | whole/jax | outlined/jax |")
-    print("|---|---|---|---|---|---|")
+          " 1 thread. funcdl: one numba function (whole); outlined into shared kernels compiled"
+          " by the caller (serial) or by 2 worker processes (parallel, the default); with"
+          " jit_background (background: the first result is the IR interpreter's)")
+    print("| program | whole | serial | parallel | background | jax | whole/jax | parallel/jax"
+          " | background/jax |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for program, label in (("w1", "W1 MNIST MLP Adam step b128"), ("cnn", "W4 CNN SGD step b64"),
                            ("lstm", "LSTM step over lax.scan T=20")):
         if program in wanted:
             j = measure("jax", program, args.repeat)["first"] if jax else 0
-            print(_row(label, *_both(program, args.repeat), j), flush=True)
+            print(_row(label, _all(program, args.repeat), j), flush=True)
     if "reuse" in wanted:
-        f = [measure(c, "reuse", args.repeat) for c in ("funcdl", "outlined")]
+        f = [measure(c, "reuse", args.repeat) for c in FUNCDL]
         j = measure("jax", "reuse", args.repeat) if jax else {}
         for key, label in (("batch64", "after W1: W1 at batch 64"), ("eval", "after W1: the eval step"),
                            ("width256", "after W1: MLP 784-256-64-10")):
-            print(_row(label, f[0][key], f[1][key], j.get(key, 0)), flush=True)
+            print(_row(label, [r[key] for r in f], j.get(key, 0)), flush=True)
     if "chain" in wanted:
         rows = {}
         for n in (100, 1000):
-            runs = [measure(c, f"chain{n}", args.repeat) for c in ("funcdl", "outlined")]
+            runs = [measure(c, f"chain{n}", args.repeat) for c in FUNCDL]
             j = measure("jax", f"chain{n}", args.repeat)["first"] if jax else 0
-            rows[n] = [runs[0]["first"], runs[1]["first"], j]
-            print(_row(f"chain of {runs[0]['eqns']} equations", *rows[n]), flush=True)
+            rows[n] = [r["first"] for r in runs] + [j]
+            print(_row(f"chain of {runs[0]['eqns']} equations", rows[n][:-1], j), flush=True)
         growth = [b / a if a else 0 for a, b in zip(rows[100], rows[1000])]
-        print(f"| growth, 10x the equations | {growth[0]:.1f}x | {growth[1]:.1f}x | "
-              + (f"{growth[2]:.1f}x" if jax else "-") + " | | |", flush=True)
+        print("| growth, 10x the equations | " + " | ".join(f"{g:.1f}x" for g in growth[:-1])
+              + " | " + (f"{growth[-1]:.1f}x" if jax else "-") + " | | | |", flush=True)
     if "warm" in wanted:
         j = measure("jax", "w1", args.repeat)["since_start"] if jax else 0
         print(_row("new process to W1's first result, warm cache (jax: cold)",
-                   *_both("w1", args.repeat, warm=True, key="since_start"), j), flush=True)
+                   _all("w1", args.repeat, warm=True, key="since_start"), j), flush=True)
 
 
 if __name__ == "__main__":

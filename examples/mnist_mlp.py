@@ -8,6 +8,7 @@ import argparse
 
 import numpy as np
 
+import funcdl as fd
 import funcdl.numpy as fnp
 from funcdl import data, nn, optim, random, train
 
@@ -51,7 +52,11 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=None, help="default: 1e-3 (adam), 0.1 (sgd)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-jit", action="store_true", help="train eagerly")
+    parser.add_argument("--background", action="store_true",
+                        help="start training at once on the IR interpreter while the step compiles "
+                             "(config jit_background; results then differ in the last bits)")
     args = parser.parse_args(argv)
+    fd.config.update("jit_background", args.background)
 
     (x_train, y_train), (x_test, y_test) = data.mnist()
     print(f"MNIST subset: {len(x_train)} training, {len(x_test)} test images")
