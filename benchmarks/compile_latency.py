@@ -36,7 +36,7 @@ if contender != "jax":
     from benchmarks import jit_workloads as W, lstm_scan as L
     from benchmarks.compile_latency import chain_funcdl
     fd.config.update("jit_outline", contender != "whole")
-    fd.config.update("jit_compile_workers", 1 if contender in ("whole", "serial") else 2)
+    fd.config.update("jit_compile_workers", 0 if contender in ("whole", "serial") else 1)
     fd.config.update("jit_background", contender == "background")
 else:
     import jax
@@ -164,9 +164,9 @@ def measure(contender, program, repeat, warm=False):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-# funcdl's contenders: one numba function; outlined kernels compiled by the caller, or by
-# two worker processes in parallel (the default); and with jit_background (the figure is
-# the time to the first, interpreted, result)
+# funcdl's contenders: one numba function; outlined kernels compiled by the caller alone,
+# or by the caller and a worker process in parallel (the default); and with jit_background
+# (the figure is the time to the first, interpreted, result)
 FUNCDL = ("whole", "serial", "parallel", "background")
 
 
@@ -190,7 +190,7 @@ def main(argv=None):
     wanted = args.programs.split(",")
     print("compile latency: seconds from the first call to its result, new process, empty cache,"
           " 1 thread. funcdl: one numba function (whole); outlined into shared kernels compiled"
-          " by the caller (serial) or by 2 worker processes (parallel, the default); with"
+          " by the caller (serial) or by the caller and a worker process (parallel, the default); with"
           " jit_background (background: the first result is the IR interpreter's)")
     print("| program | whole | serial | parallel | background | jax | whole/jax | parallel/jax"
           " | background/jax |")

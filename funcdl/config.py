@@ -12,7 +12,8 @@ class Config:
 
     _defaults = {"disable_jit": False, "debug_nans": False, "check_ir": False, "jit_boundscheck": False,
                  "jit_cache_size": 64, "jit_outline": True, "jit_background": False,
-                 "jit_compile_workers": 2}
+                 "jit_compile_workers": 1}
+    _minimum = {"jit_compile_workers": 0}
 
     def __init__(self):
         for name, value in self._defaults.items():
@@ -34,14 +35,15 @@ class Config:
         later calls switch to the compiled code when it is ready (results then agree to float
         tolerance, not bit for bit; ``jit(f, background=...)`` sets it per function);
         ``jit_compile_workers``: how many worker processes compile the kernels of a new
-        program in parallel (1: the caller compiles them itself).
+        program, in parallel with the caller (0: the caller compiles them alone).
         """
         if name not in self._defaults:
             raise ValueError(f"config.update: unknown flag {name!r}; known flags: {sorted(self._defaults)}")
         default = self._defaults[name]
         if type(default) is int:
-            if isinstance(value, bool) or int(value) != value or value < 1:
-                raise ValueError(f"config.update: {name} must be a positive integer, got {value!r}")
+            low = self._minimum.get(name, 1)
+            if isinstance(value, bool) or int(value) != value or value < low:
+                raise ValueError(f"config.update: {name} must be an integer >= {low}, got {value!r}")
             value = int(value)
         object.__setattr__(self, name, bool(value) if type(default) is bool else value)
 

@@ -52,18 +52,18 @@ def _hits(compiled):
     return sum(sum(m.fn.stats.cache_hits.values()) for m in compiled.modules)
 
 
-def test_a_new_programs_kernels_are_compiled_by_the_workers_and_loaded():
+def test_a_new_programs_kernels_are_compiled_by_the_caller_and_the_workers():
     params, x = _problem(0)
     loss = _new_mlp()
     f = fd.jit(fd.grad(loss))
-    with flag("jit_outline", True), flag("jit_compile_workers", 2):
+    with flag("jit_outline", True), flag("jit_compile_workers", 1):
         got = f(params, x)
     (compiled,) = f._cache.values()
     assert len(compiled.modules) > 1
-    assert _hits(compiled) == len(compiled.modules)  # every kernel came from the workers' cache
+    assert _hits(compiled) >= 1  # loaded from the cache a worker wrote (the caller did the rest)
     for m in compiled.modules:
         assert disk_cache.has_numba_files(disk_cache.numba_cache_folder(m.fn, m.path), m.name)
-    with flag("jit_outline", True), flag("jit_compile_workers", 1):
+    with flag("jit_outline", True), flag("jit_compile_workers", 0):
         want = fd.jit(fd.grad(loss))(params, x)
     for a, b in zip(fd.tree_util.tree_leaves(got), fd.tree_util.tree_leaves(want)):
         np.testing.assert_array_equal(a, b)

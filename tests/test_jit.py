@@ -675,7 +675,7 @@ def test_specialisations_are_bounded_and_clear_cache_releases_them():
         f.clear_cache()
         assert not f._cache and not names & set(sys.modules)
         np.testing.assert_array_equal(f(np.ones(3)), np.full(3, 2.0))
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         fd.config.update("jit_cache_size", 0)
 
 

@@ -74,10 +74,35 @@ def submit(jobs, waiting=True):
     Jobs a caller is ``waiting`` for go before background ones."""
     batch = Batch(len(jobs))
     if jobs:
-        _start_workers()
+        _start_workers(minimum=0 if waiting else 1)
         for j in jobs:
             _JOBS.put((0 if waiting else 1, next(_ORDER), j, batch))
     return batch
+
+
+def run(jobs):
+    """Compile ``jobs`` now, the caller taking queued jobs too while the workers compile
+    theirs; returns how many were compiled.
+
+    >>> run([])
+    0
+    """
+    batch = submit(jobs)
+    while not batch.done():
+        try:
+            item = _JOBS.get_nowait()
+        except queue.Empty:
+            break
+        if item[0] != 0:  # a background job or a shutdown: the workers' business
+            _JOBS.put(item)
+            break
+        _, _, j, owner = item
+        try:
+            _compile(j)
+            owner._finish(True)
+        except Exception as e:  # noqa: BLE001 - the program's first call raises it properly
+            owner._finish(False, f"{type(e).__name__}: {e}")
+    return batch.wait()
 
 
 def type_spec(dtype, ndim, scalar=True):
@@ -112,9 +137,9 @@ def call_signatures(driver, value_types):
 
 # -- the caller's side: one feeder thread per worker process -----------------------------
 
-def _start_workers():
+def _start_workers(minimum):
     with _START_LOCK:
-        while len(_FEEDERS) < config.jit_compile_workers:
+        while len(_FEEDERS) < max(minimum, config.jit_compile_workers):
             feeder = threading.Thread(target=_feed, name=f"funcdl-compile-{len(_FEEDERS)}", daemon=True)
             _FEEDERS.append(feeder)
             feeder.start()

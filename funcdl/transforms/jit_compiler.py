@@ -361,8 +361,8 @@ def _compile_prepared(ir, out_tree, fastmath, outline, background=False):
     jobs = _compile_jobs(modules, signatures)
     if background:
         compiled.pending = compile_workers.submit(jobs, waiting=False)
-    elif len(jobs) > 1 and config.jit_compile_workers > 1:
-        compile_workers.submit(jobs).wait()
+    elif len(jobs) > 1 and config.jit_compile_workers > 0:
+        compile_workers.run(jobs)
     return compiled
 
 
