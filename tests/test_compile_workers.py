@@ -117,6 +117,32 @@ def test_a_dead_worker_costs_time_not_a_result(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
 
 
+def test_workers_are_replaced_after_their_quota_of_jobs(monkeypatch, tmp_path):
+    monkeypatch.setattr(compile_workers, "RECYCLE_AFTER", 1)
+    spawned = []
+
+    def counting_spawn(real=compile_workers._spawn):
+        spawned.append(1)
+        return real()
+    jobs = []
+    for k in range(3):
+        name = f"funcdl_k_quota{k}_{id(spawned)}"
+        text = f"import numba\n\n@numba.njit(cache=True)\ndef f(x):\n    return x + {k}\n"
+        jobs.append({"name": name, "path": str(tmp_path / f"{name}.py"), "text": text, "attr": "f",
+                     "signatures": [[["scalar", "float64"]]]})
+    compile_workers.shutdown()
+    monkeypatch.setattr(compile_workers, "_spawn", counting_spawn)
+    try:
+        with flag("jit_compile_workers", 1):
+            batch = compile_workers.submit(jobs, waiting=False)
+            assert batch.wait(timeout=300) == 3, batch.errors
+    finally:
+        compile_workers.shutdown()
+    assert len(spawned) == 3  # one process per job
+    for j in jobs:
+        assert disk_cache.has_numba_files(str(tmp_path / "__pycache__"), j["name"])
+
+
 def _dying_worker():
     """A worker that reads its first job and exits without answering."""
     return subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"],

@@ -2,6 +2,8 @@
 import importlib.util
 import pathlib
 
+import funcdl as fd
+
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -73,3 +75,10 @@ def test_spiral_trains():
 
 def test_mnist_mlp_main_demo_trains():
     assert load("mnist_mlp").main(["--epochs", "1"]) > 0.8
+
+
+def test_mnist_mlp_trains_with_background_compilation():
+    try:
+        assert load("mnist_mlp").main(["--epochs", "1", "--background"]) > 0.8
+    finally:
+        fd.config.update("jit_background", False)

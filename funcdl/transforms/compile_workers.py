@@ -167,22 +167,34 @@ def shutdown():
         _FEEDERS.clear()
 
 
+RECYCLE_AFTER = 200  # jobs per worker process (numba never frees compiled code)
+
+
+def _stop(proc):
+    if proc is not None:
+        proc.stdin.close()
+        proc.wait()
+
+
 def _feed():
-    """Send queued jobs to one worker process, one at a time; restart it if it dies."""
-    proc = None
+    """Send queued jobs to one worker process, one at a time; restart it if it dies, and
+    replace it after ``RECYCLE_AFTER`` jobs so that its memory stays bounded."""
+    proc, served = None, 0
     while True:
         _, _, j, batch = _JOBS.get()
         if j is None:  # shutdown
-            if proc is not None:
-                proc.stdin.close()
-                proc.wait()
+            _stop(proc)
             return
         try:
+            if served >= RECYCLE_AFTER:
+                _stop(proc)
+                proc = None
             if proc is None or proc.poll() is not None:
-                proc = _spawn()
+                proc, served = _spawn(), 0
             proc.stdin.write(json.dumps(j) + "\n")
             proc.stdin.flush()
             reply = json.loads(proc.stdout.readline() or "{}")
+            served += 1
         except (OSError, ValueError) as e:
             reply = {"error": f"compile worker failed: {e}"}
         if not reply:
