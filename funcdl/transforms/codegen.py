@@ -184,7 +184,7 @@ class Codegen:
         self.base = {}  # array name -> the name of the buffer it is a view of
         if parent is None:  # the root owns the text and the counters
             self.root, self.lines, self.helpers, self.imports = self, [], set(), set()
-            self.counter, self.indent = 0, 0
+            self.counter, self.indent, self.avals = 0, 0, {}
         else:  # a sub-program (loop body, branch): writes into its parent's text
             self.root, self.lines = parent.root, parent.lines
             self.helpers, self.imports = parent.helpers, parent.imports
@@ -200,6 +200,8 @@ class Codegen:
         if v not in self.names:
             name = self.ir_names.get(v) or self.fresh("v")
             self.names[v] = name + "_" if name == self.root.name else name
+            if isinstance(v, Var):
+                self.root.avals[self.names[v]] = v.aval  # (sub-programs' names too)
         return self.names[v]
 
     # -- comments: the equations each group of lines computes ---------------------------
@@ -551,19 +553,19 @@ class Codegen:
         return header, params, segments, ret
 
     def value_types(self):
-        """name -> how the program's top-level values reach a kernel (a type spec)."""
-        return {name: type_spec(v.aval.dtype, len(v.aval.shape)) for v, name in self.names.items()
-                if isinstance(v, Var)}
+        """name -> how the program's values (sub-programs' too) reach a kernel (a type spec)."""
+        return {name: type_spec(a.dtype, len(a.shape)) for name, a in self.avals.items()}
 
     def scalar_types(self):
-        """name -> numba constructor of the 0-d values of the program (top level)."""
-        return {name: dtype_ctor(v.aval.dtype) for v, name in self.names.items()
-                if isinstance(v, Var) and not v.aval.shape}
+        """name -> numba constructor of the program's 0-d values (sub-programs' too)."""
+        return {name: dtype_ctor(a.dtype) for name, a in self.avals.items() if not a.shape}
 
     def sub_name(self, ir, v):
         """The name of variable ``v`` of sub-program ``ir`` in generated code."""
         scopes = self.root.scopes
-        return safe_name(f"s{scopes.setdefault(id(ir), len(scopes) + 1)}_{ir_names(ir)[v]}")
+        name = safe_name(f"s{scopes.setdefault(id(ir), len(scopes) + 1)}_{ir_names(ir)[v]}")
+        self.root.avals[name] = v.aval
+        return name
 
     def sub_program(self, ir, inputs, depth, copied=None):
         """Emit sub-program ``ir`` (inputs bound to the expressions ``inputs``) at ``depth``

@@ -117,8 +117,17 @@ def call_signatures(driver, value_types):
     source, from ``value_types`` (a driver name -> its type spec; integer constants are
     sizes). A call with an argument of unknown type gets no signature (numba then types
     it at the call)."""
-    found = {}
-    for node in ast.walk(ast.parse(driver)):
+    found, tree = {}, ast.parse(driver)
+    value_types = dict(value_types)
+    for node in ast.walk(tree):  # loop indices and the indices computed from them
+        if (isinstance(node, ast.For) and isinstance(node.target, ast.Name)
+                and isinstance(node.iter, ast.Call) and getattr(node.iter.func, "id", "") == "range"):
+            value_types[node.target.id] = ("int",)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp)
+                and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            value_types.setdefault(node.targets[0].id, ("int",))
+    for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id.startswith("k_")):
             continue

@@ -8,12 +8,12 @@ the hash of its content, and executes it: a new process with the same program sk
 numba's compilation. :mod:`.disk_cache` keeps that directory private and loads no cache
 file funcdl did not write.
 """
+import ast
 import collections
 import functools
 import hashlib
 import inspect
 import os
-import re
 import statistics
 import sys
 import time
@@ -31,7 +31,6 @@ from .batching import vmap
 from .codegen import generate_outlined, generate_source, hoist_constants, inline_calls
 from .simplify import fold_constants, simplify
 
-_KERNEL_CALL = re.compile(r"\bk_[0-9a-f]{16}\(")
 _CODE_VERSION = "1"  # bump when the code generator changes what it emits
 
 
@@ -95,11 +94,12 @@ class _Module:
 
 
 # An outlined program (see ``outline``) starts in moments and shares its kernels, but its
-# Python driver costs about a microsecond per kernel call. Programs whose calls are short
-# enough for that to matter (> 10 % of a call, measured over their first 20 calls after
-# the first) are compiled again as one numba function, bitwise equal, by a worker process
-# while the outlined program goes on, and switched to when it is ready.
-PROMOTION_CALLS, PROMOTION_SHARE, KERNEL_CALL_SECONDS = 20, 0.1, 1e-6
+# Python driver costs a microsecond or more per kernel call. Its first 20 calls after the
+# first are timed; when its kernel calls (about 1 us each) come to more than 2 % of a call,
+# a worker process compiles it again as one numba function (bitwise the same results)
+# while the outlined program goes on; that one is then timed over 20 calls too, and the
+# faster of the two is kept.
+PROMOTION_CALLS, PROMOTION_SHARE, KERNEL_CALL_SECONDS = 20, 0.02, 1e-6
 
 
 class _Compiled:
@@ -108,18 +108,20 @@ class _Compiled:
     driver calls (``kernel_calls`` of them per run) through ``driver_env``; ``trial`` holds
     an outlined program's call times until promotion is decided; ``pending`` is the batch
     of its modules that worker processes are compiling in the background (or None), and
-    ``successor`` the one-function program it is being promoted to meanwhile."""
+    ``successor`` the one-function program it may be promoted to, with its call times
+    ``rival_times``."""
     __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "verified", "modules",
-                 "driver_env", "kernel_calls", "trial", "pending", "successor")
+                 "driver_env", "kernel_calls", "trial", "pending", "successor", "rival_times")
 
     def __init__(self, kernel, consts, out_tree, out_casts, lowered, modules, driver_env=None):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
         self.out_casts, self.lowered = out_casts, lowered
         self.modules, self.driver_env = modules, driver_env
         self.verified = False
-        self.kernel_calls = 0 if driver_env is None else len(_KERNEL_CALL.findall(lowered.driver))
+        self.kernel_calls = 0 if driver_env is None else _kernel_calls(ast.parse(lowered.driver))
         self.trial = None if driver_env is None else []
         self.pending = self.successor = None
+        self.rival_times = []
 
     def relink(self):
         """Point the program at its modules' current functions (after a reload)."""
@@ -127,6 +129,17 @@ class _Compiled:
             self.kernel = self.modules[0].fn
         else:
             self.driver_env.update({m.attr: m.fn for m in self.modules})
+
+
+def _kernel_calls(node, times=1):
+    """How many kernel calls a run of the driver ``node`` makes (a loop over ``range(n)``
+    counts its body n times; a while loop once)."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "").startswith("k_"):
+        return times
+    if (isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and node.iter.args
+            and isinstance(node.iter.args[-1], ast.Constant)):
+        times *= max(1, node.iter.args[-1].value)
+    return sum(_kernel_calls(child, times) for child in ast.iter_child_nodes(node))
 
 
 def _prepare_ir(ir):
@@ -225,23 +238,30 @@ class JittedFunction:
         return tree_util.tree_unflatten(compiled.out_tree, _outputs(compiled, outs))
 
     def _trial_call(self, key, compiled, arrays):
-        """Call an outlined program, timing it; after ``PROMOTION_CALLS`` calls, promote it to
-        one numba function when its driver's overhead is a large share of a call."""
-        if compiled.successor is not None:  # promoted, compiling in the background
-            if compiled.successor.pending.done():
-                self._cache[key], compiled.trial = compiled.successor, None
-            return _outputs(compiled, compiled.kernel(*arrays, *compiled.consts))
+        """Call an outlined program while its promotion is decided (see ``PROMOTION_CALLS``)."""
+        rival = compiled.successor
+        if rival is not None and rival.pending.done():  # the one-function form, on trial
+            if not rival.verified:
+                return _first_call(rival, arrays)
+            start = time.perf_counter()
+            outs = rival.kernel(*arrays, *rival.consts)
+            compiled.rival_times.append(time.perf_counter() - start)
+            if len(compiled.rival_times) >= PROMOTION_CALLS:
+                if statistics.median(compiled.rival_times) < statistics.median(compiled.trial):
+                    self._cache[key] = rival  # faster: switched to for good
+                compiled.trial = compiled.successor = None
+            return _outputs(rival, outs)
         start = time.perf_counter()
         outs = compiled.kernel(*arrays, *compiled.consts)
-        compiled.trial.append(time.perf_counter() - start)
-        if len(compiled.trial) >= PROMOTION_CALLS:
-            overhead = KERNEL_CALL_SECONDS * compiled.kernel_calls
-            if overhead > PROMOTION_SHARE * statistics.median(compiled.trial):
-                # compiled by a worker (bitwise the same results), switched to when ready
-                compiled.successor = _compile_prepared(compiled.lowered.ir, compiled.out_tree,
-                                                       self.fastmath, False, background=True)
-                return _outputs(compiled, outs)
-            compiled.trial = None
+        if len(compiled.trial) < PROMOTION_CALLS:
+            compiled.trial.append(time.perf_counter() - start)
+            if len(compiled.trial) == PROMOTION_CALLS:
+                overhead = KERNEL_CALL_SECONDS * compiled.kernel_calls
+                if overhead > PROMOTION_SHARE * statistics.median(compiled.trial):
+                    compiled.successor = _compile_prepared(compiled.lowered.ir, compiled.out_tree,
+                                                           self.fastmath, False, background=True)
+                else:
+                    compiled.trial = None
         return _outputs(compiled, outs)
 
     def _split(self, args, kwargs):

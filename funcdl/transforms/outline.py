@@ -65,7 +65,7 @@ def _loads_stores(tree):
     return loads, stores
 
 
-# statements a driver runs itself: cheap in Python and exact (no arithmetic)
+# statements a driver runs itself: cheap in Python and exact (no float arithmetic)
 def _is_cheap(stmt):
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], ast.Name)):
@@ -73,10 +73,19 @@ def _is_cheap(stmt):
     v = stmt.value
     if isinstance(v, ast.Name):  # an alias
         return True
-    if isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Tuple) and not v.slice.elts:
-        return True  # x[()]: a 0-d array's value
-    return (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)
-            and v.func.attr in ("reshape", "copy") and isinstance(v.func.value, ast.Name))
+    if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name):
+        index = v.slice
+        if isinstance(index, ast.Tuple) and not index.elts:
+            return True  # x[()]: a 0-d array's value
+        return isinstance(index, ast.Name)  # x[t]: a loop's row (a view)
+    if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Sub):  # n - 1 - k: a reverse scan's step
+        return (isinstance(v.left, ast.Constant) and type(v.left.value) is int
+                and isinstance(v.right, ast.Name))
+    if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)):
+        return False
+    if isinstance(v.func.value, ast.Name) and v.func.value.id == "np" and v.func.attr == "empty":
+        return True  # a buffer to fill
+    return v.func.attr in ("reshape", "copy") and isinstance(v.func.value, ast.Name)
 
 
 class _Canonical(ast.NodeTransformer):
@@ -130,6 +139,117 @@ def _kernel_of(group, inputs, outputs, globals_):
     return kernel, call
 
 
+def _is_comment(line):
+    return line.lstrip().startswith("#")
+
+
+def _statements(lines):
+    """``lines`` (a block at indentation 0) as its top-level statements, each with the
+    comment lines before it."""
+    statements, current = [], []
+    for line in lines:
+        top = not line.startswith((" ", "\t"))
+        if top and any(not _is_comment(x) for x in current):
+            statements.append(current)
+            current = []
+        current.append(line)
+    if current:
+        statements.append(current)
+    return statements
+
+
+def _loop_parts(statement):
+    """(comments, header, body lines dedented) of a control-flow loop: a ``for``/``while``
+    whose body holds equations of a sub-program (their comment lines), else None."""
+    code = [k for k, line in enumerate(statement) if not _is_comment(line)]
+    head = statement[code[0]] if code else ""
+    body = [line[4:] for line in statement[code[0] + 1:]] if code else []
+    if (head.startswith(("for ", "while ")) and head.endswith(":")
+            and any(_is_comment(line) and not line.startswith((" ", "\t")) for line in body)):
+        return statement[:code[0]], head, body
+    return None
+
+
+def _parts(lines):
+    """A block as a list of parts: ("code", lines) runs of plain statements and
+    ("loop", comments, header, body) control-flow loops, whose bodies are outlined too."""
+    parts = []
+    for statement in _statements(lines):
+        loop = _loop_parts(statement)
+        if loop is not None:
+            parts.append(("loop", *loop))
+        elif parts and parts[-1][0] == "code" and not _is_comment(statement[0]):
+            parts[-1][1].extend(statement)  # (a statement of the equation group before it)
+        else:
+            parts.append(("code", list(statement)))
+    return parts
+
+
+def _part_text(part):
+    return part[1] if part[0] == "code" else [part[2]] + ["    " + line for line in part[3]]
+
+
+class _Outliner:
+    """Builds the driver lines and the kernels of one program."""
+
+    def __init__(self, scalars, globals_):
+        self.scalars, self.globals, self.driver, self.kernels = scalars, globals_, [], {}
+
+    def block(self, parts, defined, live_out, depth, loop_loads=None):
+        """Outline ``parts`` run in order; ``defined``: the names bound before them. In a loop
+        body ``loop_loads`` is the set of names its header reads (parts then feed each
+        other across iterations too)."""
+        texts = [_part_text(p) for p in parts]
+        trees = [ast.parse("\n".join(x for x in t if not _is_comment(x))) for t in texts]
+        flows = [_loads_stores(t) for t in trees]
+        for k, (part, tree) in enumerate(zip(parts, trees)):
+            loads, stores = flows[k]
+            in_loop = loop_loads is not None
+            later = set(live_out) | set(loop_loads or ())
+            for j, (l_j, _) in enumerate(flows):
+                if j > k or (in_loop and j != k):
+                    later |= l_j
+            if in_loop:  # a value this part carries to its own next iteration
+                elsewhere = set(defined).union(*(s for j, (_, s) in enumerate(flows) if j != k))
+                later |= loads & elsewhere
+            if part[0] == "loop":
+                self.loop(part, defined, later, depth)
+            else:
+                available = set(defined)
+                if in_loop:
+                    available.update(*(s for j, (_, s) in enumerate(flows) if j > k))
+                self.code(part[1], tree, available, later, depth)
+            defined = set(defined) | stores
+        return defined
+
+    def loop(self, part, defined, live_out, depth):
+        _, comments, header, body = part
+        self.driver += ["    " * depth + line for line in comments]
+        self.driver.append("    " * depth + header)
+        head = ast.parse(header + "\n    pass").body[0]
+        loads, targets = _loads_stores(head)
+        inner = set(defined) | targets
+        self.block(_parts(body), inner, live_out, depth + 1, loads)
+
+    def code(self, group, tree, defined, live, depth):
+        pad = "    " * depth
+        comments = [pad + line for line in group if _is_comment(line)]
+        loads, stores = _loads_stores(tree)
+        if all(_is_cheap(s) for s in tree.body):
+            self.driver += [pad + line for line in group]
+            return
+        order = [n.id for n in _names(tree)]
+        inputs = sorted((loads & defined) - self.globals, key=order.index)
+        outputs = sorted(stores & live, key=order.index)
+        code = [line for line in group if not _is_comment(line)]
+        kernel, call = _kernel_of(code, inputs, outputs, self.globals)
+        self.kernels[kernel.name] = kernel
+        self.driver += comments
+        targets = f"{', '.join(outputs)}{',' if len(outputs) == 1 else ''} = " if outputs else ""
+        self.driver.append(pad + targets + call)
+        self.driver += [f"{pad}{n} = {self.scalars[n]}({n})" for n in outputs if n in self.scalars]
+
+
 def outline(params, groups, return_line, scalars, globals_=GLOBALS):
     """Split a function body into a driver and its kernels.
 
@@ -137,30 +257,14 @@ def outline(params, groups, return_line, scalars, globals_=GLOBALS):
     body (lists of lines, unindented; comment lines are kept in the driver);
     ``return_line``: its last line; ``scalars``: name -> constructor (``"np.float32"``) of
     the 0-d values the body computes (a kernel returns them as Python numbers: the driver
-    casts them back, so the next kernel sees the same type). Returns (driver lines, kernels).
+    casts them back, so the next kernel sees the same type). A control-flow loop (a
+    ``for``/``while`` whose body holds equations) stays in the driver and its body is
+    outlined in turn. Returns (driver lines, kernels).
     """
-    parsed = [ast.parse("\n".join(l for l in g if not l.lstrip().startswith("#"))) for g in groups]
-    loads_after = [set() for _ in groups]
-    later = _loads_stores(ast.parse(return_line.strip()))[0]
-    for k in range(len(groups) - 1, -1, -1):
-        loads_after[k] = set(later)
-        later |= _loads_stores(parsed[k])[0]
-    defined, driver, kernels = set(params), [], {}
-    for group, tree, after in zip(groups, parsed, loads_after):
-        comments = [line for line in group if line.lstrip().startswith("#")]
-        loads, stores = _loads_stores(tree)
-        if all(_is_cheap(s) for s in tree.body):
-            driver += group
-        else:
-            order = [n.id for n in _names(tree)]
-            inputs = sorted((loads & defined) - globals_, key=order.index)
-            outputs = sorted(stores & after, key=order.index)
-            code = [line for line in group if not line.lstrip().startswith("#")]
-            kernel, call = _kernel_of(code, inputs, outputs, globals_)
-            kernels[kernel.name] = kernel
-            driver += comments
-            driver.append(f"{', '.join(outputs)}{',' if len(outputs) == 1 else ''} = {call}" if outputs else call)
-            driver += [f"{n} = {scalars[n]}({n})" for n in outputs if n in scalars]
-        defined |= stores
-    driver.append(return_line.strip())
-    return driver, list(kernels.values())
+    out = _Outliner(scalars, globals_)
+    parts = []
+    for group in groups:
+        parts += _parts(group)
+    out.block(parts, set(params), _loads_stores(ast.parse(return_line.strip()))[0], 0)
+    out.driver.append(return_line.strip())
+    return out.driver, list(out.kernels.values())
