@@ -12,7 +12,10 @@ depends only on the group's structure, because
 
 so the same loop over other arrays or other shapes is the same kernel, compiled once and
 kept on disk for every later program. What remains is a driver of cheap statements
-(views, scalar reads) and kernel calls, run by Python.
+(views, scalar reads, buffers to fill) and kernel calls, run by Python. The loop of a
+``scan`` or ``while_loop`` stays in the driver and its body is outlined the same way, so
+its kernels are shared too (a value a body group carries to its next iteration is one of
+its outputs).
 
 >>> groups = [["c = np.empty((4,), dtype=np.float64)", "for i1 in range(4):",
 ...            "    c[i1] = a[i1] + b[i1]"]]
