@@ -108,31 +108,28 @@ def _chain_args(n_layers):
     return ws, rng.standard_normal((8, 16)).astype(np.float32)
 
 
-def chain_funcdl(n_eqns):
-    """A jitted chain of ``n_eqns // 4`` layers ``h = 0.5 * tanh(h @ w + h)``."""
-    import funcdl as fd
-    import funcdl.numpy as fnp
-
+def _chain(tanh):
+    """``n`` small layers ``h = 0.5 * tanh(h @ w + h)``, one per weight in ``ws``."""
     def chain(ws, h):
         for w in ws:
-            h = 0.5 * fnp.tanh(h @ w + h)
+            h = 0.5 * tanh(h @ w + h)
         return h
-    ws, h = _chain_args(n_eqns // LAYER_EQNS)
-    eqns = len(fd.make_ir(chain)(ws, h).eqns)
-    return fd.jit(chain), (ws, h), eqns
+    return chain
+
+
+def chain_funcdl(n_eqns):
+    """A jitted chain of ``n_eqns // 4`` layers (see ``_chain``)."""
+    import funcdl as fd
+    import funcdl.numpy as fnp
+    chain, (ws, h) = _chain(fnp.tanh), _chain_args(n_eqns // LAYER_EQNS)
+    return fd.jit(chain), (ws, h), len(fd.make_ir(chain)(ws, h).eqns)
 
 
 def chain_jax(n_eqns):
     import jax
     import jax.numpy as jnp
-
-    def chain(ws, h):
-        for w in ws:
-            h = 0.5 * jnp.tanh(h @ w + h)
-        return h
-    ws, h = _chain_args(n_eqns // LAYER_EQNS)
-    eqns = len(jax.make_jaxpr(chain)(ws, h).jaxpr.eqns)
-    return jax.jit(chain), (ws, h), eqns
+    chain, (ws, h) = _chain(jnp.tanh), _chain_args(n_eqns // LAYER_EQNS)
+    return jax.jit(chain), (ws, h), len(jax.make_jaxpr(chain)(ws, h).jaxpr.eqns)
 
 
 def _have_jax():

@@ -143,6 +143,29 @@ def test_workers_are_replaced_after_their_quota_of_jobs(monkeypatch, tmp_path):
         assert disk_cache.has_numba_files(str(tmp_path / "__pycache__"), j["name"])
 
 
+def test_a_promotion_whose_worker_dies_keeps_the_outlined_program(monkeypatch):
+    from funcdl.transforms.jit_compiler import PROMOTION_CALLS
+    tiny = fd.jit(lambda x: (fnp.tanh(x) * 1.25 + x, fnp.sum(x * 0.75)))
+    x = np.ones(3)
+    want = [np.asarray(v) for v in tiny(x)]
+    compile_workers.shutdown()
+    monkeypatch.setattr(compile_workers, "_spawn", _dying_worker)
+    try:
+        with flag("jit_outline", True):
+            outs = [tiny(x) for _ in range(PROMOTION_CALLS)]
+            (outlined,) = tiny._cache.values()
+            assert outlined.successor is not None  # a worker was asked for the one-function form
+            assert outlined.successor.pending.wait(timeout=60) == 0
+            outs += [tiny(x) for _ in range(3)]
+    finally:
+        compile_workers.shutdown()
+    assert tiny._cache[next(iter(tiny._cache))] is outlined and outlined.trial is None
+    assert outlined.successor is None  # given up, not compiled in this process
+    for got in outs:
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+
+
 def _dying_worker():
     """A worker that reads its first job and exits without answering."""
     return subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"],

@@ -241,6 +241,9 @@ class JittedFunction:
         """Call an outlined program while its promotion is decided (see ``PROMOTION_CALLS``)."""
         rival = compiled.successor
         if rival is not None and rival.pending.done():  # the one-function form, on trial
+            if rival.pending.compiled < rival.pending.total:  # its worker failed: never compile
+                compiled.trial = compiled.successor = None  # it here, in the middle of a run
+                return _outputs(compiled, compiled.kernel(*arrays, *compiled.consts))
             if not rival.verified:
                 return _first_call(rival, arrays)
             start = time.perf_counter()
