@@ -134,6 +134,34 @@ def test_outline_keeps_cheap_statements_and_casts_scalars():
     assert len(kernels) == 2
 
 
+def test_blas_products_run_in_the_driver():
+    groups = [["m = a.reshape((2, 3))", "p = np.dot(m.T, b)"], ["q = np.dot(p, p, p)"]]
+    driver, kernels = outline(["a", "b"], groups, "return (p, q)", {})
+    assert driver[:2] == ["m = a.reshape((2, 3))", "p = np.dot(m.T, b)"]  # no kernel to compile
+    assert len(kernels) == 1  # a dot into an output buffer is not a plain product
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_and_numba_dot_give_the_same_bits(dtype):
+    # the driver's products (numpy) must equal the one-function form's (numba): both reach
+    # the same BLAS kernels; this fails if the two BLAS builds ever diverge
+    import numba
+    rng = np.random.default_rng(0)
+    products = {"nn": lambda a, b: np.dot(a, b), "tn": lambda a, b: np.dot(a.T, b),
+                "nt": lambda a, b: np.dot(a, b.T)}
+    shapes = {"nn": lambda m, k, n: ((m, k), (k, n)), "tn": lambda m, k, n: ((k, m), (k, n)),
+              "nt": lambda m, k, n: ((m, k), (n, k))}
+    for name, product in products.items():
+        compiled = numba.njit(product)
+        for m, k, n in [(128, 784, 128), (200, 33, 17), (1, 300, 1), (5, 7, 1)]:
+            a, b = (rng.standard_normal(s).astype(dtype) for s in shapes[name](m, k, n))
+            assert np.array_equal(product(a, b), compiled(a, b)), (name, m, k, n)
+    vector = numba.njit(lambda u, v: np.dot(u, v))
+    a, v = rng.standard_normal((64, 33)).astype(dtype), rng.standard_normal(33).astype(dtype)
+    for u, w in [(a, v), (v, a.T.copy()), (v, v)]:  # matrix-vector, vector-matrix, vector-vector
+        assert np.array_equal(np.dot(u, w), vector(u, w))
+
+
 def test_overhead_bound_programs_are_promoted_to_one_function(outlined):
     from funcdl.transforms.jit_compiler import PROMOTION_CALLS
     tiny = fd.jit(lambda x, y: (fnp.tanh(x) + y, fnp.sum(x * y), fnp.max(x - y)))

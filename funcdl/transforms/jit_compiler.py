@@ -132,9 +132,10 @@ class _Compiled:
 
 
 def _kernel_calls(node, times=1):
-    """How many kernel calls a run of the driver ``node`` makes (a loop over ``range(n)``
-    counts its body n times; a while loop once)."""
-    if isinstance(node, ast.Call) and getattr(node.func, "id", "").startswith("k_"):
+    """How many kernel (and BLAS) calls a run of the driver ``node`` makes (a loop over
+    ``range(n)`` counts its body n times; a while loop once)."""
+    if isinstance(node, ast.Call) and (getattr(node.func, "id", "").startswith("k_")
+                                       or getattr(node.func, "attr", "") == "dot"):
         return times
     if (isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and node.iter.args
             and isinstance(node.iter.args[-1], ast.Constant)):

@@ -68,12 +68,36 @@ def _loads_stores(tree):
     return loads, stores
 
 
-# statements a driver runs itself: cheap in Python and exact (no float arithmetic)
+def _is_matrix(node):
+    """A name or a transposed name (``x``, ``x.T``): an operand numpy's dot takes as is."""
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _is_blas_product(call):
+    """``np.dot(a, b.T)``: one BLAS call, which numpy makes through the same BLAS kernels as
+    numba's ``np.dot`` (the same bits, ``tests/test_outline.py`` checks it) and which no
+    compiled kernel would make faster."""
+    f = call.func
+    return (isinstance(f, ast.Attribute) and f.attr == "dot" and isinstance(f.value, ast.Name)
+            and f.value.id == "np" and len(call.args) == 2 and not call.keywords
+            and all(_is_matrix(a) for a in call.args))
+
+
+# statements a driver runs itself: cheap in Python and exact (no float arithmetic, or one
+# BLAS product)
 def _is_cheap(stmt):
-    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)):
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
         return False
-    v = stmt.value
+    target, v = stmt.targets[0], stmt.value
+    if isinstance(target, ast.Tuple):  # a, b = (c, d): a loop's carry passed on
+        return (isinstance(v, ast.Tuple) and len(v.elts) == len(target.elts)
+                and all(isinstance(n, ast.Name) for n in target.elts + v.elts))
+    if isinstance(target, ast.Subscript):  # ys[i] = y: a loop's output stored (a copy)
+        return all(isinstance(n, ast.Name) for n in (target.value, target.slice, v))
+    if not isinstance(target, ast.Name):
+        return False
     if isinstance(v, ast.Name):  # an alias
         return True
     if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name):
@@ -86,9 +110,19 @@ def _is_cheap(stmt):
                 and isinstance(v.right, ast.Name))
     if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)):
         return False
+    if _is_blas_product(v):
+        return True
     if isinstance(v.func.value, ast.Name) and v.func.value.id == "np" and v.func.attr == "empty":
         return True  # a buffer to fill
     return v.func.attr in ("reshape", "copy") and isinstance(v.func.value, ast.Name)
+
+
+def _cheap_tail(statements):
+    """The cheap statements that end ``statements`` (after the last one that is not)."""
+    k = len(statements)
+    while k and _is_cheap(statements[k - 1]):
+        k -= 1
+    return statements[k:]
 
 
 class _Canonical(ast.NodeTransformer):
@@ -241,6 +275,12 @@ class _Outliner:
         if all(_is_cheap(s) for s in tree.body):
             self.driver += [pad + line for line in group]
             return
+        tail = _cheap_tail(tree.body)
+        if tail:  # (stores and aliases that end a group: numba's array stores cost it 0.4 s)
+            tree = ast.Module(tree.body[:-len(tail)], [])
+            loads, stores = _loads_stores(tree)
+            live = set(live) | set().union(*(_loads_stores(t)[0] for t in tail))
+            group = [line for line in group if _is_comment(line)] + ast.unparse(tree).splitlines()
         order = [n.id for n in _names(tree)]
         inputs = sorted((loads & defined) - self.globals, key=order.index)
         outputs = sorted(stores & live, key=order.index)
@@ -251,6 +291,7 @@ class _Outliner:
         targets = f"{', '.join(outputs)}{',' if len(outputs) == 1 else ''} = " if outputs else ""
         self.driver.append(pad + targets + call)
         self.driver += [f"{pad}{n} = {self.scalars[n]}({n})" for n in outputs if n in self.scalars]
+        self.driver += [pad + ast.unparse(t) for t in tail]
 
 
 def outline(params, groups, return_line, scalars, globals_=GLOBALS):
