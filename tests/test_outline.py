@@ -141,6 +141,15 @@ def test_blas_products_run_in_the_driver():
     assert len(kernels) == 1  # a dot into an output buffer is not a plain product
 
 
+def test_stores_and_aliases_ending_a_group_run_in_the_driver():
+    group = ["y = np.empty((3,), dtype=np.float64)", "for i1 in range(3):",
+             "    y[i1] = c[i1] + 1.0", "ys[i] = y", "c, d = (y, c)"]
+    driver, kernels = outline(["c", "ys", "i"], [group], "return (c, d, ys)", {})
+    (k,) = kernels
+    assert driver == [f"y, = {k.name}(c, 3, 3)", "ys[i] = y", "c, d = (y, c)", "return (c, d, ys)"]
+    assert not any("ys" in line or "a1[" in line for line in k.body)  # no array store in numba
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numpy_and_numba_dot_give_the_same_bits(dtype):
     # the driver's products (numpy) must equal the one-function form's (numba): both reach

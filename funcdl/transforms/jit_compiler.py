@@ -29,6 +29,7 @@ from . import compile_workers, disk_cache
 from .ad import jvp, vjp
 from .batching import vmap
 from .codegen import generate_outlined, generate_source, hoist_constants, inline_calls
+from .outline import is_blas_product
 from .simplify import fold_constants, simplify
 
 _CODE_VERSION = "1"  # bump when the code generator changes what it emits
@@ -135,7 +136,7 @@ def _kernel_calls(node, times=1):
     """How many kernel (and BLAS) calls a run of the driver ``node`` makes (a loop over
     ``range(n)`` counts its body n times; a while loop once)."""
     if isinstance(node, ast.Call) and (getattr(node.func, "id", "").startswith("k_")
-                                       or getattr(node.func, "attr", "") == "dot"):
+                                       or is_blas_product(node)):
         return times
     if (isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and node.iter.args
             and isinstance(node.iter.args[-1], ast.Constant)):

@@ -75,7 +75,7 @@ def _is_matrix(node):
     return isinstance(node, ast.Name)
 
 
-def _is_blas_product(call):
+def is_blas_product(call):
     """``np.dot(a, b.T)``: one BLAS call, which numpy makes through the same BLAS kernels as
     numba's ``np.dot`` (the same bits, ``tests/test_outline.py`` checks it) and which no
     compiled kernel would make faster."""
@@ -110,7 +110,7 @@ def _is_cheap(stmt):
                 and isinstance(v.right, ast.Name))
     if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)):
         return False
-    if _is_blas_product(v):
+    if is_blas_product(v):
         return True
     if isinstance(v.func.value, ast.Name) and v.func.value.id == "np" and v.func.attr == "empty":
         return True  # a buffer to fill
