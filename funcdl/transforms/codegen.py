@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..core import IR, Eqn, Literal, Var, _format_param, _holds_ir, ir_names, map_sub_programs, sub_programs
-from ..primitives.lowering import HELPERS, dtype_ctor, helper_source, literal, needs_cast, round_f16
+from ..primitives.lowering import CALLED_MODULES, HELPERS, dtype_ctor, helper_source, literal, needs_cast, round_f16
 from .compile_workers import type_spec
 from .outline import GLOBALS, outline
 from .simplify import dce
@@ -326,8 +326,9 @@ class Codegen:
         for h in ("_max", "_min", "_floordiv", "_intrem"):
             if h + "(" in text:
                 self.helpers.add(h)
-        if "_special." in text:
-            self.imports.add("from funcdl import _special")
+        for module in CALLED_MODULES:
+            if module + "." in text:
+                self.imports.add(f"from funcdl import {module}")
         if needs_cast(name, out.aval.dtype):
             return f"{dtype_ctor(out.aval.dtype)}({text})"
         if name not in ("stop_gradient", "neg", "abs", "max", "min"):  # those are exact

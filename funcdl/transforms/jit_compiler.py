@@ -35,6 +35,17 @@ from .simplify import fold_constants, simplify
 _CODE_VERSION = "1"  # bump when the code generator changes what it emits
 
 
+@functools.cache
+def _code_version():
+    """``_CODE_VERSION`` and the source of the numba modules generated code calls: numba's
+    cache of a generated module does not notice an edit of a function it calls."""
+    h = hashlib.sha256(_CODE_VERSION.encode())
+    for module in ("_kernels", "_special", "_vmath"):
+        with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), module + ".py"), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
 def _decorator(fastmath):
     """The ``@numba.njit`` line of generated functions. With ``jit_boundscheck`` every
     function checks its array indices (a different text, so another module and cache entry)."""
@@ -51,7 +62,7 @@ def _with_checks(text):
 
 def _module_file(prefix, text):
     """Write ``text`` as a content-addressed module: (module name, path, text)."""
-    digest = hashlib.sha256((_CODE_VERSION + text).encode()).hexdigest()[:24]
+    digest = hashlib.sha256((_code_version() + text).encode()).hexdigest()[:24]
     name = f"{prefix}_{digest}"
     path = os.path.join(disk_cache.cache_dir(), name + ".py")
     disk_cache.ensure_file(path, text)

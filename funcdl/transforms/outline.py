@@ -36,7 +36,7 @@ import hashlib
 
 # names a kernel reads as globals of its module, never as parameters
 GLOBALS = frozenset({"np", "math", "numba", "range", "len", "min", "max", "abs", "float", "int",
-                     "bool", "FloatingPointError", "_special", "_kernels"})
+                     "bool", "FloatingPointError", "_special", "_vmath", "_kernels"})
 # constructors whose integer argument is a value, not a size
 VALUE_CALLS = frozenset({"float16", "float32", "float64", "int8", "int16", "int32", "int64",
                          "uint8", "uint16", "uint32", "uint64", "bool_"})
