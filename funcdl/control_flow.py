@@ -481,45 +481,97 @@ def _scan_jvp(tangents, primals, **params):
     return carry + ys, _spread(carry_ts, float_out.carry) + _spread(y_ts, float_out.ys)
 
 
+# Reverse mode of a loop body stores, per step, what its backward pass reads, except what
+# is cheaper to compute again than to store and load: elementwise and slicing equations,
+# recomputed from the stored values in the backward step (the policy of
+# ``jax.checkpoint_policies.dots_saveable``: products, reductions and the like are stored).
+RECOMPUTED = frozenset(P.elementwise_prims) | {"select", "convert", "stop_gradient", "broadcast_to",
+                                               "reshape", "slice", "squeeze", "expand_dims"}
+
+
+class Residuals:
+    """A loop body's reverse mode split at its residuals (see ``RECOMPUTED``).
+
+    ``forward``: the body's inputs -> its outputs, then ``stored`` (the values the backward
+    step needs that it cannot recompute cheaply: some of the body's own inputs, then
+    values it computes). ``backward``: (``given``: the body inputs it reads directly,
+    i.e. all but ``stored`` ones; then ``stored``; then one cotangent per float output)
+    -> the cotangents of the float inputs (``float_in``).
+
+    >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
+    >>> body = fd.make_ir(lambda w, c: (fnp.tanh(c @ w),))(np.ones((2, 2)), np.ones(2))
+    >>> [v.aval.shape for v in Residuals(body, [True, True], given=[0]).stored]  # c, c @ w
+    [(2,), (2,)]
+    """
+
+    def __init__(self, ir, float_in, given):
+        joint = backward_ir(ir, [i for i, f in enumerate(float_in) if f])
+        n_in, n_out = len(ir.in_vars), len(ir.out_vars)
+        inputs, cotangents = joint.in_vars[:n_in], joint.in_vars[n_in:]
+        tainted, forward, backward = set(cotangents), [], []
+        for eqn in joint.eqns:  # the equations that read cotangents, and the others
+            if any(isinstance(a, Var) and a in tainted for a in eqn.inputs):
+                tainted.update(eqn.outputs)
+                backward.append(eqn)
+            else:
+                forward.append(eqn)
+        defined_by = {v: e for e in forward for v in e.outputs}
+        reads = [a for e in backward for a in e.inputs] + joint.out_vars[n_out:]
+        wanted, recompute, stored = [a for a in reads if isinstance(a, Var) and a not in tainted], set(), []
+        while wanted:  # walk back from what the backward step reads
+            v = wanted.pop()
+            eqn = defined_by.get(v)
+            if eqn is not None and eqn.prim.name in RECOMPUTED:
+                if id(eqn) not in recompute:
+                    recompute.add(id(eqn))
+                    wanted += [a for a in eqn.inputs if isinstance(a, Var)]
+            elif (eqn is not None or v in inputs) and v not in stored:
+                stored.append(v)
+        self.given = [inputs[i] for i in given]
+        stored = [v for v in inputs if v in stored and v not in self.given] + \
+                 [v for e in forward for v in e.outputs if v in stored]
+        self.stored = stored
+        self.forward = dce(IR(inputs, joint.const_vars, joint.consts, forward, joint.out_vars[:n_out] + stored))
+        again = [e for e in forward if id(e) in recompute]
+        self.backward = dce(IR(self.given + stored + cotangents, joint.const_vars, joint.consts,
+                               again + backward, joint.out_vars[n_out:]))
+
+
 def _scan_vjp(gs, *primals, out, **params):
-    """Recompute the forward loop keeping each step's incoming carry, then run the step
-    cotangents backwards through a reversed scan (each step's forward is recomputed by its
-    backward program)."""
+    """Run the forward loop again, storing each step's residuals (``Residuals``), then the
+    cotangents backwards through a reversed scan that reads them. The simplifier
+    (``simplify.share_loops``) then lets the residual loop stand in for the primal one, so
+    the forward work is done once."""
     body, length, reverse = params["body"], params["length"], params["reverse"]
     p = scan_p.split(primals, params)
     g, o = scan_p.split_outputs(gs, params), scan_p.split_outputs(out, params)
-    step_in = scan_p.sub_inputs("body", body.in_avals, params)  # avals of one step's inputs
     float_in = scan_p.sub_inputs("body", [_is_float(a) for a in body.in_avals], params)
     float_out = scan_p.sub_outputs("body", [_is_float(a) for a in body.out_avals], params)
-
-    def fwd_step(*ins):  # 1. forward again, also emitting the carry each step starts from
-        return eval_ir(body, list(ins)) + scan_p.sub_inputs("body", ins, params).carry
-    fwd = trace_program(fwd_step, body.in_avals)
-    carries = scan_p.bind_groups(p, body=fwd, length=length, reverse=reverse).ys[len(o.ys):]
-    # 2. backward, carrying the cotangents of the float carry and the accumulated
-    # cotangents of the float consts; back: (consts, carry, x, cts of carry', y) -> cts
-    back = backward_program(body, float_in.flat())
+    positions = scan_p.sub_inputs("body", list(range(len(body.in_vars))), params)
+    res = Residuals(body, float_in.flat(), given=positions.consts + positions.xs)
+    n_ys = len(body.out_vars) - len(p.carry)
+    stored = scan_p.bind_groups(p, body=res.forward, length=length, reverse=reverse).ys[n_ys:]
+    # backward, carrying the cotangents of the float carry and the accumulated cotangents
+    # of the float consts
     ct_carry = _float_members(g.carry, o.carry, float_out.carry)
     ct_ys = _float_members(g.ys, o.ys, float_out.ys)
     acc = [_zeros(aval_of(c)) for c, f in zip(p.consts, float_in.consts) if f]
 
     def back_step(*ins):
-        consts, ct_next, acc_t, carry_t, x_t, ct_y = _cut(
-            ins, len(p.consts), len(ct_carry), len(acc), len(p.carry), len(p.xs))
-        grads = eval_ir(back, consts + carry_t + x_t + ct_next + ct_y)
+        consts, ct_next, acc_t, stored_t, x_t, ct_y = _cut(
+            ins, len(p.consts), len(ct_carry), len(acc), len(stored), len(p.xs))
+        grads = eval_ir(res.backward, consts + x_t + stored_t + ct_next + ct_y)
         g_consts, g_carry, g_xs = _cut(grads, len(acc), len(ct_carry))
         return g_carry + [P.binary("add", a, b) for a, b in zip(acc_t, g_consts)] + g_xs
 
-    float_avals = lambda avals, flags: [a for a, f in zip(avals, flags) if f]  # noqa: E731
-    back_avals = (_avals(p.consts) + float_avals(_avals(p.carry), float_in.carry) + _avals(acc)
-                  + _avals(p.carry) + step_in.xs
-                  + float_avals(scan_p.sub_outputs("body", body.out_avals, params).ys, float_out.ys))
-    back_prog = trace_program(back_step, back_avals)
-    res = scan_p.bind_groups({"consts": p.consts, "carry": ct_carry + acc, "xs": carries + p.xs + ct_ys},
-                             body=back_prog, length=length, reverse=not reverse)
-    g_init, g_consts = _cut(res.carry, len(ct_carry))
+    step_ys = scan_p.sub_outputs("body", body.out_avals, params).ys
+    back_avals = (_avals(p.consts) + _avals(ct_carry) + _avals(acc) + [v.aval for v in res.stored]
+                  + [v.aval for v in res.given[len(p.consts):]] + [a for a, f in zip(step_ys, float_out.ys) if f])
+    back = scan_p.bind_groups({"consts": p.consts, "carry": ct_carry + acc, "xs": stored + p.xs + ct_ys},
+                              body=trace_program(back_step, back_avals), length=length, reverse=not reverse)
+    g_init, g_consts = _cut(back.carry, len(ct_carry))
     return (_spread(g_consts, float_in.consts) + _spread(g_init, float_in.carry)
-            + _spread(res.ys, float_in.xs))
+            + _spread(back.ys, float_in.xs))
 
 
 def _scan_batch(args, dims, size, *, body, length, reverse, **lengths):

@@ -11,9 +11,10 @@ import pytest
 
 import funcdl as fd
 import funcdl.numpy as fnp
-from funcdl import lax
+from funcdl import control_flow, lax
 from funcdl.core import IR
 from funcdl.test_util import check_grads
+from funcdl.transforms.simplify import count_primitives
 
 rng = np.random.default_rng(0)
 OUTER = rng.standard_normal(3)  # an outer array the branches and bodies close over
@@ -853,3 +854,36 @@ def test_simplify_reaches_into_scan_bodies_and_cond_branches():
     assert names.count("sin") == 1 and "pow" not in names and "sub" not in names, names
     assert names.count("mul") == 2, simple  # x ** 2.0 -> x * x, twice; h * 1.0 is gone
     np.testing.assert_array_equal(simple(*args)[0], ir(*args)[0])
+
+
+def _rnn_loss(w, h0, xs):
+    def step(h, x):
+        h = fnp.tanh(h @ w + x)
+        return h, fnp.sum(h * h)
+    h, ys = lax.scan(step, h0, xs)
+    return fnp.sum(ys) + fnp.sum(h)
+
+
+def _scan_bodies(ir):
+    return [e.params["body"] for e in ir.eqns if e.prim.name == "scan"]
+
+
+def test_scan_reverse_mode_runs_the_forward_loop_once_and_stores_products():
+    """value_and_grad of a scan: one forward loop (the primal one, also storing residuals)
+    and one backward loop, which reads the stored product ``h @ w`` instead of computing it
+    again (its only products are the two of the backward pass); grads still match."""
+    w, h0, xs = rng.standard_normal((3, 3)) * 0.5, rng.standard_normal(3), rng.standard_normal((5, 3))
+    ir = fd.make_ir(fd.value_and_grad(_rnn_loss, argnums=(0, 1, 2)))(w, h0, xs)
+    forward, backward = _scan_bodies(ir)
+    assert [count_primitives(b, "dot_general") for b in (forward, backward)] == [1, 2]
+    assert ir.eqns[[e.prim.name for e in ir.eqns].index("scan")].params["reverse"] is False
+    check_grads(_rnn_loss, (w, h0, xs), order=2)
+
+
+def test_scan_residuals_are_recomputed_when_elementwise():
+    """What the backward step reads that is elementwise in stored values (tanh here) is
+    computed again, not stored: the residuals are the carry and the product."""
+    body = fd.make_ir(lambda w, h, x: (fnp.tanh(h @ w + x),))(np.ones((3, 3)), np.ones(3), np.ones(3))
+    res = control_flow.Residuals(body, [True, True, True], given=[0, 2])
+    assert [v.aval.shape for v in res.stored] == [(3,), (3,)]
+    assert count_primitives(res.backward, "tanh") == 1 and count_primitives(res.backward, "dot_general") == 2

@@ -184,10 +184,52 @@ def rewrite(ir):
     return IR(ir.in_vars, ir.const_vars, ir.consts, eqns, outs)
 
 
+def _computes_more(b, a):
+    """Whether scan ``b`` runs on ``a``'s operands a body that returns everything ``a``'s
+    body returns (first) and more."""
+    if b.prim is not a.prim or len(b.outputs) <= len(a.outputs) or len(b.inputs) != len(a.inputs):
+        return False
+    if any(_atom_key(x, {}) != _atom_key(y, {}) for x, y in zip(b.inputs, a.inputs)):
+        return False
+    if any(b.params[k] != a.params[k] for k in a.params if k != "body"):
+        return False
+    body, prefix = b.params["body"], a.params["body"]
+    n = len(prefix.out_vars)
+    return dce(IR(body.in_vars, body.const_vars, body.consts, body.eqns, body.out_vars[:n])) == dce(prefix)
+
+
+def share_loops(ir):
+    """One scan instead of two where a scan's body computes another's, on the same
+    operands, and more: reverse mode's loop that stores residuals replaces the primal loop.
+
+    >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
+    >>> f = lambda x: fd.lax.scan(lambda c, x: (fnp.sin(c) * x, c), 0.5, x)[0]
+    >>> ir = fd.make_ir(fd.value_and_grad(f))(np.ones(3))
+    >>> count_primitives(ir, "scan")  # forward (with residuals) and backward
+    2
+    """
+    scans = [i for i, e in enumerate(ir.eqns) if e.prim.name == "scan"]
+    eqns, rename = list(ir.eqns), {}
+    for i in scans:
+        for j in scans:
+            a, b = eqns[i], eqns[j]
+            if a is not None and b is not None and i != j and _computes_more(b, a):
+                rename.update(zip(a.outputs, b.outputs))
+                # ``b`` takes the earlier place of the two: its operands are ``a``'s
+                eqns[min(i, j)], eqns[max(i, j)] = b, None
+                break
+    if not rename:
+        return ir
+    new = lambda atom: rename.get(atom, atom) if isinstance(atom, Var) else atom  # noqa: E731
+    eqns = [Eqn(e.prim, [new(x) for x in e.inputs], e.outputs, e.params) for e in eqns if e is not None]
+    return IR(ir.in_vars, ir.const_vars, ir.consts, eqns, [new(v) for v in ir.out_vars])
+
+
 def simplify(ir):
-    """Exact rewrites, merge reshapes, CSE, then DCE; inside the sub-programs of control
-    flow first (not inside call programs, such as ``jit_call``'s, which stay as traced)."""
-    return dce(cse(merge_reshapes(rewrite(_simplify_sub_programs(ir)))))
+    """Exact rewrites, merge reshapes, shared loops, CSE, then DCE; inside the sub-programs
+    of control flow first (not inside call programs, such as ``jit_call``'s, which stay as
+    traced)."""
+    return dce(cse(share_loops(merge_reshapes(rewrite(_simplify_sub_programs(ir))))))
 
 
 def _simplify_sub_programs(ir):
