@@ -152,19 +152,19 @@ abs_p = defunary("abs", np.abs, NUMERIC, derivative=lambda x, y: fnp.sign(x), nu
 floor_p = defunary("floor", np.floor, FLOAT, derivative=ZERO, numba="np.floor({0})", domain="off_grid")
 ceil_p = defunary("ceil", np.ceil, FLOAT, derivative=ZERO, numba="np.ceil({0})", domain="off_grid")
 round_p = defunary("round", np.round, FLOAT, derivative=ZERO, numba="np.rint({0})", domain="off_grid")
-exp_p = defunary("exp", np.exp, FLOAT, derivative=lambda x, y: y, numba="_vmath.exp({0})")
-log_p = defunary("log", np.log, FLOAT, derivative=lambda x, y: fnp.reciprocal(x), numba="_vmath.log({0})",
+exp_p = defunary("exp", np.exp, FLOAT, derivative=lambda x, y: y, numba="_vmath.exp{f}({0})")
+log_p = defunary("log", np.log, FLOAT, derivative=lambda x, y: fnp.reciprocal(x), numba="_vmath.log{f}({0})",
                  domain=(0.5, 3.0))
 log1p_p = defunary("log1p", np.log1p, FLOAT, derivative=lambda x, y: fnp.reciprocal(x + 1.0),
-                   numba="_vmath.log1p({0})", domain=(-0.5, 3.0))
-expm1_p = defunary("expm1", np.expm1, FLOAT, derivative=lambda x, y: y + 1.0, numba="_vmath.expm1({0})")
+                   numba="_vmath.log1p{f}({0})", domain=(-0.5, 3.0))
+expm1_p = defunary("expm1", np.expm1, FLOAT, derivative=lambda x, y: y + 1.0, numba="_vmath.expm1{f}({0})")
 sqrt_p = defunary("sqrt", np.sqrt, FLOAT, derivative=lambda x, y: 0.5 / y, numba="np.sqrt({0})",
                   domain=(0.5, 3.0))
 sin_p = defunary("sin", np.sin, FLOAT, derivative=lambda x, y: fnp.cos(x), numba="np.sin({0})")
 cos_p = defunary("cos", np.cos, FLOAT, derivative=lambda x, y: -fnp.sin(x), numba="np.cos({0})")
 tan_p = defunary("tan", np.tan, FLOAT, derivative=lambda x, y: 1.0 + y * y, numba="np.tan({0})",
                  domain=(-1.2, 1.2))
-tanh_p = defunary("tanh", np.tanh, FLOAT, derivative=lambda x, y: 1.0 - y * y, numba="_vmath.tanh({0})")
+tanh_p = defunary("tanh", np.tanh, FLOAT, derivative=lambda x, y: 1.0 - y * y, numba="_vmath.tanh{f}({0})")
 sinh_p = defunary("sinh", np.sinh, FLOAT, derivative=lambda x, y: fnp.cosh(x), numba="np.sinh({0})")
 cosh_p = defunary("cosh", np.cosh, FLOAT, derivative=lambda x, y: fnp.sinh(x), numba="np.cosh({0})")
 arctan_p = defunary("arctan", np.arctan, FLOAT, derivative=lambda x, y: fnp.reciprocal(x * x + 1.0),

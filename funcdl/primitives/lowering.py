@@ -41,9 +41,10 @@ def helper_source(name):
 
 
 # numba keeps float32 and float64 through these operations on operands of one dtype;
-# integers narrower than 64 bits (and the float64-valued math.erf and ``_vmath``
-# functions) need an explicit cast. Every cast costs compile time, so only those are emitted.
-PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign", "exp", "log", "log1p", "expm1", "tanh"}
+# integers narrower than 64 bits (and the float64-valued math.erf) need an explicit cast.
+# Every cast costs compile time, so only those are emitted. (Templates name float32
+# variants with ``{f}``: ``_vmath.exp{f}`` is ``_vmath.expf`` for float32 operands.)
+PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign"}
 
 # Modules of numba functions that lowering templates call as ``module.fn(...)``.
 CALLED_MODULES = ("_special", "_vmath")
