@@ -630,6 +630,74 @@ def tree_unflatten(treedef, leaves):
     return treedef.unflatten(leaves)
 
 
+class FlatteningPlan:
+    """``flatten`` and ``unflatten`` specialised to one treedef of built-in containers
+    (tuples, lists, dicts, None): jit's dispatch path, where taking the same structure
+    apart on every call through the general recursion costs more than the call itself.
+
+    ``flatten(tree)`` returns the leaves, or None when ``tree`` does not have exactly
+    this structure (then flatten it the general way). ``plan_for`` builds one, or None
+    for treedefs with other node kinds.
+
+    >>> plan = plan_for(tree_structure(([1, 2], {'a': 3})))
+    >>> plan.flatten(([4, 5], {'a': 6})), plan.flatten(([4], {'a': 6}))
+    ([4, 5, 6], None)
+    >>> plan.unflatten([7, 8, 9])
+    ([7, 8], {'a': 9})
+    """
+
+    def __init__(self, treedef, flatten, unflatten):
+        self.treedef, self.flatten, self.unflatten = treedef, flatten, unflatten
+
+
+_PLANNED = {_TUPLE: "tuple", _LIST: "list", _DICT: "dict", _NONE: None}
+
+
+def plan_for(treedef):
+    """The :class:`FlatteningPlan` of ``treedef``, or None if it holds other node kinds."""
+    checks, leaves, keys = [], [], []
+
+    def take(td, expr, depth):  # the checks of the node at ``expr``; its rebuilding expression
+        kind = td._kind
+        if kind is None:
+            name = f"v{len(leaves)}"
+            checks.append(f"{name} = {expr}")
+            checks.append(f"if _get(type({name}), _missing) is not None: return None")
+            leaves.append(name)
+            return f"l[{len(leaves) - 1}]"
+        if kind not in _PLANNED:
+            raise LookupError
+        if kind is _NONE:
+            checks.append(f"if {expr} is not None: return None")
+            return "None"
+        node = f"n{depth}_{len(checks)}"
+        n = len(td._children)
+        checks.append(f"{node} = {expr}")
+        checks.append(f"if type({node}) is not {_PLANNED[kind]} or len({node}) != {n}: return None")
+        if kind is _DICT:
+            parts = []
+            for key, child in zip(td._aux, td._children):
+                keys.append(key)
+                k = f"K[{len(keys) - 1}]"
+                checks.append(f"if {k} not in {node}: return None")
+                parts.append(f"{k}: {take(child, f'{node}[{k}]', depth + 1)}")
+            return "{" + ", ".join(parts) + "}"
+        parts = [take(child, f"{node}[{i}]", depth + 1) for i, child in enumerate(td._children)]
+        if kind is _TUPLE:
+            return "(" + "".join(p + ", " for p in parts) + ")"
+        return "[" + ", ".join(parts) + "]"
+
+    try:
+        rebuilt = take(treedef, "t", 0)
+    except LookupError:
+        return None
+    source = ("def flatten(t):\n" + "".join(f"    {line}\n" for line in checks)
+              + f"    return [{', '.join(leaves)}]\n\ndef unflatten(l):\n    return {rebuilt}\n")
+    namespace = {"_get": _kind_cache.get, "_missing": _MISSING, "K": keys}
+    exec(compile(source, f"<flattening plan {treedef!r}>", "exec"), namespace)  # noqa: S102 - our own text
+    return FlatteningPlan(treedef, namespace["flatten"], namespace["unflatten"])
+
+
 def tree_map(f, tree, *rest, is_leaf=None):
     """Apply ``f`` leafwise: ``f(leaf, *matching_leaves_of_rest)``.
 

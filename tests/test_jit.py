@@ -702,3 +702,17 @@ def test_donate_argnums_is_validated_and_never_reuses_a_buffer():
         fd.jit(lambda x: x, donate_argnums=("x",))
     with pytest.raises(ValueError, match="both static_argnums and donate_argnums"):
         fd.jit(lambda x, n: x, static_argnums=1, donate_argnums=(1,))
+
+
+def test_argument_structures_alternating_between_calls_each_get_their_program():
+    """The dispatch fast path (a flattening plan of the last structure) must notice every
+    change of structure: container types, lengths, dict keys, None, a node for a leaf."""
+    f = fd.jit(lambda t: fd.tree_map(lambda x: x * 2, t))
+    a, b = np.ones(2), np.full(3, 2.0)
+    calls = [(a, b), [a, b], (a, b), {"x": a, "y": b}, {"x": a, "z": b}, (a, None), (a, (b,)),
+             (a, [b, b]), (a, b)]
+    for tree in calls * 2:
+        got, want = f(tree), fd.tree_map(lambda x: x * 2, tree)
+        assert fd.tree_util.tree_structure(got) == fd.tree_util.tree_structure(want)
+        for g, w in zip(fd.tree_util.tree_leaves(got), fd.tree_util.tree_leaves(want)):
+            np.testing.assert_array_equal(g, w)

@@ -827,3 +827,37 @@ def test_doctests():
     assert attempted > 30 and failures == 0
     failures, attempted = doctest.testmod(fd.tree, optionflags=doctest.ELLIPSIS)
     assert attempted >= 10 and failures == 0
+
+
+# -- flattening plans (jit's dispatch fast path) -------------------------------------------
+
+_plain_trees = st.recursive(
+    st.integers(0, 9) | st.just(None) | st.builds(np.zeros, st.integers(0, 2)),
+    lambda children: st.lists(children, max_size=3) | st.tuples(children, children)
+    | st.dictionaries(st.sampled_from("abc"), children, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_plain_trees, _plain_trees)
+def test_flattening_plan_agrees_with_tree_flatten_and_rejects_other_structures(tree, other):
+    leaves, treedef = tree_flatten(tree)
+    plan = tu.plan_for(treedef)
+    assert plan is not None and plan.treedef is treedef
+    assert plan.flatten(tree) is not None and all(a is b for a, b in zip(plan.flatten(tree), leaves))
+    assert tree_structure(plan.unflatten(leaves)) == treedef
+    other_leaves, other_def = tree_flatten(other)
+    got = plan.flatten(other)
+    if other_def == treedef:
+        assert got is not None and all(a is b for a, b in zip(got, other_leaves))
+    else:
+        assert got is None
+
+
+def test_flattening_plan_only_for_built_in_containers():
+    Point = collections.namedtuple("Point", "x y")
+    assert tu.plan_for(tree_structure(Point(1, 2))) is None
+    assert tu.plan_for(tree_structure([collections.OrderedDict(a=1)])) is None
+    plan = tu.plan_for(tree_structure((1, [2, None])))
+    assert plan.flatten((1, [Point(2, 3), None])) is None  # a node where a leaf was
+    assert plan.flatten((1, (2, None))) is None and plan.flatten([1, [2, None]]) is None

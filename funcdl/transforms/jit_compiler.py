@@ -121,9 +121,10 @@ class _Compiled:
     an outlined program's call times until promotion is decided; ``pending`` is the batch
     of its modules that worker processes are compiling in the background (or None), and
     ``successor`` the one-function program it may be promoted to, with its call times
-    ``rival_times``."""
+    ``rival_times``. ``unflatten(outputs)`` builds the result tree."""
     __slots__ = ("kernel", "consts", "out_tree", "out_casts", "lowered", "verified", "modules",
-                 "driver_env", "kernel_calls", "trial", "pending", "successor", "rival_times")
+                 "driver_env", "kernel_calls", "trial", "pending", "successor", "rival_times",
+                 "unflatten")
 
     def __init__(self, kernel, consts, out_tree, out_casts, lowered, modules, driver_env=None):
         self.kernel, self.consts, self.out_tree = kernel, consts, out_tree
@@ -134,6 +135,8 @@ class _Compiled:
         self.trial = None if driver_env is None else []
         self.pending = self.successor = None
         self.rival_times = []
+        plan = tree_util.plan_for(out_tree)
+        self.unflatten = plan.unflatten if plan is not None else out_tree.unflatten
 
     def relink(self):
         """Point the program at its modules' current functions (after a reload)."""
@@ -174,6 +177,7 @@ class JittedFunction:
         self.donate_argnums = _donated(donate_argnums, self.static_argnums)
         self.fastmath = bool(fastmath)
         self._cache = collections.OrderedDict()
+        self._plan, self._plans = None, {}  # flattening plans of the argument structures seen
         self._signature = _signature(fun)
         names = [] if self._signature is None else [
             p.name for p in self._signature.parameters.values()
@@ -217,7 +221,14 @@ class JittedFunction:
             dynamic, statics = self._split(args, kwargs)
         else:  # the common case: all positional, nothing static (leaf order is the same)
             dynamic, statics = args, ()
-        leaves, treedef = tree_util.tree_flatten(dynamic)
+        leaves = self._plan.flatten(dynamic) if self._plan is not None else None
+        if leaves is None:  # another structure than the last call's
+            leaves, treedef = tree_util.tree_flatten(dynamic)
+            self._plan = self._plans.get(treedef)
+            if self._plan is None and len(self._plans) < 16:
+                self._plan = self._plans[treedef] = tree_util.plan_for(treedef)
+        else:
+            treedef = self._plan.treedef  # the same object every call: the key compares by identity
         key = [treedef, statics, config.debug_nans, config.jit_boundscheck, config.jit_outline]
         arrays = leaves
         for i, x in enumerate(leaves):
@@ -243,12 +254,12 @@ class JittedFunction:
             self._cache.move_to_end(key)
         if not compiled.verified:
             if compiled.pending is not None and not compiled.pending.done():
-                return tree_util.tree_unflatten(compiled.out_tree, _interpreted(compiled, arrays))
-            return tree_util.tree_unflatten(compiled.out_tree, _first_call(compiled, arrays))
+                return compiled.unflatten(_interpreted(compiled, arrays))
+            return compiled.unflatten(_first_call(compiled, arrays))
         if compiled.trial is not None:  # outlined: timed until promotion is decided
-            return tree_util.tree_unflatten(compiled.out_tree, self._trial_call(key, compiled, arrays))
+            return compiled.unflatten(self._trial_call(key, compiled, arrays))
         outs = compiled.kernel(*arrays, *compiled.consts)
-        return tree_util.tree_unflatten(compiled.out_tree, _outputs(compiled, outs))
+        return compiled.unflatten(outs if not compiled.out_casts else _outputs(compiled, outs))
 
     def _trial_call(self, key, compiled, arrays):
         """Call an outlined program while its promotion is decided (see ``PROMOTION_CALLS``)."""
