@@ -19,6 +19,20 @@ def _calls_per_block(fn, min_time):
         n *= 2
 
 
+def settle(jitted, *args, seconds=10.0):
+    """Call the funcdl ``jitted(*args)`` until its program stops changing: an outlined
+    program is timed over its first calls and may be promoted to one function compiled
+    in the background (``funcdl.transforms.jit_compiler``); steady-state timings start
+    after that (at most ``seconds``)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        jitted(*args)
+        programs = list(jitted._cache.values())
+        if programs and all(p.trial is None and p.successor is None for p in programs):
+            return
+        time.sleep(0.002)  # leave the core to the compiling worker
+
+
 def compare(contenders, repeat=15, min_time=0.02):
     """``{name: fn}`` -> ``{name: median seconds per call}``, interleaved."""
     names = list(contenders)

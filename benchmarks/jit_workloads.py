@@ -21,7 +21,7 @@ import funcdl as fd
 import funcdl.numpy as fnp
 from funcdl import lax
 
-from ._timing import compare, table
+from ._timing import compare, settle, table
 from .grad_mlp import make_problem as mlp_problem  # noqa: F401  (shared workloads)
 from .grad_mlp import numpy_value_and_grad as numpy_mlp_grads
 
@@ -211,6 +211,7 @@ def main(argv=None):
     new_fd = step(params, state, x, y)
     new_np = numpy_adam_step(params, (zeros, zeros, 0), x, y)
     np.testing.assert_allclose(new_fd[0][0][0], new_np[0][0][0], rtol=1e-4, atol=1e-6)
+    settle(step, params, state, x, y)
     contenders = {"funcdl jit": lambda: step(params, state, x, y),
                   "numpy": lambda: numpy_adam_step(params, (zeros, zeros, 0), x, y)}
     if jax_fns:
@@ -224,6 +225,7 @@ def main(argv=None):
     params, x, y = mlp_problem((2, 100, 3), 20)
     velocity = fd.tree_map(np.zeros_like, params)
     mstep = fd.jit(momentum_step)
+    settle(mstep, params, velocity, x, y)
     contenders = {"funcdl jit": lambda: mstep(params, velocity, x, y),
                   "numpy": lambda: numpy_momentum_step(params, velocity, x, y)}
     if jax_fns:
@@ -234,6 +236,7 @@ def main(argv=None):
     # W3
     params, x, y = mlp_problem((784, 128, 10), 64)
     pe = fd.jit(fd.vmap(fd.grad(per_example_loss), in_axes=(None, 0, 0)))
+    settle(pe, params, x, y)
     contenders = {"funcdl jit": lambda: pe(params, x, y),
                   "funcdl eager": lambda: fd.vmap(fd.grad(per_example_loss), in_axes=(None, 0, 0))(params, x, y)}
     if jax_fns:
@@ -244,6 +247,7 @@ def main(argv=None):
     # W4
     params, x, y = cnn_problem()
     cstep = fd.jit(cnn_step)
+    settle(cstep, params, x, y)
     contenders = {"funcdl jit": lambda: cstep(params, x, y),
                   "funcdl eager": lambda: cnn_step(params, x, y)}
     if jax_fns:

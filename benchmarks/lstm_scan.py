@@ -16,7 +16,7 @@ import funcdl as fd
 import funcdl.numpy as fnp
 from funcdl import lax, nn, random
 
-from ._timing import compare, table
+from ._timing import compare, settle, table
 
 T, B, F, H = 20, 32, 16, 64
 
@@ -138,6 +138,7 @@ def main(argv=None):
     lay5, params5, x5, y5 = make(args.unrolled_steps)
     scan5_compile, _ = timed_compile(scan_step(lay5), params5, x5, y5)
     unrolled_compile, unrolled_jit = timed_compile(unrolled_step(lay5), params5, x5, y5)
+    settle(scan_jit, params, x, y)
     contenders = {"funcdl jit scan": lambda: scan_jit(params, x, y),
                   "funcdl eager scan": lambda: scan_step(layer)(params, x, y)}
     compiles = {"funcdl jit scan": scan_compile}
