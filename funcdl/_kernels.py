@@ -19,15 +19,7 @@ def conv2d(x, w, sh, sw, dh, dw, pt, pb, pl, pr, groups, ho, wo):
     out = np.empty((n, o, ho, wo), dtype=x.dtype)
     cols = np.empty((n * ho * wo, cg * kh * kw), dtype=x.dtype)
     for g in range(groups):
-        for ni in range(n):
-            for ci in range(cg):
-                for a in range(kh):
-                    for b in range(kw):
-                        col = (ci * kh + a) * kw + b
-                        for hi in range(ho):
-                            row = (ni * ho + hi) * wo
-                            for wi in range(wo):
-                                cols[row + wi, col] = xp[ni, g * cg + ci, hi * sh + a * dh, wi * sw + b * dw]
+        _im2col(xp, cols, g * cg, cg, kh, kw, ho, wo, sh, sw, dh, dw)
         wm = np.ascontiguousarray(w[g * og:(g + 1) * og].reshape((og, cg * kh * kw)).T)
         res = np.dot(cols, wm)
         for ni in range(n):
@@ -36,6 +28,36 @@ def conv2d(x, w, sh, sw, dh, dw, pt, pb, pl, pr, groups, ho, wo):
                     for wi in range(wo):
                         out[ni, g * og + oi, hi, wi] = res[(ni * ho + hi) * wo + wi, oi]
     return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _im2col(xp, cols, c0, cg, kh, kw, ho, wo, sh, sw, dh, dw):
+    """``cols[(ni, hi, wi), (ci, a, b)] = xp[ni, c0 + ci, hi*sh + a*dh, wi*sw + b*dw]``. The
+    inner loop runs along whichever of a row or a column of ``cols`` is longer, so that
+    its stores are contiguous when the kernel is large (the weight gradient of a
+    convolution is a convolution with an image-sized kernel: W4's took 1.0 ms, now 0.56)."""
+    n = xp.shape[0]
+    if cg * kh * kw <= n * ho * wo:  # few kernel taps: a column per tap
+        for ni in range(n):
+            for ci in range(cg):
+                for a in range(kh):
+                    for b in range(kw):
+                        col = (ci * kh + a) * kw + b
+                        for hi in range(ho):
+                            row = (ni * ho + hi) * wo
+                            for wi in range(wo):
+                                cols[row + wi, col] = xp[ni, c0 + ci, hi * sh + a * dh, wi * sw + b * dw]
+        return
+    for ni in range(n):  # few output positions: a row per position
+        for hi in range(ho):
+            for wi in range(wo):
+                row = (ni * ho + hi) * wo + wi
+                for ci in range(cg):
+                    for a in range(kh):
+                        col = (ci * kh + a) * kw
+                        r = hi * sh + a * dh
+                        for b in range(kw):
+                            cols[row, col + b] = xp[ni, c0 + ci, r, wi * sw + b * dw]
 
 
 @numba.njit(cache=True, error_model="numpy")

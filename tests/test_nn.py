@@ -816,3 +816,28 @@ def test_mlp_learns_two_circles():
         params = fd.tree_map(lambda p, g: p - 0.5 * g, params, grad(params))
     accuracy = np.mean(np.argmax(net.apply(params, state, x)[0], axis=1) == y)
     assert accuracy >= 0.97, accuracy
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, dilation, pad, groups", [
+    ((4, 2, 9, 8), (6, 1, 3, 2), 2, 1, 1, 2),      # few kernel taps: a column of patches per tap
+    ((1, 16, 12, 12), (3, 16, 10, 10), 1, 1, 0, 1),  # image-sized kernel: a row per output position
+    ((2, 3, 7, 7), (4, 3, 3, 3), 1, 2, 2, 1)])
+def test_conv2d_kernel_matches_direct_sum_in_both_im2col_orders(x_shape, w_shape, stride, dilation, pad, groups):
+    from funcdl import _kernels
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    n, c, h, wd = x_shape
+    o, cg, kh, kw = w_shape
+    ho = (h + 2 * pad - dilation * (kh - 1) - 1) // stride + 1
+    wo = (wd + 2 * pad - dilation * (kw - 1) - 1) // stride + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    want = np.zeros((n, o, ho, wo))
+    for oi in range(o):
+        g = oi // (o // groups)
+        for a in range(kh):
+            for b in range(kw):
+                patch = xp[:, g * cg:(g + 1) * cg, a * dilation:a * dilation + stride * ho:stride,
+                           b * dilation:b * dilation + stride * wo:stride]
+                want[:, oi] += np.einsum("nchw,c->nhw", patch[:, :, :ho, :wo], w[oi, :, a, b])
+    got = _kernels.conv2d(x, w, stride, stride, dilation, dilation, pad, pad, pad, pad, groups, ho, wo)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
