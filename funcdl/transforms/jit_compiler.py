@@ -24,6 +24,7 @@ from .. import tree_util
 from ..config import config
 from ..core import (Absent, Aval, Primitive, Tracer, aval_of, bind, check_arguments, current_trace,
                     eval_ir, make_ir, trace_to_ir)
+from ..primitives.lowering import CALLED_MODULES
 from ..primitives.rules import move_axis
 from . import compile_workers, disk_cache
 from .ad import jvp, vjp
@@ -40,7 +41,7 @@ def _code_version():
     """``_CODE_VERSION`` and the source of the numba modules generated code calls: numba's
     cache of a generated module does not notice an edit of a function it calls."""
     h = hashlib.sha256(_CODE_VERSION.encode())
-    for module in ("_kernels", "_special", "_vmath"):
+    for module in ("_kernels",) + CALLED_MODULES:
         with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), module + ".py"), "rb") as f:
             h.update(f.read())
     return h.hexdigest()[:16]
@@ -259,7 +260,7 @@ class JittedFunction:
         if compiled.trial is not None:  # outlined: timed until promotion is decided
             return compiled.unflatten(self._trial_call(key, compiled, arrays))
         outs = compiled.kernel(*arrays, *compiled.consts)
-        return compiled.unflatten(outs if not compiled.out_casts else _outputs(compiled, outs))
+        return compiled.unflatten(_outputs(compiled, outs))
 
     def _trial_call(self, key, compiled, arrays):
         """Call an outlined program while its promotion is decided (see ``PROMOTION_CALLS``)."""
