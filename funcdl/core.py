@@ -399,6 +399,9 @@ class Absent:
         return f"Absent({self.reason!r})"
 
 
+_SHAPE_MEMO_SIZE = 4096  # per primitive; cleared when full
+
+
 class Primitive:
     """A named operation and its rules. Every rule has a slot here; each is filled in the
     primitive's definition block, in the module that defines it (elementwise primitives
@@ -430,6 +433,7 @@ class Primitive:
         self.multiple_results = multiple_results
         self.jvp = self.vjp = self.batch = self.lower = None  # filled by the definition block
         self.domain = None
+        self._shape_memo = {}
         primitives[name] = self
 
     def missing_rules(self):
@@ -437,7 +441,21 @@ class Primitive:
         return [r for r in self.RULES if getattr(self, r) is None]
 
     def abstract_eval(self, *avals, **params):
-        return self.shape_rule(*avals, **params)
+        """The output aval(s), memoized by (avals, params) when the params are hashable: a
+        shape rule is a pure function of them, and tracing asks the same questions often."""
+        if self.sub_program_specs:  # params hold sub-programs: not worth keeping alive
+            return self.shape_rule(*avals, **params)
+        try:
+            key = (avals, tuple(params.items()))
+            out = self._shape_memo.get(key)
+        except TypeError:  # an unhashable param
+            return self.shape_rule(*avals, **params)
+        if out is None:
+            out = self.shape_rule(*avals, **params)
+            if len(self._shape_memo) >= _SHAPE_MEMO_SIZE:
+                self._shape_memo.clear()
+            self._shape_memo[key] = out
+        return list(out) if self.multiple_results else out
 
     sub_program_specs = ()  # see HigherOrderPrimitive
 
@@ -787,16 +805,18 @@ class Trace:
 
     def add_eqn(self, prim, atoms, params):
         avals = prim.abstract_eval(*[a.aval for a in atoms], **params)
-        out_avals = avals if prim.multiple_results else [avals]
-        outs = [Var(a) for a in out_avals]
+        outs = [Var(a) for a in avals] if prim.multiple_results else [Var(avals)]
         index = len(self.eqns)
         self.eqns.append(Eqn(prim, atoms, outs, params))
+        producer = self._producer
         for v in outs:
-            self._producer[v] = index
-        if self.diff_vars and not prim.no_derivative and any(a in self.diff_vars for a in atoms):
-            self.diff_vars.update(v for v in outs if v.aval.dtype.kind == "f")
-        tracers = [Tracer(self, v) for v in outs]
-        return tracers if prim.multiple_results else tracers[0]
+            producer[v] = index
+        diff_vars = self.diff_vars
+        if diff_vars and not prim.no_derivative and not diff_vars.isdisjoint(atoms):
+            diff_vars.update(v for v in outs if v.aval.dtype.kind == "f")
+        if prim.multiple_results:
+            return [Tracer(self, v) for v in outs]
+        return Tracer(self, outs[0])
 
     def to_ir(self, outputs):
         """Close the trace into an IR whose outputs are ``outputs`` (tracers or values)."""

@@ -96,11 +96,14 @@ def _ufunc_operand(x):
 @functools.lru_cache(maxsize=None)
 def _resolve(ufunc, operands, op):
     try:
-        return ufunc.resolve_dtypes(operands + (None,) * ufunc.nout)
+        dtypes = ufunc.resolve_dtypes(operands + (None,) * ufunc.nout)
     except TypeError as e:
         names = ", ".join(getattr(o, "name", getattr(o, "__name__", str(o))) for o in operands)
         raise TypeError(f"{op}: not supported for operands of dtype {names} (as in numpy: {e})") \
             from None
+    for d in dtypes:
+        reject_complex(op, d)
+    return dtypes
 
 
 def ufunc_dtypes(op, ufunc, *args):
@@ -114,8 +117,6 @@ def ufunc_dtypes(op, ufunc, *args):
     if all(isinstance(o, type) for o in operands):  # only weak scalars: numpy's defaults
         operands = tuple(np.dtype(o) for o in operands)
     dtypes = _resolve(ufunc, operands, op)
-    for d in dtypes:
-        reject_complex(op, d)
     return dtypes[:ufunc.nin], dtypes[ufunc.nin]
 
 

@@ -3,6 +3,8 @@
 Binary and ternary elementwise primitives broadcast their operands like numpy, but
 require equal dtypes (``funcdl.numpy`` promotes before binding).
 """
+import functools
+
 import numpy as np
 
 from ..core import Aval, Primitive, aval_of, bind
@@ -18,13 +20,22 @@ def broadcast_shapes(op, *shapes):
     first = shapes[0]
     if all(s == first for s in shapes):
         return first
+    out = _broadcast(tuple(map(tuple, shapes)))
+    if out is None:
+        from ..core import shape_error
+        raise shape_error(op, "operands cannot be broadcast together", *shapes)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _broadcast(shapes):
+    """The broadcast shape of ``shapes`` (tuples), or None when they do not broadcast."""
     ndim = max(len(s) for s in shapes)
     out = []
-    for dims in zip(*[(1,) * (ndim - len(s)) + tuple(s) for s in shapes]):
+    for dims in zip(*[(1,) * (ndim - len(s)) + s for s in shapes]):
         sizes = {d for d in dims if d != 1}
         if len(sizes) > 1:
-            from ..core import shape_error
-            raise shape_error(op, "operands cannot be broadcast together", *shapes)
+            return None
         out.append(sizes.pop() if sizes else 1)
     return tuple(out)
 
