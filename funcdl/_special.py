@@ -18,6 +18,26 @@ def erf(x):
 
 
 @numba.njit(cache=True)
+def erfc(x):
+    """The complementary error function ``1 - erf(x)``, in float64 (accurate where it is
+    tiny, unlike ``1 - erf``)."""
+    return math.erfc(np.float64(x))
+
+
+@numba.njit(cache=True)
+def log2(x):
+    """``log2(x)`` computed in float64 (numba's ``np.log2`` cannot be called on float64 and
+    float32 values in one function)."""
+    return math.log2(np.float64(x))
+
+
+@numba.njit(cache=True)
+def exp2(x):
+    """``2 ** x`` computed in float64 (see :func:`log2`)."""
+    return 2.0 ** np.float64(x)
+
+
+@numba.njit(cache=True)
 def erfinv(y):
     """The inverse error function, in float64: a rational first guess refined by two
     Newton steps on ``erf(x) = y`` (full double precision)."""
@@ -47,7 +67,7 @@ def erfinv(y):
 
 @functools.cache
 def _ufunc(name):
-    scalar = {"erf": erf, "erfinv": erfinv}[name]
+    scalar = {"erf": erf, "erfc": erfc, "erfinv": erfinv}[name]
     return numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(lambda x: scalar(x))
 
 

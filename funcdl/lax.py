@@ -6,6 +6,9 @@ forms), convolution and pooling windows.
 >>> conv(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding="SAME")[0, 0, 0]
 array([4., 6., 6., 4.])
 """
+import builtins
+import enum
+
 import numpy as np
 
 from . import numpy as fnp
@@ -27,7 +30,7 @@ def _same_padding(size, kernel, stride, dilation):
     """TensorFlow/JAX 'SAME': output size ceil(size / stride), extra padding at the end."""
     k_eff = (kernel - 1) * dilation + 1
     out = -(-size // stride)
-    total = max((out - 1) * stride + k_eff - size, 0)
+    total = builtins.max((out - 1) * stride + k_eff - size, 0)
     return (total // 2, total - total // 2)
 
 
@@ -62,8 +65,8 @@ def conv(x, w, stride=1, padding="VALID", dilation=1, feature_group_count=1):
     strides, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
     pads = conv_padding(padding, x.shape[2:], w.shape[2:], strides, dilation)
     if any(lo < 0 or hi < 0 for lo, hi in pads):
-        x = P.pad(x, np.zeros((), x.dtype), [(0, 0, 0), (0, 0, 0)] + [(min(lo, 0), min(hi, 0), 0) for lo, hi in pads])
-        pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+        x = P.pad(x, np.zeros((), x.dtype), [(0, 0, 0), (0, 0, 0)] + [(builtins.min(lo, 0), builtins.min(hi, 0), 0) for lo, hi in pads])
+        pads = tuple((builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in pads)
     return P.conv(x, w, strides, pads, dilation, feature_group_count)
 
 
@@ -99,6 +102,17 @@ def max_pool(x, window, stride=None, padding="VALID"):
     x = fnp.asarray(x)
     low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     return P.reduce("reduce_max", _windows(x, window, window if stride is None else stride, padding, low), (0,))
+
+
+def sum_pool(x, window, stride=None, padding="VALID"):
+    """Sum over ``window`` patches of NCHW ``x`` (stride defaults to the window).
+
+    >>> sum_pool(np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    """
+    x = fnp.asarray(x)
+    return P.reduce("reduce_sum", _windows(x, window, window if stride is None else stride, padding, 0), (0,))
 
 
 def avg_pool(x, window, stride=None, padding="VALID"):
@@ -202,3 +216,231 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis, *, allow_neg
     starts = [0] * operand.ndim
     starts[axis] = start_index
     return dynamic_update_slice(operand, update, starts, allow_negative_indices=allow_negative_indices)
+
+
+def dynamic_index_in_dim(operand, index, axis=0, keepdims=True):
+    """The slice of size 1 at a (possibly traced) ``index`` along ``axis``; the axis is
+    dropped unless ``keepdims``.
+
+    >>> dynamic_index_in_dim(np.arange(6).reshape(2, 3), 2, axis=1, keepdims=False)
+    array([2, 5])
+    """
+    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    return out if keepdims else fnp.squeeze(out, axis=axis)
+
+
+# -- JAX's lax operations on whole arrays ------------------------------------------------
+
+
+class Precision(enum.Enum):
+    """The precision argument of JAX's contractions. funcdl always computes in the operands'
+    dtype (float32 products accumulate in float32 through BLAS), which is ``HIGHEST``; the
+    argument is accepted for compatibility and does not change results."""
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+
+def _check_precision(precision):
+    if precision is None or isinstance(precision, (Precision, str)):
+        return
+    if isinstance(precision, (tuple, list)) and all(isinstance(p, (Precision, str, type(None)))
+                                                    for p in precision):
+        return
+    raise TypeError(f"precision must be None, a lax.Precision, a string or a pair of them, "
+                    f"got {precision!r}")
+
+
+def select(pred, on_true, on_false):
+    """``on_true`` where ``pred`` else ``on_false``, elementwise. As in JAX, the branches
+    have one shape and dtype, and ``pred`` is boolean with their shape (or a scalar).
+
+    >>> select(np.array([True, False]), np.ones(2), np.zeros(2))
+    array([1., 0.])
+    """
+    pred, on_true, on_false = fnp.asarray(pred), fnp.asarray(on_true), fnp.asarray(on_false)
+    if on_true.shape != on_false.shape or on_true.dtype != on_false.dtype:
+        raise TypeError(f"select: on_true and on_false must have one shape and dtype, got "
+                        f"{on_true.dtype.name}{list(on_true.shape)} and "
+                        f"{on_false.dtype.name}{list(on_false.shape)}; use fnp.where to broadcast")
+    if pred.dtype != np.bool_ or pred.shape not in ((), on_true.shape):
+        raise TypeError(f"select: pred must be boolean with the branches' shape "
+                        f"{on_true.shape} or a scalar, got {pred.dtype.name}{list(pred.shape)}")
+    return P.select(pred, on_true, on_false)
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """The general contraction ``dimension_numbers = ((lhs_contract, rhs_contract),
+    (lhs_batch, rhs_batch))``: output axes are the batch axes, then ``lhs``'s free axes, then
+    ``rhs``'s. ``preferred_element_type`` is the dtype to compute and return in.
+
+    >>> dot_general(np.ones((2, 3, 4)), np.ones((2, 4, 5)), (((2,), (1,)), ((0,), (0,)))).shape
+    (2, 3, 5)
+    """
+    _check_precision(precision)
+    lhs, rhs = fnp.asarray(lhs), fnp.asarray(rhs)
+    if preferred_element_type is not None:
+        lhs, rhs = lhs.astype(preferred_element_type), rhs.astype(preferred_element_type)
+    else:
+        lhs, rhs = promote(lhs, rhs)
+    return P.dot_general(lhs, rhs, dimension_numbers)
+
+
+class ConvDimensionNumbers(tuple):
+    """``(lhs_spec, rhs_spec, out_spec)``, each a tuple of axis indices: for the input and
+    output (batch, feature, spatial...), for the kernel (out feature, in feature, spatial...)."""
+
+    def __new__(cls, lhs_spec, rhs_spec, out_spec):
+        return super().__new__(cls, (tuple(lhs_spec), tuple(rhs_spec), tuple(out_spec)))
+
+    lhs_spec = property(lambda self: self[0])
+    rhs_spec = property(lambda self: self[1])
+    out_spec = property(lambda self: self[2])
+
+
+def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers):
+    """:class:`ConvDimensionNumbers` from ``None`` (NCHW, OIHW, NCHW), layout strings such as
+    ``('NHWC', 'HWIO', 'NHWC')``, or dimension numbers (returned as they are).
+
+    >>> conv_dimension_numbers((1, 5, 5, 3), (3, 3, 3, 8), ('NHWC', 'HWIO', 'NHWC'))
+    ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    """
+    ndim = len(lhs_shape)
+    if len(rhs_shape) != ndim:
+        raise TypeError(f"conv: input and kernel must have the same rank, got shapes {tuple(lhs_shape)} "
+                        f"and {tuple(rhs_shape)}")
+    if dimension_numbers is None:
+        default = tuple(range(ndim))
+        return ConvDimensionNumbers(default, default, default)
+    if isinstance(dimension_numbers, ConvDimensionNumbers):
+        return dimension_numbers
+    lhs, rhs, out = dimension_numbers
+    if all(isinstance(s, str) for s in dimension_numbers):
+        return ConvDimensionNumbers(_spec(lhs, "NC", ndim), _spec(rhs, "OI", ndim), _spec(out, "NC", ndim))
+    return ConvDimensionNumbers(lhs, rhs, out)
+
+
+def _spec(layout, leading, ndim):
+    """Axis indices of a layout string: its two named axes, then its spatial axes in order."""
+    if len(layout) != ndim or len(set(layout)) != ndim or not set(leading) <= set(layout):
+        raise ValueError(f"conv: layout {layout!r} must name each of the {ndim} axes once, with "
+                         f"{leading[0]!r} and {leading[1]!r}")
+    spatial = [i for i, c in enumerate(layout) if c not in leading]
+    return (layout.index(leading[0]), layout.index(leading[1]), *spatial)
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
+                         dimension_numbers=None, feature_group_count=1, batch_group_count=1,
+                         precision=None, preferred_element_type=None):
+    """JAX's general 2-D convolution: any layouts (``dimension_numbers``, e.g.
+    ``('NHWC', 'HWIO', 'NHWC')``), ``padding`` "VALID", "SAME" or (lo, hi) pairs, input
+    dilation (``lhs_dilation``, the transposed convolution) and kernel dilation, grouped
+    features.
+
+    >>> x, w = np.ones((1, 4, 4, 2)), np.ones((3, 3, 2, 5))
+    >>> conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")).shape
+    (1, 4, 4, 5)
+    """
+    _check_precision(precision)
+    lhs, rhs = fnp.asarray(lhs), fnp.asarray(rhs)
+    dn = conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers)
+    if lhs.ndim != 4:
+        raise ValueError(f"conv_general_dilated: funcdl convolves over two spatial dimensions; "
+                         f"got a {lhs.ndim}-d input")
+    if batch_group_count != 1:
+        raise ValueError("conv_general_dilated: batch_group_count other than 1 is not supported; "
+                         "split the batch and use feature_group_count")
+    if preferred_element_type is not None:
+        lhs, rhs = lhs.astype(preferred_element_type), rhs.astype(preferred_element_type)
+    x = fnp.transpose(lhs, dn.lhs_spec)  # NCHW
+    w = fnp.transpose(rhs, dn.rhs_spec)  # OIHW
+    lhs_dilation = _pair(1 if lhs_dilation is None else lhs_dilation, "lhs_dilation")
+    rhs_dilation = _pair(1 if rhs_dilation is None else rhs_dilation, "rhs_dilation")
+    strides = _pair(window_strides, "window_strides")
+    pads = conv_padding(padding, x.shape[2:], w.shape[2:], strides, rhs_dilation)
+    if lhs_dilation != (1, 1):  # the input's elements spread apart by zeros
+        x = P.pad(x, np.zeros((), x.dtype), [(0, 0, 0), (0, 0, 0)] + [(0, 0, d - 1) for d in lhs_dilation])
+    y = conv(x, w, stride=strides, padding=pads, dilation=rhs_dilation,
+             feature_group_count=feature_group_count)
+    return fnp.transpose(y, np.argsort(dn.out_spec))
+
+
+_REDUCERS = {"add": ("reduce_sum", 0), "max": ("reduce_max", None), "min": ("reduce_min", None)}
+
+
+def _reducer_name(computation):
+    name = getattr(computation, "__name__", "")
+    for key, names in (("add", ("add", "sum")), ("max", ("max", "maximum", "amax")),
+                       ("min", ("min", "minimum", "amin"))):
+        if name in names:
+            return key
+    raise ValueError(f"reduce_window: computation must be an add, max or min function (lax.add, "
+                     f"fnp.maximum...), got {computation!r}")
+
+
+def reduce_window(operand, init_value, computation, window_dimensions, window_strides=None,
+                  padding="VALID", base_dilation=None, window_dilation=None):
+    """Reduce each window of ``window_dimensions`` (one size per axis) with ``computation``
+    (an add, max or min: ``lax.add``, ``fnp.maximum``...), starting from ``init_value``;
+    ``padding`` "VALID", "SAME" or (lo, hi) per axis, padded with ``init_value``.
+
+    >>> reduce_window(np.arange(6.0).reshape(2, 3), -np.inf, fnp.maximum, (1, 2), (1, 1))
+    array([[1., 2.],
+           [4., 5.]])
+    """
+    x = fnp.asarray(operand)
+    window = tuple(int(k) for k in window_dimensions)
+    strides = (1,) * x.ndim if window_strides is None else tuple(int(s) for s in window_strides)
+    if len(window) != x.ndim or len(strides) != x.ndim:
+        raise ValueError(f"reduce_window: window_dimensions {window} and window_strides {strides} "
+                         f"need one entry per axis of the {x.ndim}-d operand")
+    if any(d not in (None, 1) and tuple(d) != (1,) * x.ndim for d in (base_dilation, window_dilation)):
+        raise ValueError("reduce_window: dilations other than 1 are not supported")
+    reducer = _REDUCERS[_reducer_name(computation)][0]
+    if isinstance(padding, str):
+        pads = [(0, 0)] * x.ndim if padding.upper() == "VALID" else \
+            [_same_padding(n, k, s, 1) for n, k, s in zip(x.shape, window, strides)]
+    else:
+        pads = [tuple(p) for p in padding]
+    init = np.asarray(init_value, x.dtype)
+    if any(lo or hi for lo, hi in pads):
+        x = P.pad(x, init, [(lo, hi, 0) for lo, hi in pads])
+    out_shape = [(n - k) // s + 1 for n, k, s in zip(x.shape, window, strides)]
+    if any(n <= 0 for n in out_shape):
+        raise P.structural.shape_error("reduce_window", f"window {window} is larger than the "
+                                       "(padded) operand", x.shape)
+    views = []
+    for offset in np.ndindex(*window):
+        limit = [o + (n - 1) * s + 1 for o, n, s in zip(offset, out_shape, strides)]
+        views.append(P.reshape(P.slice(x, offset, limit, strides), [1] + out_shape))
+    out = P.reduce(reducer, P.concatenate(views, 0), (0,))
+    if reducer == "reduce_sum" and float(init) != 0:
+        out = fnp.add(out, init)
+    return out
+
+
+# JAX's lax names of elementwise operations (here with funcdl.numpy's promotion). They
+# shadow the builtins max, min, abs and pow in this module: code above says builtins.max.
+add, sub, mul, div, max, min = fnp.add, fnp.subtract, fnp.multiply, fnp.divide, fnp.maximum, fnp.minimum
+neg, abs, sign, exp, log, log1p, expm1 = fnp.negative, fnp.abs, fnp.sign, fnp.exp, fnp.log, fnp.log1p, fnp.expm1
+sin, cos, tanh, sqrt, pow, square = fnp.sin, fnp.cos, fnp.tanh, fnp.sqrt, fnp.power, fnp.square
+erf, erfc, erf_inv, atan2, floor, ceil = fnp.erf, fnp.erfc, fnp.erfinv, fnp.arctan2, fnp.floor, fnp.ceil
+
+
+def rsqrt(x):
+    """``1 / sqrt(x)``.
+
+    >>> rsqrt(4.0)
+    np.float64(0.5)
+    """
+    return fnp.reciprocal(fnp.sqrt(x))
+
+
+def logistic(x):
+    """The logistic sigmoid ``1 / (1 + exp(-x))``, computed without overflow.
+
+    >>> logistic(0.0)
+    np.float64(0.5)
+    """
+    from .nn.activations import sigmoid
+    return sigmoid(x)

@@ -67,24 +67,24 @@ def _hash(k, counters_hi, counters_lo):
     return P.threefry2x32(k[0], k[1], counters_hi, counters_lo)
 
 
-def split(k, num=2):
+def split(key, num=2):
     """``num`` new independent keys, as an array of shape ``(num, 2)``.
 
     >>> split(key(0), 3).shape
     (3, 2)
     """
-    k = _check_key(k, "split")
+    k = _check_key(key, "split")
     hi, lo = _hash(k, np.zeros(num, np.uint32), np.arange(num, dtype=np.uint32))
     return fnp.stack([hi, lo], axis=1)
 
 
-def fold_in(k, data):
-    """A new key derived from ``k`` and the integer ``data``.
+def fold_in(key, data):
+    """A new key derived from ``key`` and the integer ``data``.
 
     >>> fold_in(key(0), 1).shape
     (2,)
     """
-    k = _check_key(k, "fold_in")
+    k = _check_key(key, "fold_in")
     data = fnp.asarray(data)
     data = P.convert(data, np.uint32) if data.dtype != np.uint32 else data
     hi, lo = _hash(k, np.uint32(0x5EED), data)
@@ -125,14 +125,14 @@ def _unit_uniform(k, shape, dtype):
     return P.binary("mul", both, np.float64(2.0 ** -53))
 
 
-def uniform(k, shape=(), dtype=np.float32, minval=0.0, maxval=1.0):
+def uniform(key, shape=(), dtype=np.float32, minval=0.0, maxval=1.0):
     """Uniform samples in ``[minval, maxval)``.
 
     >>> x = uniform(key(0), (1000,))
     >>> bool((x >= 0).all() and (x < 1).all())
     True
     """
-    k = _check_key(k, "uniform")
+    k = _check_key(key, "uniform")
     dtype = _float_dtype(dtype, "uniform")
     u = _unit_uniform(k, _shape(shape, "uniform"), dtype)
     lo, hi = fnp.asarray(minval, dtype), fnp.asarray(maxval, dtype)
@@ -143,27 +143,27 @@ def uniform(k, shape=(), dtype=np.float32, minval=0.0, maxval=1.0):
     return fnp.maximum(lo, x)
 
 
-def normal(k, shape=(), dtype=np.float32):
+def normal(key, shape=(), dtype=np.float32):
     """Standard normal samples (inverse-CDF method).
 
     >>> normal(key(0), (2, 3)).shape
     (2, 3)
     """
-    k = _check_key(k, "normal")
+    k = _check_key(key, "normal")
     dtype = _float_dtype(dtype, "normal")
     lo = np.nextafter(dtype.type(-1), dtype.type(0))
     u = uniform(k, shape, dtype, lo, 1.0)
     return fnp.multiply(fnp.erfinv(u), dtype.type(np.sqrt(2)))
 
 
-def truncated_normal(k, lower=-2.0, upper=2.0, shape=None, dtype=np.float32):
+def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=np.float32):
     """Standard normal samples truncated to ``(lower, upper)``.
 
     >>> x = truncated_normal(key(0), -1.0, 1.0, (100,))
     >>> bool((abs(x) < 1).all())
     True
     """
-    k = _check_key(k, "truncated_normal")
+    k = _check_key(key, "truncated_normal")
     dtype = _float_dtype(dtype, "truncated_normal")
     lower, upper = fnp.asarray(lower, dtype), fnp.asarray(upper, dtype)
     if shape is None:
@@ -200,13 +200,13 @@ def _below(bound):
     return fnp.where(finite, step, bound)
 
 
-def bernoulli(k, p=0.5, shape=None):
+def bernoulli(key, p=0.5, shape=None):
     """Booleans that are True with probability ``p``.
 
     >>> bernoulli(key(0), 0.5, (4,)).dtype
     dtype('bool')
     """
-    k = _check_key(k, "bernoulli")
+    k = _check_key(key, "bernoulli")
     weak = type(p) in (int, float)  # a Python probability draws float32, like the default
     p = fnp.asarray(p, np.float32) if weak else fnp.asarray(p)
     shape = p.shape if shape is None else _shape(shape, "bernoulli")
@@ -214,14 +214,14 @@ def bernoulli(k, p=0.5, shape=None):
     return fnp.less(uniform(k, shape, dtype), p)
 
 
-def randint(k, shape, minval, maxval, dtype=np.int32):
+def randint(key, shape, minval, maxval, dtype=np.int32):
     """Integers uniform in ``[minval, maxval)``.
 
     >>> x = randint(key(0), (100,), 0, 10)
     >>> int(x.min()) >= 0 and int(x.max()) < 10
     True
     """
-    k = _check_key(k, "randint")
+    k = _check_key(key, "randint")
     dtype = np.dtype(dtype)
     if dtype.kind not in "iu":
         raise TypeError(f"random.randint: dtype must be an integer type, got {dtype.name}")
@@ -233,13 +233,13 @@ def randint(k, shape, minval, maxval, dtype=np.int32):
     return fnp.add(lo, offset).astype(dtype)
 
 
-def permutation(k, x, axis=0):
+def permutation(key, x, axis=0):
     """A random permutation of ``arange(x)`` (an int) or of ``x`` along ``axis``.
 
     >>> sorted(permutation(key(0), 5).tolist())
     [0, 1, 2, 3, 4]
     """
-    k = _check_key(k, "permutation")
+    k = _check_key(key, "permutation")
     if isinstance(x, (int, np.integer)):
         x = np.arange(x)
     x = fnp.asarray(x)
@@ -249,13 +249,13 @@ def permutation(k, x, axis=0):
     return fnp.take(x, order, axis=axis)
 
 
-def categorical(k, logits, axis=-1, shape=None):
+def categorical(key, logits, axis=-1, shape=None):
     """Samples of class indices with log-probabilities ``logits`` (Gumbel-max).
 
     >>> int(categorical(key(0), np.log(np.array([0.0, 1.0, 0.0]) + 1e-30)))
     1
     """
-    k = _check_key(k, "categorical")
+    k = _check_key(key, "categorical")
     logits = fnp.asarray(logits)
     axis = axis % logits.ndim
     batch = logits.shape[:axis] + logits.shape[axis + 1:]

@@ -74,7 +74,8 @@ DOMAINS = {
     "with_inf": lambda s, k: np.where(floats(s, k) > 1, np.inf, floats(s, k)),
 }
 # independent references where the implementation is not numpy's own function
-REFERENCES = {"erf": scipy.special.erf, "erf_inv": scipy.special.erfinv, "div": np.true_divide}
+REFERENCES = {"erf": scipy.special.erf, "erfc": scipy.special.erfc, "erf_inv": scipy.special.erfinv,
+              "div": np.true_divide}
 
 
 def sampler(domain, offset=0):
@@ -479,7 +480,8 @@ def ties(shape, seed=0):
     return np.round(floats(shape, seed, -1.0, 1.0)) * 0.75
 
 
-_UNARY_REFS = {"neg": np.negative, "erf": scipy.special.erf, "erf_inv": scipy.special.erfinv}
+_UNARY_REFS = {"neg": np.negative, "erf": scipy.special.erf, "erfc": scipy.special.erfc,
+               "erf_inv": scipy.special.erfinv}
 
 
 def _unary(name, x, diff, note, order=2):

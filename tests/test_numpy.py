@@ -254,6 +254,10 @@ UNARY = [  # (name, domain)
     ("sinh", "real"), ("cosh", "real"), ("arctan", "real"), ("arcsinh", "real"), ("reciprocal", "nonzero"),
     ("floor", "halves"), ("ceil", "halves"), ("round", "halves"), ("logical_not", "real"),
     ("isnan", "special"), ("isfinite", "special"), ("positive", "real"),
+    ("arcsin", "unit"), ("asin", "unit"), ("arccos", "unit"), ("acos", "unit"), ("arctanh", "unit"),
+    ("atanh", "unit"), ("arccosh", "pos"), ("acosh", "pos"), ("asinh", "real"), ("atan", "real"),
+    ("log2", "pos"), ("log10", "pos"), ("exp2", "real"), ("cbrt", "real"), ("trunc", "halves"),
+    ("fix", "halves"), ("rint", "halves"), ("fabs", "real"),
 ]
 UNARY_SHAPES = [(), (3,), (2, 3), (1, 4, 1), (0,), (2, 0)]
 DTYPES = [F32, F64, I32, BOOL]
@@ -311,7 +315,9 @@ BINARY = [  # (name, x domain, y domain)
     ("equal", "unit", "unit"), ("not_equal", "unit", "unit"), ("less", "unit", "unit"),
     ("less_equal", "unit", "unit"), ("greater", "unit", "unit"),
     ("greater_equal", "unit", "unit"), ("logical_and", "unit", "unit"),
-    ("logical_or", "unit", "unit"),
+    ("logical_or", "unit", "unit"), ("arctan2", "real", "real"), ("atan2", "real", "real"),
+    ("hypot", "real", "real"), ("copysign", "real", "real"), ("fmod", "real", "nonzero"),
+    ("pow", "pos", "small"),
 ]
 BINARY_SHAPES = [((), ()), ((3,), (3,)), ((3,), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)),
                  ((), (2, 3)), ((2, 3), ()), ((1,), (0,)), ((2, 0), (1, 0)), ((4, 1, 3), (2, 1))]
@@ -400,11 +406,14 @@ def test_result_type(args):
     assert fnp.result_type(*args) == np.result_type(*args)
 
 
-def test_erf_erfinv_match_scipy():
+def test_erf_erfc_erfinv_match_scipy():
     import scipy.special
     for x in (rand((2, 3), F32, "unit"), rand((4,), F64, "unit"), rand((3,), I32, "unit")):
         check(lambda m, a: fnp.erf(a), x, np_fn=scipy.special.erf)
+        check(lambda m, a: fnp.erfc(a), x, np_fn=scipy.special.erfc)
         check(lambda m, a: fnp.erfinv(a), x, np_fn=scipy.special.erfinv)
+    big = np.array([3.0, 6.0, 20.0, 27.0, -5.0])  # where 1 - erf(x) would lose every digit
+    np.testing.assert_allclose(fnp.erfc(big), scipy.special.erfc(big), rtol=1e-14, atol=1e-300)
 
 
 def test_where_weak_scalar_keeps_dtype():

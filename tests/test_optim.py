@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 import funcdl as fd
+import funcdl.numpy as fnp
 from funcdl import optim
+from funcdl.test_util import check_grads
 from funcdl.tree_util import tree_leaves, tree_map
 
 # ---------------------------------------------------------------------------------------
@@ -507,3 +509,106 @@ def test_adagrad_zero_accumulator_gives_zero_not_nan():
     opt = optim.adagrad(1.0, initial_accumulator_value=0.0, eps=0.0)
     updates, _ = opt.update({'w': np.array([0.0, 2.0])}, opt.init({'w': np.zeros(2)}))
     np.testing.assert_array_equal(updates['w'], [0.0, -1.0])
+
+
+# -- optax's losses and inject_hyperparams -------------------------------------------------
+
+def _loss_cases():
+    rng = np.random.default_rng(3)
+    p, t = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    probs = np.abs(t) / np.abs(t).sum(1, keepdims=True)
+    y01 = (t > 0).astype(float)
+    logp = p - np.log(np.exp(p).sum(1, keepdims=True))
+    sig = 1 / (1 + np.exp(-p))
+    e = p * 3 - t
+    return [
+        ("l2_loss", (p, t), 0.5 * (p - t) ** 2),
+        ("squared_error", (p, None), p ** 2),
+        ("huber_loss", (p * 3, t), np.where(np.abs(e) <= 1, 0.5 * e ** 2, np.abs(e) - 0.5)),
+        ("log_cosh", (p, t), np.log(np.cosh(p - t))),
+        ("sigmoid_binary_cross_entropy", (p, y01), -y01 * np.log(sig) - (1 - y01) * np.log(1 - sig)),
+        ("softmax_cross_entropy", (p, probs), -(probs * logp).sum(1)),
+        ("softmax_cross_entropy_with_integer_labels", (p, np.array([0, 3, 1, 4])),
+         -logp[np.arange(4), [0, 3, 1, 4]]),
+        ("poly_loss_cross_entropy", (p, probs), -(probs * logp).sum(1) + 2 * (probs * (1 - np.exp(logp))).sum(1)),
+        ("hinge_loss", (p, np.sign(t)), np.maximum(0, 1 - p * np.sign(t))),
+        ("cosine_similarity", (p, t), (p * t).sum(1) / np.linalg.norm(p, axis=1) / np.linalg.norm(t, axis=1)),
+        ("kl_divergence", (logp, probs), (probs * (np.log(probs) - logp)).sum(1)),
+        ("convex_kl_divergence", (logp, probs), (probs * (np.log(probs) - logp)).sum(1) + (np.exp(logp) - probs).sum(1)),
+        ("smooth_labels", (np.eye(4), 0.2), np.eye(4) * 0.8 + 0.05),
+    ]
+
+
+@pytest.mark.parametrize("name,args,want", _loss_cases(), ids=[c[0] for c in _loss_cases()])
+def test_optax_losses(name, args, want):
+    fn = getattr(optim, name)
+    np.testing.assert_allclose(fn(*args), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fd.jit(fn)(*args), want, rtol=1e-12, atol=1e-12)
+
+
+def test_losses_are_differentiable_and_keep_float32():
+    p = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    y = np.eye(4, dtype=np.float32)[[0, 1, 2]]
+    for fn in (optim.l2_loss, optim.huber_loss, optim.log_cosh, optim.sigmoid_binary_cross_entropy,
+               optim.sigmoid_focal_loss, optim.softmax_cross_entropy):
+        assert fn(p, y).dtype == np.float32
+        check_grads(lambda x, fn=fn: fn(x, y.astype(np.float64)), (p.astype(np.float64),), order=1)
+    with pytest.raises(TypeError, match="integers"):
+        optim.softmax_cross_entropy_with_integer_labels(p, y)
+
+
+def _train(opt, steps=4, jitted=False):
+    params = {"w": np.linspace(-1, 1, 5).astype(np.float32)}
+    state = opt.init(params)
+    update = fd.jit(opt.update) if jitted else opt.update
+    for _ in range(steps):
+        updates, state = update({"w": params["w"] * 0.5 + 1}, state, params)
+        params = optim.apply_updates(params, updates)
+    return params, state
+
+
+@pytest.mark.parametrize("factory,kwargs", [(optim.adam, {"learning_rate": 0.1}),
+                                            (optim.sgd, {"learning_rate": 0.1, "momentum": 0.9}),
+                                            (optim.rmsprop, {"learning_rate": 0.01, "decay": 0.8}),
+                                            (optim.adamw, {"learning_rate": 0.1, "weight_decay": 0.01})])
+@pytest.mark.parametrize("jitted", [False, True], ids=["eager", "jit"])
+def test_inject_hyperparams_equals_the_plain_optimizer(factory, kwargs, jitted):
+    want, _ = _train(factory(**kwargs))
+    got, state = _train(optim.inject_hyperparams(factory)(**kwargs), jitted=jitted)
+    np.testing.assert_allclose(got["w"], want["w"], rtol=2e-6)
+    assert got["w"].dtype == np.float32
+    assert set(state.hyperparams) == set(kwargs) and int(state.count) == 4
+    assert all(v.dtype == np.float32 for v in state.hyperparams.values())
+
+
+def test_inject_hyperparams_state_can_be_changed_and_scheduled():
+    opt = optim.inject_hyperparams(optim.sgd)(learning_rate=0.1)
+    state = opt.init({"w": np.zeros(1)})
+    state.hyperparams["learning_rate"] = np.float32(0.5)
+    updates, state = opt.update({"w": np.ones(1)}, state)
+    np.testing.assert_allclose(updates["w"], [-0.5])
+    scheduled = optim.inject_hyperparams(optim.sgd)(learning_rate=lambda step: 0.1 * (step + 1))
+    state = scheduled.init({"w": np.zeros(1)})
+    for expected in (0.1, 0.2, 0.3):
+        updates, state = scheduled.update({"w": np.ones(1)}, state)
+        np.testing.assert_allclose(updates["w"], [-expected], rtol=1e-6)
+        np.testing.assert_allclose(state.hyperparams["learning_rate"], expected, rtol=1e-6)
+    with_static = optim.inject_hyperparams(optim.sgd, static_args=("nesterov",))(0.1, 0.9, True)
+    assert set(with_static.init({"w": np.zeros(1)}).hyperparams) == {"learning_rate", "momentum"}
+
+
+def test_inject_hyperparams_gradient_through_the_learning_rate():
+    """Meta-learning: the loss after one step, as a function of the learning rate."""
+    opt = optim.inject_hyperparams(optim.sgd)(learning_rate=0.1)
+    params = {"w": np.array([1.0, -2.0])}
+    loss = lambda p: fnp.sum(p["w"] ** 2)
+
+    def after_one_step(lr):
+        state = opt.init(params)
+        state = state._replace(hyperparams={"learning_rate": lr})
+        updates, _ = opt.update(fd.grad(loss)(params), state)
+        return loss(optim.apply_updates(params, updates))
+    lr = np.float64(0.1)
+    # loss(w - lr * 2w) = (1 - 2 lr)^2 * |w|^2, derivative -4 (1 - 2 lr) |w|^2
+    np.testing.assert_allclose(fd.grad(after_one_step)(lr), -4 * 0.8 * 5.0, rtol=1e-12)
+    np.testing.assert_allclose(fd.jit(fd.grad(after_one_step))(lr), -4 * 0.8 * 5.0, rtol=1e-12)

@@ -11,3 +11,11 @@ def test_readme_tour_runs(capsys):
     out = capsys.readouterr().out
     assert "dot_general" in out and "@numba.njit" in out
     assert float(namespace["value"]) < 0.05  # the jitted Adam steps fitted the toy data
+
+
+def test_readme_jax_port_runs(capsys):
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    code = re.search(r"## Porting JAX code\n.*?```python\n(.*?)```", readme, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+    accuracy = float(re.search(r"train accuracy ([\d.]+)", capsys.readouterr().out).group(1))
+    assert accuracy > 0.9

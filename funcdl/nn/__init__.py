@@ -16,7 +16,7 @@ True
 from .. import lax as _lax
 from . import initializers
 from .activations import (elu, gelu, leaky_relu, log_softmax, logsumexp, one_hot, relu,
-                          sigmoid, silu, softmax, softplus, tanh)
+                          selu, sigmoid, silu, softmax, softplus, tanh)
 from .initializers import (constant, glorot_normal, glorot_uniform, he_normal, he_uniform,
                            kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, normal,
                            ones, orthogonal, truncated_normal, uniform, variance_scaling,

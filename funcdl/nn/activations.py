@@ -16,7 +16,7 @@ import numpy as np
 from .. import numpy as fnp
 from ..transforms import stop_gradient
 
-__all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "softplus", "silu",
+__all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "gelu", "softplus", "silu",
            "softmax", "log_softmax", "logsumexp", "one_hot"]
 
 _SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))
@@ -77,6 +77,20 @@ def elu(x, alpha=1.0):
     positive = fnp.greater(x, 0)
     negative_part = fnp.multiply(fnp.expm1(fnp.where(positive, 0, x)), alpha)
     return fnp.where(positive, x, negative_part)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x):
+    """Scaled ELU: ``scale * elu(x, alpha)`` with the self-normalising constants
+    (alpha ≈ 1.6733, scale ≈ 1.0507).
+
+    >>> selu(np.array([-1.0, 1.0])).round(4)
+    array([-1.1113,  1.0507])
+    """
+    return fnp.multiply(elu(x, _SELU_ALPHA), _SELU_SCALE)
 
 
 def gelu(x, approximate=True):

@@ -15,17 +15,33 @@ from ._creation import (arange, eye, full, full_like, linspace, ones, ones_like,
                         zeros_like)
 from ._indexing import take, take_along_axis
 from ._linalg import dot, einsum, matmul, outer, tensordot
-from ._math import (abs, absolute, add, arcsinh, arctan, around, ceil, clip, cos, cosh, divide, equal,
-                    erf, erfinv, exp, expm1, floor, floor_divide, greater, greater_equal, isfinite,
-                    isnan, less, less_equal, log, log1p, logaddexp, logical_and, logical_not,
-                    logical_or, maximum, minimum, mod, multiply, negative, not_equal, positive,
-                    power, reciprocal, remainder, round, sign, sin, sinh, sqrt, square, subtract,
-                    tan, tanh, true_divide, where)
+from ._math import (abs, absolute, acos, acosh, add, arccos, arccosh, arcsin, arcsinh, arctan,
+                    arctan2, arctanh, around, asin, asinh, atan, atan2, atanh, cbrt, ceil, clip,
+                    copysign, cos, cosh, divide, equal, erf, erfc, erfinv, exp, exp2, expm1, fabs, fix,
+                    floor, floor_divide, fmod, greater, greater_equal, hypot, isfinite, isnan,
+                    less, less_equal, log, log1p, log2, log10, logaddexp, logical_and,
+                    logical_not, logical_or, maximum, minimum, mod, multiply, negative,
+                    not_equal, positive, pow, power, reciprocal, remainder, rint, round, sign,
+                    sin, sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc, where)
+from ._math_composed import (deg2rad, degrees, divmod, float_power, fmax, fmin, heaviside,
+                             isinf, isneginf, isposinf, ldexp, logaddexp2, logical_xor, modf,
+                             nan_to_num, rad2deg, radians, signbit, sinc)
 from ._reductions import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod,
                           std, sum, var)
 from ._shape import (broadcast_arrays, broadcast_to, concatenate, expand_dims, flip, moveaxis,
                      pad, ravel, repeat, reshape, split, squeeze, stack, swapaxes, tile,
                      transpose)
+from ._matrices import (cross, diag, diagflat, diagonal, identity, inner, kron, matrix_transpose,
+                        matvec, trace, tri, tril, triu, vdot, vecdot, vecmat)
+from ._predicates import (allclose, array_equal, array_equiv, can_cast, finfo, iinfo, isclose,
+                          iscomplexobj, isdtype, isrealobj, isscalar, issubdtype, ndim,
+                          promote_types, shape, size)
+from ._statistics import (argsort, average, corrcoef, count_nonzero, cov, cumprod, cumulative_prod,
+                          cumulative_sum, diff, digitize, ediff1d, median, nanargmax, nanargmin,
+                          nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum,
+                          nanvar, percentile, ptp, quantile, searchsorted, sort, trapezoid)
+from ._stacking import (append, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack,
+                        dsplit, dstack, hsplit, hstack, row_stack, vsplit, vstack)
 from ._tracer_methods import install as _install
 
 float16, float32, float64 = _np.float16, _np.float32, _np.float64

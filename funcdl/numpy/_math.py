@@ -80,6 +80,17 @@ erf = _unary_ufunc("erf", np.sin, "erf",  # np.sin: the same dtype rules as scip
                     ">>> erf(0.0)\nnp.float64(0.0)")
 erfinv = _unary_ufunc("erf_inv", np.sin, "erfinv",
                       ">>> erfinv(0.0)\nnp.float64(0.0)")
+erfc = _unary_ufunc("erfc", np.sin, "erfc", ">>> erfc(0.0)\nnp.float64(1.0)")
+arcsin = asin = _unary_ufunc("arcsin", np.arcsin, "arcsin", ">>> arcsin(0.0)\nnp.float64(0.0)")
+arccos = acos = _unary_ufunc("arccos", np.arccos, "arccos", ">>> arccos(1.0)\nnp.float64(0.0)")
+arctanh = atanh = _unary_ufunc("arctanh", np.arctanh, "arctanh", ">>> arctanh(0.0)\nnp.float64(0.0)")
+arccosh = acosh = _unary_ufunc("arccosh", np.arccosh, "arccosh", ">>> arccosh(1.0)\nnp.float64(0.0)")
+log2 = _unary_ufunc("log2", np.log2, "log2", ">>> log2(8.0)\nnp.float64(3.0)")
+log10 = _unary_ufunc("log10", np.log10, "log10", ">>> log10(100.0)\nnp.float64(2.0)")
+exp2 = _unary_ufunc("exp2", np.exp2, "exp2", ">>> exp2(3.0)\nnp.float64(8.0)")
+cbrt = _unary_ufunc("cbrt", np.cbrt, "cbrt", ">>> cbrt(27.0)\nnp.float64(3.0)")
+rint = _unary_ufunc("round", np.rint, "rint", ">>> rint(2.5)\nnp.float64(2.0)")
+atan, asinh = arctan, arcsinh
 
 
 def _rounding(name, ufunc, doc_example):
@@ -94,6 +105,7 @@ def _rounding(name, ufunc, doc_example):
 
 floor = _rounding("floor", np.floor, ">>> floor(1.5)\nnp.float64(1.0)")
 ceil = _rounding("ceil", np.ceil, ">>> ceil(1.5)\nnp.float64(2.0)")
+trunc = fix = _rounding("trunc", np.trunc, ">>> trunc(-1.5)\nnp.float64(-1.0)")
 
 add = _binary_ufunc("add", np.add, "add")
 subtract = _binary_ufunc("sub", np.subtract, "subtract")
@@ -102,6 +114,28 @@ maximum = _binary_ufunc("max", np.maximum, "maximum")
 minimum = _binary_ufunc("min", np.minimum, "minimum")
 power = _binary_ufunc("pow", np.power, "power")
 remainder = mod = _binary_ufunc("rem", np.remainder, "remainder")
+arctan2 = atan2 = _binary_ufunc("arctan2", np.arctan2, "arctan2")
+hypot = _binary_ufunc("hypot", np.hypot, "hypot")
+copysign = _binary_ufunc("copysign", np.copysign, "copysign")
+
+
+def fmod(x, y):
+    """The remainder of C's ``fmod``: the sign of ``x`` (``remainder`` takes ``y``'s).
+
+    >>> fmod(np.array([-7, 7]), 3)
+    array([-1,  1])
+    """
+    (x, y), _ = _operands("fmod", np.fmod, x, y)
+    if x.dtype.kind == "f":
+        return P.binary("fmod", x, y)
+    r = P.binary("rem", x, y)  # integers: move remainder's result to x's side
+    wrong_side = P.binary("and", P.binary("ne", r, cast(0, r.dtype)),
+                          P.binary("ne", P.binary("lt", r, cast(0, r.dtype)),
+                                   P.binary("lt", x, cast(0, x.dtype))))
+    return P.select(wrong_side, P.binary("sub", r, y), r)
+
+
+pow = power  # noqa: A001 - the array API's name
 
 equal = _comparison("eq", np.equal, "equal")
 not_equal = _comparison("ne", np.not_equal, "not_equal")
@@ -181,6 +215,7 @@ def abs(x):  # noqa: A001 - numpy name
 
 
 absolute = abs
+fabs = _unary_ufunc("abs", np.fabs, "fabs", ">>> fabs(-2)\nnp.float64(2.0)")
 
 
 def sign(x):

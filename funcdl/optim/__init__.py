@@ -24,9 +24,17 @@ or a schedule ``step -> lr`` evaluated at the number of updates made so far.
 >>> np.round(params['w'], 3)
 array([3., 3.])
 """
+from typing import Any
+
 from ._alias import adadelta, adagrad, adam, adamw, nadam, rmsprop, sgd
 from ._base import (EmptyState, GradientTransformation, MaskedState, apply_updates, chain,
                     global_norm, identity, masked, safe_increment, zero_count)
+from ._inject import InjectHyperparamsState, inject_hyperparams
+from ._losses import (convex_kl_divergence, cosine_distance, cosine_similarity, hinge_loss,
+                      huber_loss, kl_divergence, l2_loss, log_cosh, poly_loss_cross_entropy,
+                      sigmoid_binary_cross_entropy, sigmoid_focal_loss, smooth_labels,
+                      softmax_cross_entropy, softmax_cross_entropy_with_integer_labels,
+                      squared_error)
 from ._schedules import (constant_schedule, cosine_decay_schedule, exponential_decay,
                          join_schedules, linear_schedule, piecewise_constant_schedule,
                          polynomial_schedule, warmup_cosine_decay_schedule)
@@ -48,8 +56,20 @@ __all__ = [
     "scale_by_rss", "scale_by_adadelta",
     "ScaleByAdamState", "ScaleByRmsState", "ScaleByRStdDevState", "ScaleByRssState",
     "ScaleByAdaDeltaState", "ScaleByScheduleState", "TraceState",
+    # hyperparameters in the state
+    "inject_hyperparams", "InjectHyperparamsState",
+    # optax's losses (unreduced)
+    "l2_loss", "squared_error", "huber_loss", "log_cosh", "sigmoid_binary_cross_entropy",
+    "sigmoid_focal_loss", "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels",
+    "poly_loss_cross_entropy", "hinge_loss", "cosine_similarity", "cosine_distance",
+    "kl_divergence", "convex_kl_divergence", "smooth_labels",
+    # type aliases
+    "Params", "Updates", "OptState",
     # schedules
     "constant_schedule", "exponential_decay", "polynomial_schedule", "linear_schedule",
     "join_schedules", "cosine_decay_schedule", "warmup_cosine_decay_schedule",
     "piecewise_constant_schedule",
 ]
+
+# optax's type aliases: parameters, updates and optimizer states are pytrees of arrays
+Params = Updates = OptState = Any

@@ -6,7 +6,7 @@
 import numpy as np  # noqa: F401  (the examples use it)
 
 from ._base import chain, identity
-from ._transforms import (hyperparameter, add_decayed_weights, scale_by_adadelta, scale_by_adam,
+from ._transforms import (hyperparameter, is_zero, add_decayed_weights, scale_by_adadelta, scale_by_adam,
                           scale_by_learning_rate, scale_by_rms, scale_by_rss, scale_by_stddev,
                           trace)
 
@@ -28,8 +28,8 @@ def sgd(learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0):
     momentum = 0.0 if momentum is None else hyperparameter(momentum, "momentum")
     weight_decay = hyperparameter(weight_decay, "weight_decay")
     return chain(
-        add_decayed_weights(weight_decay) if weight_decay else identity(),
-        trace(momentum, nesterov) if momentum else identity(),
+        identity() if is_zero(weight_decay) else add_decayed_weights(weight_decay),
+        identity() if is_zero(momentum) else trace(momentum, nesterov),
         scale_by_learning_rate(learning_rate))
 
 
@@ -58,7 +58,7 @@ def adadelta(learning_rate=None, rho=0.9, eps=1e-6, weight_decay=0.0, weight_dec
     """
     weight_decay = hyperparameter(weight_decay, "weight_decay")
     return chain(
-        add_decayed_weights(weight_decay, weight_decay_mask) if weight_decay else identity(),
+        identity() if is_zero(weight_decay) else add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_adadelta(rho, eps),
         scale_by_learning_rate(1.0 if learning_rate is None else learning_rate))
 

@@ -3,24 +3,35 @@
 Notation: ``g`` is the incoming update (the gradient, for the first transformation of a
 chain), ``p`` the parameter, ``t`` the step number counted from 1. All arithmetic is
 leafwise and written with ``funcdl.numpy`` so it traces under ``jit``; hyperparameters are
-Python floats (weak scalars), so float32 updates stay float32.
+Python floats (weak scalars), so float32 updates stay float32, or 0-d arrays (from
+``inject_hyperparams``).
 """
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import numpy as fnp
+from ..core import Tracer
 from ..tree_util import tree_map
 from ._base import (EmptyState, GradientTransformation, global_norm, masked, safe_increment,
                     zero_count)
 
 
 def hyperparameter(x, name):
-    """A hyperparameter as a Python float (a weak scalar: it keeps the updates' dtype)."""
+    """A hyperparameter as a Python float (a weak scalar: it keeps the updates' dtype), or a
+    0-d array as it is (``inject_hyperparams`` passes arrays, traced ones under ``jit``)."""
+    if isinstance(x, (np.ndarray, Tracer)) and np.ndim(x) == 0 and x.dtype.kind == "f":
+        return x
     try:
         return float(x)
     except TypeError:
         raise TypeError(f"{name} must be a number, got {type(x).__name__}") from None
+
+
+def is_zero(x):
+    """Whether a hyperparameter is the Python number 0 (arrays, possibly traced, never are:
+    the transformation they parametrize stays in the chain)."""
+    return isinstance(x, float) and x == 0.0
 
 
 def _scalar_times(c, g):

@@ -22,7 +22,7 @@ from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_sli
 from .indexing import gather, gather_p, scatter, scatter_p
 from .linalg import conv, conv_output_size, conv_p, dot_general, dot_general_p
 from .random_bits import threefry2x32, threefry2x32_p
-from .reductions import (argmax, argmax_p, argmin, argmin_p, argsort, argsort_p, cumsum,
+from .reductions import (argmax, argmax_p, argmin, argmin_p, argsort, argsort_p, cumprod, cumsum,
                          cumsum_p, reduce, reduce_prims)
 from .structural import (broadcast_to, broadcast_to_p, concatenate, concatenate_p, pad, pad_p,
                          reshape, reshape_p, rev, rev_p, slice, slice_p, transpose, transpose_p)

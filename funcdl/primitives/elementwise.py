@@ -152,6 +152,15 @@ def _erf_inv(x):
     return apply("erfinv", x)
 
 
+def _erfc(x):
+    from .._special import apply
+    return apply("erfc", x)
+
+
+_LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
+_TWO_OVER_SQRT_PI = float(2.0 / np.sqrt(np.pi))
+
+
 def _int_or_true_divide(x, y):
     return np.floor_divide(x, y) if x.dtype.kind in "iu" else np.true_divide(x, y)
 
@@ -186,6 +195,24 @@ erf_p = defunary("erf", _erf, FLOAT, derivative=lambda x, y: float(2.0 / np.sqrt
                  numba="_special.erf({0})")  # Python-float constants stay weak
 erf_inv_p = defunary("erf_inv", _erf_inv, FLOAT, derivative=lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),
                      numba="_special.erfinv({0})", domain=(-0.9, 0.9))
+erfc_p = defunary("erfc", _erfc, FLOAT, derivative=lambda x, y: -_TWO_OVER_SQRT_PI * fnp.exp(-(x * x)),
+                  numba="_special.erfc({0})")
+arcsin_p = defunary("arcsin", np.arcsin, FLOAT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(1.0 - x * x)),
+                    numba="np.arcsin({0})", domain=(-0.9, 0.9))
+arccos_p = defunary("arccos", np.arccos, FLOAT, derivative=lambda x, y: -fnp.reciprocal(fnp.sqrt(1.0 - x * x)),
+                    numba="np.arccos({0})", domain=(-0.9, 0.9))
+arctanh_p = defunary("arctanh", np.arctanh, FLOAT, derivative=lambda x, y: fnp.reciprocal(1.0 - x * x),
+                     numba="np.arctanh({0})", domain=(-0.9, 0.9))
+arccosh_p = defunary("arccosh", np.arccosh, FLOAT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(x * x - 1.0)),
+                     numba="np.arccosh({0})", domain=(1.2, 3.0))
+log2_p = defunary("log2", np.log2, FLOAT, derivative=lambda x, y: fnp.reciprocal(x * _LN2), numba="_special.log2({0})",
+                  domain=(0.5, 3.0))
+log10_p = defunary("log10", np.log10, FLOAT, derivative=lambda x, y: fnp.reciprocal(x * _LN10),
+                   numba="np.log10({0})", domain=(0.5, 3.0))
+exp2_p = defunary("exp2", np.exp2, FLOAT, derivative=lambda x, y: y * _LN2, numba="_special.exp2({0})")
+cbrt_p = defunary("cbrt", np.cbrt, FLOAT, derivative=lambda x, y: fnp.reciprocal(3.0 * y * y),
+                  numba="np.cbrt({0})", domain="nonzero")
+trunc_p = defunary("trunc", np.trunc, FLOAT, derivative=ZERO, numba="np.trunc({0})", domain="off_grid")
 isnan_p = defunary("isnan", np.isnan, FLOAT, np.dtype(bool), derivative=ZERO, numba="np.isnan({0})",
                    domain="with_nan")
 isfinite_p = defunary("isfinite", np.isfinite, FLOAT, np.dtype(bool), derivative=ZERO,
@@ -246,6 +273,16 @@ lt_p = defbinary("lt", np.less, NUMERIC, np.dtype(bool), partials=ZERO, numba="(
 le_p = defbinary("le", np.less_equal, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} <= {1})")
 gt_p = defbinary("gt", np.greater, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} > {1})")
 ge_p = defbinary("ge", np.greater_equal, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} >= {1})")
+arctan2_p = defbinary("arctan2", np.arctan2, FLOAT, numba="np.arctan2({0}, {1})",
+                      domain=("nonzero", "nonzero"),
+                      partials=lambda y, x, out, ny, nx: (x / (x * x + y * y), -y / (x * x + y * y)))
+hypot_p = defbinary("hypot", np.hypot, FLOAT, numba="np.hypot({0}, {1})", domain=("nonzero", "nonzero"),
+                    partials=lambda x, y, out, nx, ny: (x / out, y / out))
+copysign_p = defbinary("copysign", np.copysign, FLOAT, numba="np.copysign({0}, {1})",
+                       domain=("nonzero", "nonzero"),
+                       partials=lambda x, y, out, nx, ny: (fnp.copysign(1.0, x) * fnp.copysign(1.0, y), 0.0))
+fmod_p = defbinary("fmod", np.fmod, FLOAT, numba="np.fmod({0}, {1})", domain=(REAL, "nonzero"),
+                   partials=lambda x, y, out, nx, ny: (1.0, -fnp.trunc(x / y)))
 and_p = defbinary("and", np.logical_and, BOOL, partials=ZERO, numba="({0} and {1})", domain=("bool", "bool"))
 or_p = defbinary("or", np.logical_or, BOOL, partials=ZERO, numba="({0} or {1})", domain=("bool", "bool"))
 

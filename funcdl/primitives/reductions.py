@@ -6,7 +6,8 @@ import numpy as np
 from ..core import Aval, Primitive, bind, shape_error
 from .elementwise import binary, convert, select
 from .lowering import dtype_ctor, literal, lowers, needs_cast, round_f16, round_f16_array
-from .rules import (axis_batch, deflinear, div, dtype_of, mul, no_derivative, shape_of)
+from .rules import (axis_batch, deflinear, div, dtype_of, move_axis, mul, no_derivative,
+                    shape_of)
 from .structural import broadcast_to, pad, reshape, rev, slice, transpose
 
 
@@ -83,6 +84,13 @@ def others_product(x, segments=None):
     flip = (lambda a: None if a is None else rev(a, (0,)))  # noqa: E731
     suffix = flip(_exclusive_cumprod(flip(x), flip(segments)))
     return mul(prefix, suffix)
+
+
+def cumprod(x, axis):
+    """Inclusive cumulative product along ``axis``, composed from multiplications (a
+    polynomial in ``x``, so every derivative and batching rule applies; no division)."""
+    front = move_axis(x, axis, 0)
+    return move_axis(mul(_exclusive_cumprod(front), front), 0, axis)
 
 
 def _exclusive_cumprod(x, segments=None):

@@ -1,0 +1,11 @@
+"""``funcdl.scipy.stats``: distributions as ``jax.scipy.stats`` has them, one module each
+(``norm.logpdf(x, loc, scale)``...), composed from ``funcdl.numpy`` and so differentiable
+in their arguments and parameters.
+
+>>> from funcdl.scipy.stats import norm
+>>> round(float(norm.cdf(1.0) - norm.cdf(-1.0)), 12)
+0.682689492137
+"""
+from . import bernoulli, cauchy, expon, geom, laplace, logistic, norm, uniform
+
+__all__ = ["bernoulli", "cauchy", "expon", "geom", "laplace", "logistic", "norm", "uniform"]
