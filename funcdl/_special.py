@@ -38,6 +38,51 @@ def exp2(x):
 
 
 @numba.njit(cache=True)
+def shift_left(x, s, bits):
+    """``x << s`` with numpy's result for shifts outside ``[0, bits)``: 0."""
+    if s < 0 or s >= bits:
+        return x - x
+    return x << s
+
+
+@numba.njit(cache=True)
+def shift_right(x, s, bits):
+    """Arithmetic ``x >> s`` with numpy's result for shifts outside ``[0, bits)``: the sign
+    (-1 for negative ``x``, else 0)."""
+    if s < 0 or s >= bits:
+        return x - x - 1 if x < 0 else x - x
+    return x >> s
+
+
+@numba.njit(cache=True)
+def popcount(x):
+    """The number of 1 bits of ``|x|`` (numpy's ``bitwise_count``)."""
+    u = np.uint64(x) if x >= 0 else np.uint64(-(x + 1)) + np.uint64(1)
+    n = 0
+    while u:
+        u &= u - np.uint64(1)
+        n += 1
+    return n
+
+
+@numba.njit(cache=True)
+def gcd(a, b):
+    """The greatest common divisor of ``|a|`` and ``|b|`` (0 for two zeros)."""
+    a, b = abs(a), abs(b)
+    while b:
+        a, b = b, a % b
+    return a
+
+
+@numba.njit(cache=True)
+def lcm(a, b):
+    """The least common multiple of ``|a|`` and ``|b|`` (0 if either is 0)."""
+    if a == 0 or b == 0:
+        return a - a
+    return abs(a // gcd(a, b) * b)
+
+
+@numba.njit(cache=True)
 def erfinv(y):
     """The inverse error function, in float64: a rational first guess refined by two
     Newton steps on ``erf(x) = y`` (full double precision)."""

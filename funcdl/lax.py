@@ -13,6 +13,7 @@ import numpy as np
 
 from . import numpy as fnp
 from . import primitives as P
+from ._lax_ops import *  # noqa: F401,F403  (JAX's array operations under their lax names)
 from .control_flow import cond, fori_loop, scan, while_loop  # noqa: F401  (re-exported)
 from .numpy._base import promote
 
@@ -417,30 +418,3 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     if reducer == "reduce_sum" and float(init) != 0:
         out = fnp.add(out, init)
     return out
-
-
-# JAX's lax names of elementwise operations (here with funcdl.numpy's promotion). They
-# shadow the builtins max, min, abs and pow in this module: code above says builtins.max.
-add, sub, mul, div, max, min = fnp.add, fnp.subtract, fnp.multiply, fnp.divide, fnp.maximum, fnp.minimum
-neg, abs, sign, exp, log, log1p, expm1 = fnp.negative, fnp.abs, fnp.sign, fnp.exp, fnp.log, fnp.log1p, fnp.expm1
-sin, cos, tanh, sqrt, pow, square = fnp.sin, fnp.cos, fnp.tanh, fnp.sqrt, fnp.power, fnp.square
-erf, erfc, erf_inv, atan2, floor, ceil = fnp.erf, fnp.erfc, fnp.erfinv, fnp.arctan2, fnp.floor, fnp.ceil
-
-
-def rsqrt(x):
-    """``1 / sqrt(x)``.
-
-    >>> rsqrt(4.0)
-    np.float64(0.5)
-    """
-    return fnp.reciprocal(fnp.sqrt(x))
-
-
-def logistic(x):
-    """The logistic sigmoid ``1 / (1 + exp(-x))``, computed without overflow.
-
-    >>> logistic(0.0)
-    np.float64(0.5)
-    """
-    from .nn.activations import sigmoid
-    return sigmoid(x)

@@ -6,7 +6,9 @@ Each :class:`Fn` calls one function, written once against a numpy-like module ``
 ``diff`` lists the argument positions to differentiate (floats, in a smooth region); an
 empty ``diff`` means the function is checked for values only (integer or piecewise-constant
 results). ``vmap=False`` skips the batching check where the example arguments cannot take a
-batch axis (a function of a shape, say). Adding a function means adding a row here.
+batch axis (a function of a shape, say); ``jit=False`` skips jit (and vmap) for functions
+whose output shape depends on the values, called without ``size=``. Adding a function means
+adding a row here.
 """
 import dataclasses
 from typing import Callable
@@ -66,6 +68,46 @@ class NumpyLax:
         return out
 
 
+def _np_fill(a, val, wrap=False):
+    """numpy's in-place fill_diagonal, on a copy."""
+    out = np.array(a, copy=True)
+    np.fill_diagonal(out, val, wrap)
+    return out
+
+
+def padded(arrays, size, fill):
+    """numpy results cut or padded to ``size`` with ``fill`` (JAX's ``size=`` semantics)."""
+    def pad(a):
+        a = np.asarray(a)[:size]
+        return np.concatenate([a, np.full(size - a.shape[0], fill, a.dtype)])
+    return tuple(pad(a) for a in arrays) if isinstance(arrays, tuple) else pad(arrays)
+
+
+def _np_put_along(a, idx, v, axis):
+    out = np.array(a, copy=True)
+    np.put_along_axis(out, idx, v, axis)
+    return out
+
+
+def _np_put(a, ind, v):
+    out = np.array(a, copy=True)
+    np.put(out, ind, v)
+    return out
+
+
+def _np_place(a, mask, v):
+    out = np.array(a, copy=True)
+    np.place(out, mask, v)
+    return out
+
+
+def _round_half_away(x):
+    """Rounding half away from zero, element by element with decimal arithmetic."""
+    import decimal
+    half_up = [float(decimal.Decimal(float(v)).quantize(decimal.Decimal(1), decimal.ROUND_HALF_UP)) for v in x]
+    return np.copysign(np.array(half_up), x)
+
+
 def lax(m):
     """funcdl.lax for funcdl.numpy, the numpy references for numpy."""
     return funcdl.lax if m is fnp else NumpyLax
@@ -80,6 +122,7 @@ class Fn:
     note: str = ""
     vmap: bool = True
     rtol: float = 1e-12
+    jit: bool = True  # False for value-dependent shapes without size= (they need concrete values)
 
     @property
     def id(self):
@@ -105,6 +148,9 @@ def distinct(shape, seed=0):
 
 
 A, B, V, W = floats((3, 4), 1), floats((3, 4), 2), floats((4,), 3), floats((4,), 4)
+I1 = np.random.default_rng(30).integers(-60, 61, (3, 4)).astype(np.int32)
+I2 = np.random.default_rng(31).integers(-60, 61, (3, 4)).astype(np.int32)
+SHIFTS = np.random.default_rng(32).integers(-2, 40, (3, 4)).astype(np.int32)
 SQUARE = floats((4, 4), 5)
 
 FUNCTIONS = [
@@ -342,4 +388,286 @@ FUNCTIONS = [
        (A,), (0,), "weights"),
     Fn("cov", lambda m, x: m.cov(x), (V,), (0,), "vector"),
     Fn("corrcoef", lambda m, x: m.corrcoef(x), (A,), (0,)),
+    # -- rearranging, grids and constructors
+    Fn("roll", lambda m, a: m.roll(a, 2), (A,), (0,)),
+    Fn("roll", lambda m, a: m.roll(a, -1, axis=1), (A,), (0,), "axis"),
+    Fn("roll", lambda m, a: m.roll(a, (1, 2), axis=(0, 1)), (A,), (0,), "axes"),
+    Fn("rot90", lambda m, a: m.rot90(a), (A,), (0,)),
+    *[Fn("rot90", lambda m, a, k=k: m.rot90(a, k, axes=(1, 2)), (floats((2, 3, 4), 20),), (0,), f"k{k}")
+      for k in (2, 3, -1)],
+    Fn("fliplr", lambda m, a: m.fliplr(a), (A,), (0,)),
+    Fn("flipud", lambda m, a: m.flipud(a), (A,), (0,)),
+    Fn("rollaxis", lambda m, a: m.rollaxis(a, 2, 1), (floats((2, 3, 4), 21),), (0,)),
+    Fn("rollaxis", lambda m, a: m.rollaxis(a, 0, 3), (floats((2, 3, 4), 21),), (0,), "forward"),
+    Fn("permute_dims", lambda m, a: m.permute_dims(a, (2, 0, 1)), (floats((2, 3, 4), 22),), (0,)),
+    Fn("concat", lambda m, a, b: m.concat([a, b], axis=1), (A, B), (0, 1)),
+    Fn("unstack", lambda m, a: m.unstack(a, axis=1), (A,), (0,)),
+    Fn("resize", lambda m, a: m.resize(a, (3, 5)), (V,), (0,)),
+    Fn("meshgrid", lambda m, a, b: m.meshgrid(a, b), (V, V[:3]), (0, 1)),
+    Fn("meshgrid", lambda m, a, b: m.meshgrid(a, b, indexing="ij", sparse=True), (V, V[:3]), (0, 1), "ij_sparse"),
+    Fn("indices", lambda m: m.indices((2, 3)), (), vmap=False),
+    Fn("ix_", lambda m: m.ix_(np.array([0, 1]), np.array([2, 0, 1])), (), vmap=False),
+    Fn("broadcast_shapes", lambda m: np.array(m.broadcast_shapes((2, 1), (3,))), (), vmap=False),
+    Fn("diag_indices", lambda m: m.diag_indices(3), (), vmap=False),
+    Fn("diag_indices_from", lambda m, a: m.diag_indices_from(a), (SQUARE,), vmap=False),
+    Fn("tril_indices", lambda m: m.tril_indices(3, 1), (), vmap=False),
+    Fn("tril_indices_from", lambda m, a: m.tril_indices_from(a, -1), (A,), vmap=False),
+    Fn("triu_indices", lambda m: m.triu_indices(3), (), vmap=False),
+    Fn("triu_indices_from", lambda m, a: m.triu_indices_from(a), (A,), vmap=False),
+    Fn("mask_indices", lambda m: m.mask_indices(3, np.triu), (), vmap=False),
+    Fn("fill_diagonal", lambda m, a: (m.fill_diagonal(a, 7.0) if m is fnp else _np_fill(a, 7.0)), (A,), (0,)),
+    Fn("fill_diagonal", lambda m, a, v: (m.fill_diagonal(a, v, wrap=True) if m is fnp else _np_fill(a, v, True)),
+       (floats((7, 3), 23), V[:2]), (0, 1), "wrap"),
+    Fn("block", lambda m, a, b: m.block([[a, b[:, :1]], [b[:1], np.zeros((1, 1))]]), (A, B), (0, 1)),
+    Fn("empty", lambda m: m.empty((2, 3)) * 0, (), vmap=False),
+    Fn("empty_like", lambda m, a: m.empty_like(a) * 0, (A,), vmap=False),
+    Fn("copy", lambda m, a: m.copy(a), (A,), (0,)),
+    Fn("astype", lambda m, a: m.astype(a * 3, np.int32), (A,)),
+    Fn("logspace", lambda m: m.logspace(0, 3, 4, base=2.0), (), vmap=False),
+    Fn("geomspace", lambda m: m.geomspace(1, 256, 5), (), vmap=False),
+    Fn("select", lambda m, a, b: m.select([a > 0.5, a > -0.5], [a, b], -1.0), (A, B), (0, 1)),
+    *[Fn(name, lambda m, name=name: getattr(m, name)(5), (), vmap=False)
+      for name in ("bartlett", "blackman", "hamming", "hanning")],
+    Fn("kaiser", lambda m: m.kaiser(5, 3.0), (), vmap=False),
+    Fn("real", lambda m, a: m.real(a), (A,), (0,)),
+    Fn("imag", lambda m, a: m.imag(a), (A,)),
+    Fn("conj", lambda m, a: m.conj(a), (A,), (0,)),
+    Fn("conjugate", lambda m, a: m.conjugate(a), (A,), (0,)),
+    Fn("angle", lambda m, a: m.angle(a), (np.array([-2.0, -0.0, 0.0, 3.0, np.nan]),)),
+    Fn("angle", lambda m, a: m.angle(a, deg=True), (A,), note="deg"),
+    Fn("iscomplex", lambda m, a: m.iscomplex(a), (A,)),
+    Fn("isreal", lambda m, a: m.isreal(a), (A,)),
+    # -- convolution, polynomials, interpolation
+    *[Fn("convolve", lambda m, a, v, mode=mode: m.convolve(a, v, mode), (V, W[:3]), (0, 1), mode)
+      for mode in ("full", "same", "valid")],
+    Fn("convolve", lambda m, a, v: m.convolve(a, v, "same"), (V[:2], W), (0, 1), "short_first"),
+    Fn("convolve", lambda m: m.convolve(np.array([1, 2, 3]), np.array([4, 5])), (), note="int", vmap=False),
+    *[Fn("correlate", lambda m, a, v, mode=mode: m.correlate(a, v, mode), (V, W[:3]), (0, 1), mode)
+      for mode in ("full", "same", "valid")],
+    Fn("correlate", lambda m, a, v: m.correlate(a, v, "full"), (V[:2], W), (0, 1), "short_first"),
+    Fn("polyval", lambda m, p, x: m.polyval(p, x), (V, A), (0, 1)),
+    Fn("polyadd", lambda m, a, b: m.polyadd(a, b), (V[:2], W), (0, 1)),
+    Fn("polysub", lambda m, a, b: m.polysub(a, b), (V, W[:3]), (0, 1)),
+    Fn("polymul", lambda m, a, b: m.polymul(a, b), (V, W[:3]), (0, 1)),
+    Fn("polyder", lambda m, p: m.polyder(p, 2), (V,), (0,)),
+    Fn("polyint", lambda m, p: m.polyint(p, 2, k=[1.0, 2.0]), (V,), (0,)),
+    Fn("interp", lambda m, x, fp: m.interp(x, np.array([-1.0, 0.0, 0.5, 1.5]), fp), (A * 1.2, V), (0, 1)),
+    Fn("interp", lambda m, x: m.interp(x, np.array([0.0, 1.0, 2.0]), np.array([0.0, 5.0, 1.0]), left=-1.0, right=9.0),
+       (np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0]),), note="edges"),
+    Fn("interp", lambda m, x: m.interp(x, np.array([350.0, 10.0, 90.0]), np.array([1.0, 2.0, 3.0]), period=360),
+       (np.array([-30.0, 0.0, 50.0, 400.0]),), note="period"),
+    # -- value-dependent shapes: concrete, and with size= (static shapes, so jit and vmap work)
+    Fn("nonzero", lambda m, a: m.nonzero(a), (np.array([[0, 3, 0], [4, 0, 5]]),), vmap=False, jit=False),
+    Fn("nonzero", lambda m, a: m.nonzero(a, size=4, fill_value=-1) if m is fnp else padded(np.nonzero(a), 4, -1),
+       (np.array([[0, 3, 0], [4, 0, 5]]),), note="size"),
+    Fn("nonzero", lambda m, a: m.nonzero(a, size=2) if m is fnp else padded(np.nonzero(a), 2, 0),
+       (np.array([0, 3, 7, 9]),), note="size_cut"),
+    Fn("where", lambda m, a: m.where(a > 0.5), (A,), vmap=False, jit=False, note="one_arg"),
+    Fn("flatnonzero", lambda m, a: m.flatnonzero(a), (np.array([[0, 3], [4, 0]]),), vmap=False, jit=False),
+    Fn("argwhere", lambda m, a: m.argwhere(a), (np.array([[0, 3], [4, 0]]),), vmap=False, jit=False),
+    Fn("argwhere", lambda m, a: m.argwhere(a), (np.float64(2.0),), vmap=False, jit=False, note="0d"),
+    Fn("extract", lambda m, a: m.extract(a > 0, a), (A,), (0,), vmap=False, jit=False),
+    Fn("extract", lambda m, a: m.extract(a > 0, a, size=12) if m is fnp else padded(np.extract(a > 0, a), 12, 0.0),
+       (A,), (0,), "size"),
+    Fn("compress", lambda m, a: m.compress(np.array([True, False, True]), a, axis=0), (A,), (0,)),
+    Fn("compress", lambda m, a: m.compress(a[:, 0] > 0, a, axis=0), (A,), (0,), "values", vmap=False, jit=False),
+    Fn("unique", lambda m, a: m.unique(a, return_index=True, return_inverse=True, return_counts=True),
+       (np.array([3, 1, 3, 2, 1, 1]),), vmap=False, jit=False),
+    Fn("unique", lambda m, a: m.unique(a), (np.array([2.0, -1.0, 2.0, 0.5]),), (), "float", vmap=False, jit=False),
+    Fn("unique", lambda m, a: m.unique(a), (np.array([2.0, -1.0, 0.5]),), (0,), "distinct", vmap=False, jit=False),
+    Fn("unique", lambda m, a: (m.unique(a, size=5, fill_value=-9, return_index=True, return_inverse=True,
+                                        return_counts=True) if m is fnp else
+                               (*padded(np.unique(a, return_index=True, return_counts=True)[:2], 5, -9)[:1],
+                                padded(np.unique(a, return_index=True)[1], 5, 0),
+                                np.unique(a, return_inverse=True)[1].ravel(),
+                                padded(np.unique(a, return_counts=True)[1], 5, 0))),
+       (np.array([3, 1, 3, 2, 1, 1]),), note="size"),
+    Fn("unique", lambda m, a: m.unique(a, size=4) if m is fnp else padded(np.unique(a), 4, np.unique(a)[0]),
+       (np.array([2.0, -1.0, 2.0, 0.5]),), (), "size_float"),
+    Fn("unique", lambda m, a: m.unique(a, size=4) if m is fnp else padded(np.unique(a), 4, np.unique(a)[0]),
+       (np.array([2.0, -1.0, 0.5]),), (0,), "size_distinct"),
+    Fn("unique_values", lambda m, a: m.unique_values(a), (np.array([2, 1, 2]),), vmap=False, jit=False),
+    Fn("unique_counts", lambda m, a: tuple(m.unique_counts(a)), (np.array([2, 1, 2]),), vmap=False, jit=False),
+    Fn("unique_inverse", lambda m, a: tuple(m.unique_inverse(a)), (np.array([[2, 1], [2, 2]]),), vmap=False, jit=False),
+    Fn("unique_all", lambda m, a: tuple(m.unique_all(a)), (np.array([2, 1, 2]),), vmap=False, jit=False),
+    Fn("isin", lambda m, a: m.isin(a, np.array([3, 1])), (np.array([[1, 2], [3, 4]]),)),
+    Fn("isin", lambda m, a: m.isin(a, np.array([3, 1]), invert=True), (np.array([1, 2, 3]),), note="invert"),
+    Fn("union1d", lambda m, a, b: m.union1d(a, b), (np.array([3, 1]), np.array([2, 1])), vmap=False, jit=False),
+    Fn("union1d", lambda m, a, b: m.union1d(a, b, size=5) if m is fnp else padded(np.union1d(a, b), 5, 1),
+       (np.array([3, 1]), np.array([2, 1])), note="size"),
+    Fn("intersect1d", lambda m, a, b: m.intersect1d(a, b), (np.array([3, 1, 2, 3]), np.array([2, 3, 5])),
+       vmap=False, jit=False),
+    Fn("intersect1d", lambda m, a, b: m.intersect1d(a, b, size=3, fill_value=0) if m is fnp else
+       padded(np.intersect1d(a, b), 3, 0), (np.array([3, 1, 2, 3]), np.array([2, 3, 5])), note="size"),
+    Fn("setdiff1d", lambda m, a, b: m.setdiff1d(a, b), (np.array([3, 1, 2, 1]), np.array([2])), vmap=False, jit=False),
+    Fn("setdiff1d", lambda m, a, b: m.setdiff1d(a, b, size=4, fill_value=-1) if m is fnp else
+       padded(np.setdiff1d(a, b), 4, -1), (np.array([3, 1, 2, 1]), np.array([2])), note="size"),
+    Fn("setxor1d", lambda m, a, b: m.setxor1d(a, b), (np.array([1, 2, 3]), np.array([3, 4])), vmap=False, jit=False),
+    Fn("setxor1d", lambda m, a, b: m.setxor1d(a, b, size=4, fill_value=0) if m is fnp else
+       padded(np.setxor1d(a, b), 4, 0), (np.array([1, 2, 3, 3]), np.array([3, 4])), note="size"),
+    Fn("trim_zeros", lambda m, a: m.trim_zeros(a), (np.array([0.0, 1.0, 0.0, 2.0, 0.0]),), vmap=False, jit=False),
+    Fn("trim_zeros", lambda m, a: m.trim_zeros(a, "b"), (np.array([0, 1, 0, 2, 0]),), vmap=False, jit=False, note="b"),
+    Fn("bincount", lambda m, a: m.bincount(a), (np.array([0, 2, 2, 5]),), vmap=False, jit=False),
+    Fn("bincount", lambda m, a, w: m.bincount(a, w, length=7) if m is fnp else np.bincount(a, w, minlength=7),
+       (np.array([0, 2, 2, 5]), V), (1,), "weights"),
+    # -- functions of functions, functional updates, index conversions, numerics
+    Fn("vectorize", lambda m, a, b: m.vectorize(lambda x, y: x * y + m.sin(x))(a, b), (A, V), (0, 1)),
+    Fn("vectorize", lambda m, a: m.vectorize(lambda x, k: x * k, excluded={1})(a, 3.0), (A,), (0,), "excluded"),
+    Fn("apply_along_axis", lambda m, a: m.apply_along_axis(lambda v: v[0] * v[-1], 1, a), (A,), (0,)),
+    Fn("apply_along_axis", lambda m, a: m.apply_along_axis(lambda v: m.stack([v.sum(), v.max()]), 0, a), (A,), (0,),
+       "vector_out"),
+    Fn("apply_over_axes", lambda m, a: m.apply_over_axes(m.sum, a, [0, 2]), (floats((2, 3, 4), 24),), (0,)),
+    Fn("piecewise", lambda m, x: m.piecewise(x, [x < 0, x > 1], [lambda v: -v, lambda v: v * v, 0.5]), (A,), (0,)),
+    Fn("choose", lambda m, a, b: m.choose(np.array([[0, 1, 1, 0]] * 3), [a, b]), (A, B), (0, 1)),
+    Fn("choose", lambda m: m.choose(np.array([3, -1, 1]), [np.arange(3), np.arange(3) * 10], mode="clip"), (),
+       note="clip", vmap=False),
+    Fn("choose", lambda m: m.choose(np.array([3, -1, 1]), [np.arange(3), np.arange(3) * 10], mode="wrap"), (),
+       note="wrap", vmap=False),
+    Fn("fromfunction", lambda m: m.fromfunction(lambda i, j: i * 3 + j, (2, 3)), (), vmap=False),
+    Fn("put_along_axis", lambda m, a, v: (m.put_along_axis(a, np.array([[1], [0], [3]]), v, axis=1) if m is fnp
+                                          else _np_put_along(a, np.array([[1], [0], [3]]), v, 1)),
+       (A, V[:3, None]), (0, 1)),
+    Fn("put", lambda m, a, v: m.put(a, np.array([0, 5, 7]), v) if m is fnp else _np_put(a, np.array([0, 5, 7]), v),
+       (A, V[:2]), (0, 1)),
+    Fn("place", lambda m, a, v: m.place(a, a > 0, v) if m is fnp else _np_place(a, a > 0, v), (A, V[:2]), (1,)),
+    Fn("ravel_multi_index", lambda m, i, j: m.ravel_multi_index((i, j), (3, 4)), (np.array([2, 0, 1]), np.array([3, 1, 0]))),
+    Fn("ravel_multi_index", lambda m, i, j: m.ravel_multi_index((i, j), (3, 4), mode="wrap", order="F"),
+       (np.array([5, 0, -1]), np.array([3, 9, 0])), note="wrap_F"),
+    Fn("unravel_index", lambda m, i: m.unravel_index(i, (3, 4)), (np.array([11, 0, 5]),)),
+    Fn("gradient", lambda m, a: m.gradient(a), (A,), (0,)),
+    Fn("gradient", lambda m, a: m.gradient(a, 0.5, axis=1), (A,), (0,), "spacing"),
+    Fn("gradient", lambda m, y, x: m.gradient(y, x), (V, np.cumsum(positive((4,)))), (0, 1), "coordinates"),
+    Fn("unwrap", lambda m, p: m.unwrap(p), (np.array([0.0, 3.0, -3.0, 2.5, -2.9]),), (0,)),
+    Fn("unwrap", lambda m, p: m.unwrap(p, axis=0, period=4.0), (A * 3,), (0,), "period"),
+    Fn("vander", lambda m, x: m.vander(x), (V,), (0,)),
+    Fn("vander", lambda m, x: m.vander(x, 3, increasing=True), (V,), (0,), "increasing"),
+    Fn("lexsort", lambda m, a, b: m.lexsort((a, b)), (np.array([2, 1, 3, 1]), np.array([0, 1, 0, 1]))),
+    Fn("partition", lambda m, a: m.partition(a, 2)[2], (distinct((5,)),), (0,)),
+    Fn("argpartition", lambda m, a: a[m.argpartition(a, 1)[1]], (distinct((5,)),)),
+    Fn("nanquantile", lambda m, a: m.nanquantile(a, np.array([0.25, 0.5]), axis=1),
+       (np.array([[1.0, np.nan, 3.0, 4.0], [np.nan, np.nan, np.nan, np.nan], [2.0, 0.0, 1.0, np.nan]]),)),
+    Fn("nanquantile", lambda m, a: m.nanquantile(a, 0.3), (distinct((3, 4)),), (0,), "no_nan"),
+    Fn("nanmedian", lambda m, a: m.nanmedian(a, axis=0), (np.array([[1.0, np.nan], [3.0, 2.0], [7.0, np.nan]]),)),
+    Fn("nanpercentile", lambda m, a: m.nanpercentile(a, 40), (np.array([1.0, np.nan, 3.0, 10.0]),)),
+    Fn("poly", lambda m, r: m.poly(r), (V,), (0,)),
+    Fn("polydiv", lambda m, u, v: m.polydiv(u, v), (floats((5,), 25), floats((2,), 26) + 3), (0, 1), vmap=False),
+    Fn("polydiv", lambda m: m.polydiv(np.array([1.0, -3.0, 2.0]), np.array([1.0, -1.0])), (), note="exact",
+       vmap=False),
+    # -- bitwise operations (integers; booleans take the logical ones)
+    *[Fn(name, lambda m, a, b, name=name: getattr(m, name)(a, b), (I1, I2), note="int")
+      for name in ("bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "lcm")],
+    *[Fn(name, lambda m, a, b, name=name: getattr(m, name)(a > 0, b > 0), (I1, I2), note="bool")
+      for name in ("bitwise_and", "bitwise_or", "bitwise_xor")],
+    Fn("bitwise_and", lambda m, a: m.bitwise_and(a.astype(np.uint8), np.uint8(0xF0)), (I1,), note="uint8"),
+    *[Fn(name, lambda m, a, s, name=name: getattr(m, name)(a, s), (I1, SHIFTS))
+      for name in ("left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift")],
+    Fn("left_shift", lambda m, a, s: m.left_shift(a.astype(np.int64), s.astype(np.int64) + 30), (I1, SHIFTS),
+       note="int64"),
+    Fn("right_shift", lambda m, a, s: m.right_shift(a.astype(np.uint16), s.astype(np.uint16)), (np.abs(I1), np.abs(SHIFTS)),
+       note="uint16"),
+    *[Fn(name, lambda m, a, name=name: getattr(m, name)(a), (I1,))
+      for name in ("invert", "bitwise_not", "bitwise_invert", "bitwise_count")],
+    Fn("invert", lambda m, a: m.invert(a > 0), (I1,), note="bool"),
+    Fn("invert", lambda m, a: m.invert(a.astype(np.uint8)), (I1,), note="uint8"),
+    Fn("bitwise_count", lambda m, a: m.bitwise_count(a.astype(np.int64) * 1234567), (I1,), note="int64"),
+    # -- insertion and deletion, histograms, bit packing, Python functions
+    Fn("delete", lambda m, a: m.delete(a, [0, 2], axis=1), (A,), (0,)),
+    Fn("delete", lambda m, a: m.delete(a, slice(1, None, 2)), (A,), (0,), "slice_flat"),
+    Fn("delete", lambda m, a: m.delete(a, -1, axis=0), (A,), (0,), "negative"),
+    Fn("insert", lambda m, a: m.insert(a, 1, 9.0), (V,), (0,)),
+    Fn("insert", lambda m, a, v: m.insert(a, [2, 0, 2], v, axis=1), (A, V[:3]), (0, 1), "many"),
+    Fn("insert", lambda m, a, v: m.insert(a, 1, v, axis=0), (A, V), (0, 1), "row"),
+    Fn("insert", lambda m, a, v: m.insert(a, 3, v, axis=1), (A, V[:3, None]), (0, 1), "column_block"),
+    Fn("histogram", lambda m, a: m.histogram(a, 5), (A,), vmap=False),
+    Fn("histogram", lambda m, a: m.histogram(a, 4, range=(-1.0, 1.0), density=True), (A,), vmap=False, note="density"),
+    Fn("histogram", lambda m, a, w: m.histogram(a, np.array([-2.0, 0.0, 0.5, 2.0]), weights=w), (A, B), (1,),
+       "edges_weights"),
+    Fn("histogram_bin_edges", lambda m, a: m.histogram_bin_edges(a, 3), (A,), vmap=False),
+    Fn("histogram_bin_edges", lambda m: m.histogram_bin_edges(np.ones(3), 2), (), note="flat", vmap=False),
+    Fn("histogram2d", lambda m, x, y: m.histogram2d(x, y, bins=3), (V, W), vmap=False),
+    Fn("histogramdd", lambda m, s: m.histogramdd(s, bins=(2, 3), range=[(-2, 2), (-1, 1)]), (A[:, :2],),
+       vmap=False),
+    Fn("histogramdd", lambda m, s, w: m.histogramdd(s, bins=2, weights=w, density=True), (A[:, :2], positive((3,))),
+       vmap=False, note="density"),
+    Fn("unpackbits", lambda m, a: m.unpackbits(a.astype(np.uint8), axis=1), (I1 + 60,)),
+    Fn("unpackbits", lambda m, a: m.unpackbits(a.astype(np.uint8), count=13, bitorder="little"), (I1 + 60,),
+       note="little"),
+    Fn("packbits", lambda m, a: m.packbits(a > 0, axis=1), (I1,)),
+    Fn("packbits", lambda m, a: m.packbits(a > 0, bitorder="little"), (I1,), note="little"),
+    Fn("frompyfunc", lambda m, a, b: (m.frompyfunc(lambda x, y: x * y + 1.0, 2, 1)(a, b) if m is fnp
+                                      else np.frompyfunc(lambda x, y: x * y + 1.0, 2, 1)(a, b).astype(np.float64)),
+       (A, V), (0, 1)),
+    # -- lax's array operations (each row: funcdl.lax against a numpy expression)
+    Fn("lax.round", lambda m, x: funcdl.lax.round(x) if m is fnp else _round_half_away(x),
+       (np.array([0.5, 1.5, -2.5, 0.49999999999999994, 2.7, -0.2]),)),
+    Fn("lax.round", lambda m, x: funcdl.lax.round(x, 1) if m is fnp else np.rint(x), (np.array([0.5, 1.5, -2.5]),),
+       note="even"),
+    Fn("lax.clamp", lambda m, x: funcdl.lax.clamp(-0.5, x, 0.5) if m is fnp else np.clip(x, -0.5, 0.5), (A,), (0,)),
+    Fn("lax.integer_pow", lambda m, x: funcdl.lax.integer_pow(x, -3) if m is fnp else x ** -3.0, (positive((3,)),), (0,)),
+    Fn("lax.integer_pow", lambda m, x: funcdl.lax.integer_pow(x, 5) if m is fnp else x ** 5, (A,), (0,), "5"),
+    Fn("lax.broadcast_in_dim", lambda m, x: (funcdl.lax.broadcast_in_dim(x, (2, 3, 4), (0, 2)) if m is fnp
+                                             else np.broadcast_to(x[:, None, :], (2, 3, 4))), (A[:2],), (0,)),
+    Fn("lax.broadcast", lambda m, x: funcdl.lax.broadcast(x, (2,)) if m is fnp else np.broadcast_to(x, (2,) + x.shape),
+       (A,), (0,)),
+    Fn("lax.reshape", lambda m, x: funcdl.lax.reshape(x, (4, 3), (1, 0)) if m is fnp else x.T.reshape(4, 3), (A,), (0,)),
+    Fn("lax.rev", lambda m, x: funcdl.lax.rev(x, (0, 1)) if m is fnp else x[::-1, ::-1], (A,), (0,)),
+    Fn("lax.pad", lambda m, x: (funcdl.lax.pad(x, 0.0, [(1, -1, 1), (0, 2, 0)]) if m is fnp else
+                                np.pad(np.insert(x, [1, 2], 0.0, axis=0), ((1, 0), (0, 2)))[:-1]),
+       (A,), (0,)),
+    Fn("lax.slice", lambda m, x: funcdl.lax.slice(x, (0, 1), (3, 4), (2, 2)) if m is fnp else x[0:3:2, 1:4:2], (A,), (0,)),
+    Fn("lax.slice_in_dim", lambda m, x: funcdl.lax.slice_in_dim(x, -3, None, 2, axis=1) if m is fnp else x[:, -3::2],
+       (A,), (0,)),
+    Fn("lax.index_in_dim", lambda m, x: funcdl.lax.index_in_dim(x, -1, 1, False) if m is fnp else x[:, -1], (A,), (0,)),
+    Fn("lax.dynamic_update_index_in_dim", lambda m, x, u: (funcdl.lax.dynamic_update_index_in_dim(x, u, 1, 0)
+                                                           if m is fnp else np.concatenate([x[:1], u[None], x[2:]])),
+       (A, V), (0, 1)),
+    Fn("lax.iota", lambda m: funcdl.lax.iota(np.int32, 4) if m is fnp else np.arange(4, dtype=np.int32), (), vmap=False),
+    Fn("lax.broadcasted_iota", lambda m: (funcdl.lax.broadcasted_iota(np.int32, (2, 3), 0) if m is fnp
+                                          else np.indices((2, 3), np.int32)[0]), (), vmap=False),
+    Fn("lax.reduce_sum", lambda m, x: funcdl.lax.reduce_sum(x, (0,)) if m is fnp else x.sum(0), (A,), (0,)),
+    Fn("lax.reduce_max", lambda m, x: funcdl.lax.reduce_max(x, (0, 1)) if m is fnp else x.max(), (distinct((3, 4)),), (0,)),
+    Fn("lax.reduce_xor", lambda m, x: funcdl.lax.reduce_xor(x > 0, (1,)) if m is fnp else
+       np.logical_xor.reduce(x > 0, axis=1), (A,)),
+    Fn("lax.argmax", lambda m, x: funcdl.lax.argmax(x, 1, np.int32) if m is fnp else x.argmax(1).astype(np.int32),
+       (distinct((3, 4)),)),
+    Fn("lax.cumsum", lambda m, x: funcdl.lax.cumsum(x, 1, reverse=True) if m is fnp else x[:, ::-1].cumsum(1)[:, ::-1],
+       (A,), (0,)),
+    Fn("lax.cummax", lambda m, x: funcdl.lax.cummax(x, 0) if m is fnp else np.maximum.accumulate(x, 0), (distinct((5, 3)),),
+       (0,)),
+    Fn("lax.cummin", lambda m, x: funcdl.lax.cummin(x, 1, reverse=True) if m is fnp else
+       np.minimum.accumulate(x[:, ::-1], 1)[:, ::-1], (distinct((3, 5)),), (0,)),
+    Fn("lax.cummax", lambda m, x: funcdl.lax.cummax(x, 0) if m is fnp else np.maximum.accumulate(x, 0), (I1,), note="int"),
+    Fn("lax.cumlogsumexp", lambda m, x: funcdl.lax.cumlogsumexp(x, 1) if m is fnp else np.logaddexp.accumulate(x, 1),
+       (A * 300,), (0,)),
+    Fn("lax.cumprod", lambda m, x: funcdl.lax.cumprod(x, 0) if m is fnp else x.cumprod(0), (A,), (0,)),
+    Fn("lax.sort", lambda m, k, v: (funcdl.lax.sort((k, v), num_keys=1) if m is fnp else
+                                    (np.sort(k, kind="stable"), np.take_along_axis(v, np.argsort(k, kind="stable"), -1))),
+       (distinct((3, 4)), A), (1,)),
+    Fn("lax.sort_key_val", lambda m, k, v: (funcdl.lax.sort_key_val(k, v, 0) if m is fnp else
+                                            (np.sort(k, 0), np.take_along_axis(v, np.argsort(k, 0, kind="stable"), 0))),
+       (distinct((3, 4)), A), (1,)),
+    Fn("lax.top_k", lambda m, x: (funcdl.lax.top_k(x, 2) if m is fnp else
+                                  (-np.sort(-x)[..., :2], np.argsort(-x, kind="stable")[..., :2].astype(np.int32))),
+       (distinct((3, 4)),), (0,)),
+    Fn("lax.dot", lambda m, a, b: funcdl.lax.dot(a, b) if m is fnp else a @ b, (A, B.T), (0, 1)),
+    Fn("lax.batch_matmul", lambda m, a, b: funcdl.lax.batch_matmul(a, b) if m is fnp else a @ b,
+       (floats((2, 3, 4), 27), floats((2, 4, 2), 28)), (0, 1)),
+    Fn("lax.map", lambda m, x: funcdl.lax.map(lambda r: r * r.sum(), x) if m is fnp else x * x.sum(1, keepdims=True),
+       (A,), (0,)),
+    Fn("lax.switch", lambda m, i, x: (funcdl.lax.switch(i, [lambda v: v + 1, lambda v: v * 2, lambda v: -v], x)
+                                      if m is fnp else [x + 1, x * 2, -x][min(max(int(i), 0), 2)]),
+       (np.int32(1), V), (1,), vmap=False),
+    Fn("lax.switch", lambda m, i, x: (funcdl.lax.switch(i, [lambda v: v + 1, lambda v: v * 2], x)
+                                      if m is fnp else [x + 1, x * 2][min(max(int(i), 0), 1)]),
+       (np.int32(7), V), (1,), "clamped", vmap=False),
+    Fn("lax.associative_scan", lambda m, x: (funcdl.lax.associative_scan(fnp.multiply, x, axis=1) if m is fnp
+                                             else np.cumprod(x, 1)), (A,), (0,)),
+    Fn("lax.associative_scan", lambda m, x: (funcdl.lax.associative_scan(fnp.add, x, reverse=True) if m is fnp
+                                             else np.cumsum(x[::-1], 0)[::-1]), (floats((5, 2), 29),), (0,), "reverse"),
+    Fn("lax.shift_right_arithmetic", lambda m, x, s: (funcdl.lax.shift_right_arithmetic(x, s) if m is fnp
+                                                      else np.right_shift(x, s)), (I1, SHIFTS)),
+    Fn("lax.population_count", lambda m, x: funcdl.lax.population_count(x) if m is fnp else np.bitwise_count(x), (I1,)),
+    Fn("lax.convert_element_type", lambda m, x: (funcdl.lax.convert_element_type(x, np.float32) if m is fnp
+                                                 else x.astype(np.float32)), (A,)),
+    Fn("lax.full_like", lambda m, x: funcdl.lax.full_like(x, 3.0) if m is fnp else np.full_like(x, 3.0), (A,)),
 ]

@@ -57,6 +57,8 @@ NOT_GRADIENT_CHECKED = {
     **dict.fromkeys(["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "logical_not", "isnan",
                      "isfinite"], "boolean output: no derivative"),
     **dict.fromkeys(["argmax", "argmin", "argsort"], "integer output: no derivative"),
+    **dict.fromkeys(["bitwise_and", "bitwise_or", "bitwise_xor", "invert", "popcount", "shift_left",
+                     "shift_right", "gcd", "lcm"], "integer operands and output: no derivative"),
     "threefry2x32": "uint32 random bits: no derivative",
     "stop_gradient": "zero derivative by definition (not the finite difference of the "
                      "identity); tested in test_autodiff.test_stop_gradient",

@@ -42,11 +42,35 @@ def test_eager_matches_numpy(fn):
     _assert_same(fn.call(fnp, *fn.args), fn.call(np, *fn.args), fn.rtol)
 
 
-@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.id)
-def test_jit_matches_eager(fn):
+CHUNK = 24  # rows compiled together as one jitted program (numba's fixed cost per function)
+
+
+def _chunks(rows):
+    return [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+def _combined(chunk):
+    """One function computing every row of ``chunk`` from the rows' arguments, concatenated."""
+    def program(*flat_args):
+        outs, pos = [], 0
+        for fn in chunk:
+            outs.append(fn.call(fnp, *flat_args[pos:pos + len(fn.args)]))
+            pos += len(fn.args)
+        return outs
+    return program
+
+
+@pytest.mark.parametrize("chunk", _chunks([f for f in FUNCTIONS if f.jit]),
+                         ids=lambda ch: f"{ch[0].id}..{ch[-1].id}")
+def test_jit_matches_eager(chunk):
+    flat_args = [a for fn in chunk for a in fn.args]
     with fd.test_util.flag("jit_boundscheck", True):
-        got = fd.jit(_funcdl(fn))(*fn.args)
-    _assert_same(got, fn.call(fnp, *fn.args))
+        outs = fd.jit(_combined(chunk))(*flat_args)
+    for fn, got in zip(chunk, outs):
+        try:
+            _assert_same(got, fn.call(fnp, *fn.args))
+        except AssertionError as e:
+            raise AssertionError(f"{fn.id}: {e}") from None
 
 
 def _example(x, b):
@@ -54,7 +78,7 @@ def _example(x, b):
     return x * (1 + 0.05 * b) if x.dtype.kind == "f" else x
 
 
-@pytest.mark.parametrize("fn", [f for f in FUNCTIONS if f.vmap], ids=lambda fn: fn.id)
+@pytest.mark.parametrize("fn", [f for f in FUNCTIONS if f.vmap and f.jit], ids=lambda fn: fn.id)
 def test_vmap_matches_a_loop(fn):
     examples = [[_example(a, b) for a in fn.args] for b in range(BATCH)]
     batched = [np.stack([ex[i] for ex in examples]) for i in range(len(fn.args))]
@@ -75,3 +99,9 @@ def test_grad_matches_finite_differences(fn):
         return fn.call(fnp, *args)
 
     check_grads(of_diff_args, tuple(np.asarray(fn.args[i], np.float64) for i in fn.diff), order=1)
+
+
+@pytest.mark.parametrize("fn", [f for f in FUNCTIONS if not f.jit], ids=lambda fn: fn.id)
+def test_value_dependent_shapes_need_size_under_jit(fn):
+    with pytest.raises(fd.errors.ConcretizationError, match="size=|length="):
+        fd.jit(_funcdl(fn))(*fn.args)

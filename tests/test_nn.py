@@ -841,3 +841,81 @@ def test_conv2d_kernel_matches_direct_sum_in_both_im2col_orders(x_shape, w_shape
                 want[:, oi] += np.einsum("nchw,c->nhw", patch[:, :, :ho, :wo], w[oi, :, a, b])
     got = _kernels.conv2d(x, w, stride, stride, dilation, dilation, pad, pad, pad, pad, groups, ho, wo)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+# -- the rest of jax.nn's activations, against their formulas ----------------------------
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _softplus(x):
+    return np.logaddexp(x, 0)
+
+
+_ACTIVATIONS = [
+    ("celu", lambda x: nn.celu(x, 0.7), lambda x: np.maximum(x, 0) + 0.7 * np.minimum(np.expm1(x / 0.7), 0)),
+    ("hard_sigmoid", nn.hard_sigmoid, lambda x: np.clip(x + 3, 0, 6) / 6),
+    ("hard_silu", nn.hard_silu, lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    ("hard_tanh", nn.hard_tanh, lambda x: np.clip(x, -1, 1)),
+    ("identity", nn.identity, lambda x: x),
+    ("log1mexp", lambda x: nn.log1mexp(fnp.abs(x) + 1e-3), lambda x: np.log(-np.expm1(-(np.abs(x) + 1e-3)))),
+    ("log_sigmoid", nn.log_sigmoid, lambda x: -_softplus(-x)),
+    ("mish", nn.mish, lambda x: x * np.tanh(_softplus(x))),
+    ("relu6", nn.relu6, lambda x: np.clip(x, 0, 6)),
+    ("soft_sign", nn.soft_sign, lambda x: x / (np.abs(x) + 1)),
+    ("sparse_plus", nn.sparse_plus, lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+    ("sparse_sigmoid", nn.sparse_sigmoid, lambda x: np.clip((x + 1) / 2, 0, 1)),
+    ("squareplus", nn.squareplus, lambda x: (x + np.sqrt(x * x + 4)) / 2),
+    ("swish", nn.swish, lambda x: x * _sigmoid(x)),
+    ("glu", nn.glu, lambda x: x[..., :2] * _sigmoid(x[..., 2:])),
+    ("standardize", nn.standardize, lambda x: (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)),
+    ("logmeanexp", lambda x: nn.logmeanexp(x, axis=1), lambda x: np.log(np.mean(np.exp(x), axis=1))),
+]
+
+
+@pytest.mark.parametrize("name,fn,ref", _ACTIVATIONS, ids=[a[0] for a in _ACTIVATIONS])
+def test_jax_nn_activations(name, fn, ref):
+    x = np.random.default_rng(5).uniform(-7, 7, (3, 4)) + 0.013  # away from the kinks
+    np.testing.assert_allclose(fn(x), ref(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fd.jit(fn)(x), ref(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fd.vmap(fn)(x[None])[0], ref(x), rtol=1e-12, atol=1e-12)
+    check_grads(fn, (x,), order=1)
+
+
+def test_relu6_has_zero_derivative_at_its_kinks():
+    np.testing.assert_array_equal(fd.vmap(fd.grad(nn.relu6))(np.array([0.0, 6.0, 3.0])), [0.0, 0.0, 1.0])
+
+
+def _attention_reference(q, k, v, bias=None, mask=None, causal=False):
+    n, kv_heads = q.shape[2], k.shape[2]
+    k, v = np.repeat(k, n // kv_heads, axis=2), np.repeat(v, n // kv_heads, axis=2)
+    logits = np.einsum("btnh,bsnh->bnts", q, k) / np.sqrt(q.shape[-1])
+    if bias is not None:
+        logits = logits + bias
+    keep = np.ones(logits.shape, bool) if mask is None else np.broadcast_to(mask, logits.shape)
+    if causal:
+        keep = keep & np.tril(np.ones(logits.shape[-2:], bool))
+    logits = np.where(keep, logits, -np.inf)
+    w = np.exp(logits - logits.max(-1, keepdims=True))
+    w = w / w.sum(-1, keepdims=True)
+    return np.einsum("bnts,bsnh->btnh", w, v)
+
+
+@pytest.mark.parametrize("kv_heads,causal,with_mask", [(4, False, False), (2, True, False), (1, False, True)])
+def test_dot_product_attention(kv_heads, causal, with_mask):
+    rng = np.random.default_rng(8)
+    q = rng.standard_normal((2, 5, 4, 3))
+    k, v = rng.standard_normal((2, 5, kv_heads, 3)), rng.standard_normal((2, 5, kv_heads, 3))
+    bias = rng.standard_normal((1, 4, 5, 5))
+    mask = rng.random((2, 1, 5, 5)) > 0.3 if with_mask else None
+    if mask is not None:
+        mask[..., 0] = True  # every query keeps one key
+    want = _attention_reference(q, k, v, bias, mask, causal)
+    got = nn.dot_product_attention(q, k, v, bias, mask, is_causal=causal)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fd.jit(lambda q, k, v: nn.dot_product_attention(q, k, v, bias, mask, is_causal=causal))(q, k, v),
+                               want, rtol=1e-10, atol=1e-12)
+    check_grads(lambda q, k, v: nn.dot_product_attention(q, k, v, bias, mask, is_causal=causal), (q, k, v), order=1)
+    unbatched = nn.dot_product_attention(q[0], k[0], v[0], is_causal=causal)
+    np.testing.assert_allclose(unbatched, _attention_reference(q[:1], k[:1], v[:1], causal=causal)[0], rtol=1e-10)

@@ -1163,10 +1163,47 @@ def test_dtype_errors():
 def test_concrete_value_errors():
     with pytest.raises(fd.errors.ConcretizationError):
         fd.make_ir(lambda x: x[x > 0])(np.ones(3))
-    with pytest.raises(TypeError):
-        fnp.where(np.ones(2) > 0)
+    with pytest.raises(TypeError, match="both x and y"):
+        fnp.where(np.ones(2) > 0, 1.0)
+    with pytest.raises(fd.errors.ConcretizationError, match="size="):
+        fd.jit(lambda x: fnp.where(x > 0))(np.ones(3))
 
 
 def test_dtype_constants():
     assert fnp.float32 is np.float32 and fnp.float64 is np.float64
     assert fnp.int32 is np.int32 and fnp.int64 is np.int64 and fnp.bool_ is np.bool_
+
+
+# numpy's own functions that funcdl.numpy re-exports for JAX parity (files, buffers,
+# printing): they act on concrete arrays, as jax.numpy's do
+NUMPY_PASSTHROUGH = ["load", "save", "savez", "frombuffer", "fromfile", "fromiter", "fromstring",
+                     "from_dlpack", "iterable", "array_repr", "array_str", "einsum_path",
+                     "printoptions", "get_printoptions", "set_printoptions"]
+
+
+def test_numpy_passthrough_functions(tmp_path):
+    for name in NUMPY_PASSTHROUGH:
+        assert callable(getattr(fnp, name)), name
+    x = np.arange(4.0)
+    fnp.save(tmp_path / "x.npy", x)
+    np.testing.assert_array_equal(fnp.load(tmp_path / "x.npy"), x)
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError):
+        fnp.load(tmp_path / "objects.npy")  # never unpickles
+    with pytest.raises(ValueError, match="allow_pickle"):
+        fnp.load(tmp_path / "x.npy", allow_pickle=True)
+    fnp.savez(tmp_path / "xs.npz", a=x)
+    np.testing.assert_array_equal(fnp.load(tmp_path / "xs.npz")["a"], x)
+    np.testing.assert_array_equal(fnp.frombuffer(x.tobytes()), x)
+    x.tofile(tmp_path / "raw")
+    np.testing.assert_array_equal(fnp.fromfile(tmp_path / "raw"), x)
+    np.testing.assert_array_equal(fnp.fromiter(range(3), float), [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(fnp.fromstring("1 2", sep=" "), [1.0, 2.0])
+    np.testing.assert_array_equal(fnp.from_dlpack(x), x)
+    assert fnp.iterable([1]) and not fnp.iterable(1)
+    assert fnp.array_repr(x) == np.array_repr(x) and fnp.array_str(x) == np.array_str(x)
+    assert fnp.einsum_path("ij,jk", np.ones((2, 3)), np.ones((3, 4)))[0][0] == "einsum_path"
+    with fnp.printoptions(precision=2):
+        assert fnp.get_printoptions()["precision"] == 2
+    old = fnp.get_printoptions()["precision"]
+    fnp.set_printoptions(precision=old)

@@ -24,7 +24,8 @@ from .. import lax
 from .. import numpy as fnp
 from .. import random
 from ..nn import activations
-from ..nn.activations import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus
+from ..nn.activations import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,
+                              standardize)
 from ..nn.initializers import glorot_normal, normal, ones, zeros
 
 __all__ = ["Dense", "GeneralConv", "Conv", "BatchNorm", "elementwise", "Tanh", "Relu", "Exp",
@@ -36,20 +37,6 @@ __all__ = ["Dense", "GeneralConv", "Conv", "BatchNorm", "elementwise", "Tanh", "
 
 selu = activations.selu
 logsoftmax = log_softmax  # stax's older name
-
-
-def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
-    """``(x - mean) / sqrt(variance + epsilon)`` with the statistics over ``axis`` (computed
-    when not given), as ``jax.nn.standardize``.
-
-    >>> np.round(standardize(np.array([1.0, 3.0])), 3)
-    array([-1.,  1.])
-    """
-    if mean is None:
-        mean = fnp.mean(x, axis, keepdims=True)
-    if variance is None:
-        variance = fnp.mean(fnp.square(x), axis, keepdims=True) - fnp.square(mean)
-    return (x - mean) / fnp.sqrt(variance + epsilon)
 
 
 # -- layers with parameters ---------------------------------------------------------------

@@ -15,8 +15,11 @@ True
 """
 from .. import lax as _lax
 from . import initializers
-from .activations import (elu, gelu, leaky_relu, log_softmax, logsumexp, one_hot, relu,
-                          selu, sigmoid, silu, softmax, softplus, tanh)
+from .activations import (celu, dot_product_attention, elu, gelu, glu, hard_sigmoid, hard_silu,
+                          hard_swish, hard_tanh, identity, leaky_relu, log1mexp, log_sigmoid,
+                          log_softmax, logmeanexp, logsumexp, mish, one_hot, relu, relu6, selu,
+                          sigmoid, silu, soft_sign, softmax, softplus, sparse_plus,
+                          sparse_sigmoid, squareplus, standardize, swish, tanh)
 from .initializers import (constant, glorot_normal, glorot_uniform, he_normal, he_uniform,
                            kaiming_normal, kaiming_uniform, lecun_normal, lecun_uniform, normal,
                            ones, orthogonal, truncated_normal, uniform, variance_scaling,

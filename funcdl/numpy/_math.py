@@ -295,15 +295,21 @@ def clip(x, a_min=None, a_max=None):
     return x
 
 
-def where(condition, x=None, y=None):
-    """Select ``x`` where ``condition`` else ``y``, broadcasting all three.
+def where(condition, x=None, y=None, *, size=None, fill_value=None):
+    """Select ``x`` where ``condition`` else ``y``, broadcasting all three. With only
+    ``condition``, ``nonzero(condition)`` (``size``/``fill_value`` as there).
 
     >>> where(np.array([True, False]), 1.0, 0.0)
     array([1., 0.])
+    >>> where(np.array([0, 7, 7]))
+    (array([1, 2]),)
     """
+    if x is None and y is None:
+        from ._value_shapes import nonzero
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
-        raise TypeError("fnp.where(condition) with one argument has a data-dependent shape and "
-                        "is not supported; pass both x and y: fnp.where(condition, x, y)")
+        raise TypeError("where: pass both x and y (where(condition, x, y)), or neither "
+                        "(where(condition) is nonzero(condition))")
     condition, (x, y) = to_bool(condition), promote(x, y)
     P.broadcast_shapes("where", condition.shape, x.shape, y.shape)
     return P.select(condition, x, y)
@@ -376,3 +382,65 @@ def logaddexp(x, y):
     rest = add(where(x_wins, exp(subtract(y, big)), exp(subtract(x, big))),
                where(x_wins, expm1(subtract(x, big)), expm1(subtract(y, big))))
     return add(big, log1p(rest))
+
+
+# -- bitwise operations on integers (booleans take the logical ones, as numpy) -------------
+
+def _bitwise(name, ufunc, numpy_name, on_bool):
+    def fn(x1, x2):
+        (x1, x2), _ = _operands(numpy_name, ufunc, x1, x2)
+        if x1.dtype == np.bool_:
+            return P.binary(on_bool, x1, x2)
+        return P.binary(name, x1, x2)
+    fn.__name__ = numpy_name
+    fn.__doc__ = (f"Elementwise ``{numpy_name}`` of integers (of booleans: the logical "
+                  f"operation).\n\n>>> {numpy_name}(np.array([12, 10]), 6)\n"
+                  f"{getattr(np, numpy_name)(np.array([12, 10]), 6)!r}")
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and", np.bitwise_and, "bitwise_and", "and")
+bitwise_or = _bitwise("bitwise_or", np.bitwise_or, "bitwise_or", "or")
+bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor, "bitwise_xor", "ne")
+
+
+def _shift(name, ufunc, numpy_name):
+    def fn(x1, x2):
+        (x1, x2), _ = _operands(numpy_name, ufunc, x1, x2)
+        return P.binary(name, x1, x2)
+    fn.__name__ = numpy_name
+    fn.__doc__ = (f"Elementwise ``{numpy_name}`` of integers (shifts outside the width give "
+                  f"numpy's results).\n\n>>> {numpy_name}(np.array([8, -8]), 2)\n"
+                  f"{getattr(np, numpy_name)(np.array([8, -8]), 2)!r}")
+    return fn
+
+
+left_shift = bitwise_left_shift = _shift("shift_left", np.left_shift, "left_shift")
+right_shift = bitwise_right_shift = _shift("shift_right", np.right_shift, "right_shift")
+gcd = _shift("gcd", np.gcd, "gcd")
+lcm = _shift("lcm", np.lcm, "lcm")
+gcd.__doc__ = ">>> gcd(np.array([12, -18]), 8)\narray([4, 2])\n\nThe greatest common divisor."
+lcm.__doc__ = ">>> lcm(np.array([4, -6]), 6)\narray([12,  6])\n\nThe least common multiple."
+
+
+def invert(x):
+    """Elementwise bitwise not (``~x``; of booleans, logical not).
+
+    >>> invert(np.array([0, 5], np.uint8))
+    array([255, 250], dtype=uint8)
+    """
+    (x,), _ = _operands("invert", np.invert, x)
+    return P.unary("logical_not" if x.dtype == np.bool_ else "invert", x)
+
+
+bitwise_not = bitwise_invert = invert
+
+
+def bitwise_count(x):
+    """The number of 1 bits in the absolute value of each integer (uint8).
+
+    >>> bitwise_count(np.array([7, -1, 0]))
+    array([3, 1, 0], dtype=uint8)
+    """
+    (x,), _ = _operands("bitwise_count", np.bitwise_count, x)
+    return P.unary("popcount", x if x.dtype != np.bool_ else cast(x, np.uint8))

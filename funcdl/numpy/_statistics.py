@@ -62,6 +62,11 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     """
     if out is not None:
         raise TypeError("quantile: out= is not supported (arrays are immutable in funcdl)")
+    return _quantile(a, q, axis, method, keepdims, ignore_nan=False)
+
+
+def _quantile(a, q, axis, method, keepdims, ignore_nan):
+    """quantile; with ``ignore_nan`` over each slice's non-nan elements (sorted first)."""
     if method not in _QUANTILE_METHODS:
         raise ValueError(f"quantile: method must be one of {_QUANTILE_METHODS}, got {method!r}")
     x = as_array(a, None, "quantile")
@@ -73,7 +78,12 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     n = moved.shape[-1]
     s = sort(moved, axis=-1)
     q = cast(asarray(q), x.dtype)
-    position = multiply(q, n - 1)  # the virtual index into each sorted slice
+    if ignore_nan:  # nan sorts last: index into the first `count` elements of each slice
+        count = sum(logical_not(isnan(moved)), axis=-1).astype(x.dtype)
+        position = multiply(_expand(q, q.ndim + count.ndim), subtract(count, 1))
+        position = where(less(position, 0), 0, position)
+    else:
+        position = multiply(q, n - 1)  # the virtual index into each sorted slice
     lo_i, hi_i = floor(position), ceil(position)
     if method == "lower":
         hi_i = lo_i
@@ -81,7 +91,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         lo_i = hi_i
     elif method == "nearest":
         lo_i = hi_i = P.unary("round", position)
-    pick = lambda i: _take_last(s, i.astype(np.int64))  # noqa: E731
+    pick = lambda i: _take_last(s, i.astype(np.int64), q.ndim)  # noqa: E731
     lo, hi = pick(lo_i), pick(hi_i)
     if method == "midpoint":
         out_ = multiply(add(lo, hi), 0.5)
@@ -89,19 +99,24 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         out_ = add(lo, multiply(subtract(hi, lo), _expand(subtract(position, lo_i), lo.ndim)))
     else:
         out_ = lo
-    out_ = where(_expand_front(any(isnan(moved), axis=-1), q.ndim), np.nan, out_)
+    bad = (all if ignore_nan else any)(isnan(moved), axis=-1)
+    out_ = where(_expand_front(bad, q.ndim), np.nan, out_)
     if keepdims:
         kept = [1 if i in axes else d for i, d in enumerate(x.shape)]
         out_ = reshape(out_, q.shape + tuple(kept))
     return out_
 
 
-def _take_last(s, idx):
-    """``s[..., idx]`` with the (possibly array) index ``idx`` leading the result."""
-    flat_idx = reshape(idx, (-1,))
-    picked = s[..., flat_idx]  # (..., k)
-    picked = moveaxis(picked, -1, 0)
-    return reshape(picked, idx.shape + s.shape[:-1])
+def _take_last(s, idx, q_ndim):
+    """``out[i..., b...] = s[b..., idx[i..., b...]]`` for ``s`` of shape ``batch + (n,)`` and
+    ``idx`` of shape ``q.shape`` (the same index for every slice) or ``q.shape + batch``."""
+    batch = s.shape[:-1]
+    q_shape = idx.shape[:q_ndim]
+    idx = broadcast_to(reshape(idx, idx.shape + (1,) * (q_ndim + len(batch) - idx.ndim)), q_shape + batch)
+    k = int(np.prod(q_shape, dtype=np.int64))
+    per_slice = reshape(moveaxis(reshape(idx, (k,) + batch), 0, -1), batch + (k,))
+    picked = take_along_axis(s, per_slice, -1)  # batch + (k,)
+    return reshape(moveaxis(picked, -1, 0), q_shape + batch)
 
 
 def _expand(frac, ndim):

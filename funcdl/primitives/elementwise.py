@@ -92,7 +92,7 @@ ZERO = "zero derivative"
 # Test domains (where the primitive table samples inputs): an interval (lo, hi), or one of
 # "nonzero" (|x| in [0.5, 2], random signs), "distinct" (no ties), "off_grid" (no integers
 # or half-integers), "rounded" (small integers, so equality happens), "bool", "with_nan",
-# "with_inf".
+# "with_inf", "ints" (int32 in [-50, 50]), "shifts" (int32 shift counts in [-2, 40]).
 REAL = (-2.0, 2.0)
 
 elementwise_prims = {}
@@ -217,6 +217,9 @@ isnan_p = defunary("isnan", np.isnan, FLOAT, np.dtype(bool), derivative=ZERO, nu
                    domain="with_nan")
 isfinite_p = defunary("isfinite", np.isfinite, FLOAT, np.dtype(bool), derivative=ZERO,
                       numba="np.isfinite({0})", domain="with_inf")
+invert_p = defunary("invert", np.invert, INTEGER, derivative=ZERO, numba="(~{0})", domain="ints")
+popcount_p = defunary("popcount", np.bitwise_count, INTEGER, np.dtype(np.uint8), derivative=ZERO,
+                      numba="_special.popcount({0})", domain="ints")
 logical_not_p = defunary("logical_not", np.logical_not, BOOL, derivative=ZERO, numba="(not {0})",
                          domain="bool")
 
@@ -283,6 +286,18 @@ copysign_p = defbinary("copysign", np.copysign, FLOAT, numba="np.copysign({0}, {
                        partials=lambda x, y, out, nx, ny: (fnp.copysign(1.0, x) * fnp.copysign(1.0, y), 0.0))
 fmod_p = defbinary("fmod", np.fmod, FLOAT, numba="np.fmod({0}, {1})", domain=(REAL, "nonzero"),
                    partials=lambda x, y, out, nx, ny: (1.0, -fnp.trunc(x / y)))
+bitwise_and_p = defbinary("bitwise_and", np.bitwise_and, INTEGER, partials=ZERO, numba="({0} & {1})",
+                          domain=("ints", "ints"))
+bitwise_or_p = defbinary("bitwise_or", np.bitwise_or, INTEGER, partials=ZERO, numba="({0} | {1})",
+                         domain=("ints", "ints"))
+bitwise_xor_p = defbinary("bitwise_xor", np.bitwise_xor, INTEGER, partials=ZERO, numba="({0} ^ {1})",
+                          domain=("ints", "ints"))
+shift_left_p = defbinary("shift_left", np.left_shift, INTEGER, partials=ZERO, domain=("ints", "shifts"),
+                         numba="_special.shift_left({0}, {1}, {bits})")
+shift_right_p = defbinary("shift_right", np.right_shift, INTEGER, partials=ZERO, domain=("ints", "shifts"),
+                          numba="_special.shift_right({0}, {1}, {bits})")
+gcd_p = defbinary("gcd", np.gcd, INTEGER, partials=ZERO, numba="_special.gcd({0}, {1})", domain=("ints", "ints"))
+lcm_p = defbinary("lcm", np.lcm, INTEGER, partials=ZERO, numba="_special.lcm({0}, {1})", domain=("ints", "ints"))
 and_p = defbinary("and", np.logical_and, BOOL, partials=ZERO, numba="({0} and {1})", domain=("bool", "bool"))
 or_p = defbinary("or", np.logical_or, BOOL, partials=ZERO, numba="({0} or {1})", domain=("bool", "bool"))
 

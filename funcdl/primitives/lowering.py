@@ -43,7 +43,8 @@ def helper_source(name):
 # numba keeps float32 and float64 through these operations on operands of one dtype;
 # integers narrower than 64 bits (and the float64-valued math.erf) need an explicit cast.
 # Every cast costs compile time, so only those are emitted. (Templates name float32
-# variants with ``{f}``: ``_vmath.exp{f}`` is ``_vmath.expf`` for float32 operands.)
+# variants with ``{f}``: ``_vmath.exp{f}`` is ``_vmath.expf`` for float32 operands, and
+# ``{bits}`` is the first operand's width in bits.)
 PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign"}
 
 # Modules of numba functions that lowering templates call as ``module.fn(...)``.

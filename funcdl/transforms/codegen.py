@@ -322,7 +322,8 @@ class Codegen:
         elif name == "rem" and integer:
             text = f"_intrem({args[0]}, {args[1]})"
         else:
-            text = eqn.prim.lower.format(*args, f="f" if out.aval.dtype == np.float32 else "")
+            text = eqn.prim.lower.format(*args, f="f" if out.aval.dtype == np.float32 else "",
+                                         bits=8 * eqn.inputs[0].aval.dtype.itemsize)
         for h in ("_max", "_min", "_floordiv", "_intrem"):
             if h + "(" in text:
                 self.helpers.add(h)
