@@ -13,6 +13,7 @@ import numpy as np
 
 from . import numpy as fnp
 from . import primitives as P
+from . import _lax_linalg as linalg  # noqa: F401  (funcdl.lax.linalg)
 from ._lax_ops import *  # noqa: F401,F403  (JAX's array operations under their lax names)
 from .control_flow import cond, fori_loop, scan, while_loop  # noqa: F401  (re-exported)
 from .numpy._base import promote

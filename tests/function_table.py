@@ -68,6 +68,30 @@ class NumpyLax:
         return out
 
 
+class NumpyLaxLinalg:
+    """numpy references for ``funcdl.lax.linalg``."""
+
+    @staticmethod
+    def triangular_solve(a, b, left_side=False, lower=False, transpose_a=False, unit_diagonal=False):
+        t = np.tril(a) if lower else np.triu(a)
+        if unit_diagonal:
+            t = t - np.diag(np.diag(t)) + np.eye(len(t))
+        t = t.T if transpose_a else t
+        return np.linalg.solve(t, b) if left_side else np.linalg.solve(t.T, b.T).T
+
+    @staticmethod
+    def eigh(x):
+        w, v = np.linalg.eigh(x)
+        return v, w
+
+    @staticmethod
+    def qr(x, full_matrices=True):
+        return tuple(np.linalg.qr(x, "complete" if full_matrices else "reduced"))
+
+
+NumpyLax.linalg = NumpyLaxLinalg
+
+
 def _np_fill(a, val, wrap=False):
     """numpy's in-place fill_diagonal, on a copy."""
     out = np.array(a, copy=True)
@@ -130,6 +154,12 @@ class Fn:
         return f"{self.name}[{shapes}]{self.note}"
 
 
+def _column_signs_fixed(m, w, v):
+    """Eigenvectors with each column's first entry positive (LAPACK's upper- and
+    lower-triangle routines may pick other signs)."""
+    return w, v * m.sign(v[..., :1, :])
+
+
 def floats(shape, seed=0, lo=-2.0, hi=2.0):
     return np.random.default_rng(seed).uniform(lo, hi, size=shape)
 
@@ -152,8 +182,94 @@ I1 = np.random.default_rng(30).integers(-60, 61, (3, 4)).astype(np.int32)
 I2 = np.random.default_rng(31).integers(-60, 61, (3, 4)).astype(np.int32)
 SHIFTS = np.random.default_rng(32).integers(-2, 40, (3, 4)).astype(np.int32)
 SQUARE = floats((4, 4), 5)
+# matrices for numpy.linalg: well conditioned, positive definite, symmetric, stacked, singular
+WELL = SQUARE + 4 * np.eye(4)
+SPD = SQUARE @ SQUARE.T + 4 * np.eye(4)
+SYMMETRIC = SQUARE + SQUARE.T
+STACK = floats((2, 3, 3), 6) + 3 * np.eye(3)
+SPD_STACK = STACK @ np.swapaxes(STACK, -1, -2)
+TALL, WIDE = floats((5, 3), 7), floats((3, 5), 8)
+RANK2 = floats((4, 2), 9) @ floats((2, 4), 10)
+SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
 
 FUNCTIONS = [
+    # -- numpy.linalg
+    Fn("linalg.cholesky", lambda m, a: m.linalg.cholesky(a), (SPD,), (0,)),
+    Fn("linalg.cholesky", lambda m, a: m.linalg.cholesky(a), (SPD_STACK,), (0,), "stack"),
+    Fn("linalg.eigh", lambda m, a: tuple(m.linalg.eigh(a)), (SYMMETRIC,), (0,)),
+    Fn("linalg.eigh", lambda m, a: _column_signs_fixed(m, *m.linalg.eigh(a, "U")), (SPD,), (0,), "upper"),
+    Fn("linalg.eigvalsh", lambda m, a: m.linalg.eigvalsh(a), (SPD_STACK,), (0,)),
+    Fn("linalg.svd", lambda m, a: tuple(m.linalg.svd(a, full_matrices=False)), (TALL,), (0,)),
+    Fn("linalg.svd", lambda m, a: tuple(m.linalg.svd(a, full_matrices=False)), (WIDE,), (0,), "wide"),
+    Fn("linalg.svd", lambda m, a: tuple(m.linalg.svd(a)), (WELL,), (0,), "full"),
+    Fn("linalg.svd", lambda m, a: tuple(m.linalg.svd(a)), (WIDE,), (), "full-wide"),
+    Fn("linalg.svd", lambda m, a: m.linalg.svd(a, compute_uv=False), (STACK,), (0,), "values"),
+    Fn("linalg.svd", lambda m, a: tuple(m.linalg.svd(a, hermitian=True)), (SYMMETRIC,), (0,), "hermitian"),
+    Fn("linalg.svdvals", lambda m, a: m.linalg.svdvals(a), (WIDE,), (0,)),
+    Fn("linalg.qr", lambda m, a: tuple(m.linalg.qr(a)), (TALL,), (0,)),
+    Fn("linalg.qr", lambda m, a: m.linalg.qr(a, mode="r"), (STACK,), (0,), "r"),
+    Fn("linalg.qr", lambda m, a: tuple(m.linalg.qr(a, mode="complete")), (WIDE,), (), "complete-wide"),
+    Fn("linalg.solve", lambda m, a, b: m.linalg.solve(a, b), (WELL, SQUARE[0]), (0, 1), "vector"),
+    Fn("linalg.solve", lambda m, a, b: m.linalg.solve(a, b), (STACK, floats((2, 3, 2), 11)), (0, 1)),
+    Fn("linalg.solve", lambda m, a, b: m.linalg.solve(a, b), (STACK, floats((3, 2), 12)), (0, 1), "broadcast"),
+    Fn("linalg.inv", lambda m, a: m.linalg.inv(a), (WELL,), (0,)),
+    Fn("linalg.inv", lambda m, a: m.linalg.inv(a), (STACK,), (0,), "stack"),
+    Fn("linalg.det", lambda m, a: m.linalg.det(a), (STACK,), (0,)),
+    Fn("linalg.det", lambda m, a: m.linalg.det(a), (SINGULAR,), (0,), "singular"),
+    Fn("linalg.slogdet", lambda m, a: tuple(m.linalg.slogdet(a)), (WELL,), (0,)),
+    Fn("linalg.pinv", lambda m, a: m.linalg.pinv(a), (TALL,), (0,)),
+    Fn("linalg.pinv", lambda m, a: m.linalg.pinv(a), (np.diag([1.0, 1.0, 2.0]),), (0,), "equal-singular-values"),
+    Fn("linalg.pinv", lambda m, a: m.linalg.pinv(a, hermitian=True), (SPD,), (0,), "hermitian"),
+    Fn("linalg.lstsq", lambda m, a, b: m.linalg.lstsq(a, b)[0], (TALL, floats(5, 13)), (0, 1)),
+    Fn("linalg.lstsq", lambda m, a, b: tuple(m.linalg.lstsq(a, b)[1:]), (TALL, floats((5, 2), 14)), (),
+       "residuals-rank-s"),
+    Fn("linalg.lstsq", lambda m, a, b: m.linalg.lstsq(a, b)[1], (TALL, floats(5, 13)), (0, 1), "residuals-vector"),
+    Fn("linalg.matrix_rank", lambda m, a: m.linalg.matrix_rank(a), (RANK2,)),
+    Fn("linalg.matrix_rank", lambda m, a: m.linalg.matrix_rank(a, tol=0.5), (STACK,), note="tol"),
+    Fn("linalg.matrix_power", lambda m, a: m.linalg.matrix_power(a, 5), (SQUARE / 4,), (0,)),
+    Fn("linalg.matrix_power", lambda m, a: m.linalg.matrix_power(a, -2), (WELL,), (0,), "negative"),
+    Fn("linalg.matrix_power", lambda m, a: m.linalg.matrix_power(a, 0), (STACK,), (0,), "zero"),
+    Fn("linalg.multi_dot", lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), (SQUARE[0], SQUARE, WELL[:, 1]),
+       (0, 1, 2)),
+    Fn("linalg.cond", lambda m, a: m.linalg.cond(a), (WELL,), (0,)),
+    Fn("linalg.cond", lambda m, a: m.linalg.cond(a, 1), (WELL,), (0,), "p1"),
+    Fn("linalg.cond", lambda m, a: m.linalg.cond(a, -2), (STACK,), (0,), "p-2"),
+    Fn("linalg.tensorinv", lambda m, a: m.linalg.tensorinv(a, ind=1), (WELL.reshape(4, 2, 2),), (0,)),
+    Fn("linalg.tensorsolve", lambda m, a, b: m.linalg.tensorsolve(a, b), (WELL.reshape(2, 2, 4), floats((2, 2), 15)),
+       (0, 1)),
+    *[Fn("linalg.norm", lambda m, a, o=o: m.linalg.norm(a, o), (WELL,), (0,), f"matrix-{o}")
+      for o in (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf)],
+    *[Fn("linalg.norm", lambda m, a, o=o: m.linalg.norm(a, o, axis=1, keepdims=True), (SQUARE,), (0,) if o else (),
+         f"vector-{o}") for o in (None, 0, 1, 2, 3, 0.5, np.inf, -np.inf)],
+    Fn("linalg.norm", lambda m, a: m.linalg.norm(a, axis=(0, 2)), (STACK,), (0,), "axes02"),
+    Fn("linalg.norm", lambda m, a: m.linalg.norm(a, 2, axis=(2, 0), keepdims=True), (STACK,), (0,), "axes20-2"),
+    Fn("linalg.norm", lambda m, a: m.linalg.norm(a), (STACK,), (0,), "flat"),
+    Fn("linalg.vector_norm", lambda m, a: m.linalg.vector_norm(a, ord=3, axis=(0, 1)), (STACK,), (0,)),
+    Fn("linalg.vector_norm", lambda m, a: m.linalg.vector_norm(a, keepdims=True), (STACK,), (0,), "all"),
+    Fn("linalg.matrix_norm", lambda m, a: m.linalg.matrix_norm(a, ord="nuc"), (STACK,), (0,)),
+    Fn("linalg.diagonal", lambda m, a: m.linalg.diagonal(a, offset=1), (STACK,), (0,)),
+    Fn("linalg.trace", lambda m, a: m.linalg.trace(a, offset=-1), (STACK,), (0,)),
+    Fn("linalg.cross", lambda m, a, b: m.linalg.cross(a, b), (floats((2, 3), 16), floats((2, 3), 17)), (0, 1)),
+    Fn("linalg.outer", lambda m, a, b: m.linalg.outer(a, b), (SQUARE[0], SQUARE[1]), (0, 1)),
+    Fn("linalg.matmul", lambda m, a, b: m.linalg.matmul(a, b), (STACK, SPD_STACK), (0, 1)),
+    Fn("linalg.tensordot", lambda m, a, b: m.linalg.tensordot(a, b, axes=1), (STACK, WIDE), (0, 1)),
+    Fn("linalg.vecdot", lambda m, a, b: m.linalg.vecdot(a, b), (STACK, SPD_STACK), (0, 1)),
+    Fn("linalg.matrix_transpose", lambda m, a: m.linalg.matrix_transpose(a), (STACK,), (0,)),
+    *[Fn("lax.linalg.triangular_solve", lambda m, a, b, k=k: lax(m).linalg.triangular_solve(
+        a, b, left_side=k[0], lower=k[1], transpose_a=k[2], unit_diagonal=k[3]), (WELL, SQUARE[:, :2] if k[0] else SQUARE[:2]),
+        (0, 1), "-".join(f"{n}{int(v)}" for n, v in zip(("left", "lower", "trans", "unit"), k)))
+      for k in [(True, True, False, False), (False, False, False, False), (True, False, True, True),
+                (False, True, True, False)]],
+    Fn("lax.linalg.eigh", lambda m, a: lax(m).linalg.eigh(a), (SYMMETRIC,), (0,)),
+    Fn("lax.linalg.qr", lambda m, a: lax(m).linalg.qr(a), (WELL,), (0,)),
+    Fn("lax.linalg.qr", lambda m, a: lax(m).linalg.qr(a, full_matrices=False), (TALL,), (0,), "reduced"),
+    Fn("polyfit", lambda m, x, y: m.polyfit(x, y, 2), (floats(6, 18), floats(6, 19)), (0, 1)),
+    Fn("polyfit", lambda m, x, y, w: m.polyfit(x, y, 3, w=w), (floats(6, 18), floats((6, 2), 19), unit(6, 20)),
+       (0, 1, 2), "2d-weighted"),
+    Fn("polyfit", lambda m, x, y: m.polyfit(x, y, 2, full=True), (floats(6, 18), floats(6, 19)), (), "full"),
+    Fn("polyfit", lambda m, x, y: m.polyfit(x, y, 2, cov=True), (floats(6, 18), floats(6, 19)), (0, 1), "cov"),
+    Fn("polyfit", lambda m, x, y: m.polyfit(x, y, 1, cov="unscaled"), (floats(5, 21), floats((5, 2), 22)),
+       (0, 1), "cov-unscaled"),
     # -- stacking and splitting
     Fn("vstack", lambda m, a, b: m.vstack([a, b]), (A, B), (0, 1)),
     Fn("vstack", lambda m, a, b: m.vstack([a, b]), (V, W), (0, 1), "vectors"),

@@ -259,6 +259,80 @@ def _conv_ref(x, w, strides, padding, dilation, groups):
     return out
 
 
+def _spd(n, seed, batch=(), dtype=np.float64):
+    """Well-conditioned symmetric positive definite matrices."""
+    m = floats(batch + (n, n), seed)
+    return (m @ np.swapaxes(m, -1, -2) + n * np.eye(n)).astype(dtype)
+
+
+def _conditioned(shape, seed, dtype=np.float64):
+    """Matrices with the identity's multiple added: far from singular."""
+    return (floats(shape, seed) + 3.0 * np.eye(shape[-1])).astype(dtype)
+
+
+def _column_signs(x, m):
+    """Flip each column of ``x`` so its first row is positive (fixes eigenvector signs)."""
+    return x * m.sign(x[..., :1, :])
+
+
+def _eigh_fixed(m, eigh):
+    def f(a):
+        w, v = eigh(a)
+        return w, _column_signs(v, m)
+    return f
+
+
+def _svd_fixed(m, svd, **kw):
+    def f(a):
+        u, s, vt = svd(a, **kw)
+        signs = m.sign(u[..., :1, :])
+        return u * signs, s, vt * m.swapaxes(signs[..., :s.shape[-1]], -1, -2)
+    return f
+
+
+def _decomposition_cases():
+    lin = np.linalg
+    c = [Case("cholesky", P.decompositions.cholesky, (a,), lin.cholesky, (0,), note)
+         for a, note in [(_spd(3, 1), ""), (_spd(3, 2, (2,)), "-batch"),
+                         (_spd(3, 3, dtype=np.float32), "")]]
+    for lower in (True, False):
+        for trans in (True, False):
+            tri = np.tril if lower else np.triu
+            ref = (lambda a, b, tri=tri, t=trans: lin.solve(np.swapaxes(tri(a), -1, -2) if t else tri(a), b))
+            c += [Case("triangular_solve", lambda a, b, lo=lower, t=trans: P.decompositions.triangular_solve(a, b, lo, t),
+                       (_conditioned(sa, 4), floats(sb, 5)), ref, (0, 1), f"-lower{lower}-trans{trans}")
+                  for sa, sb in [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))]]
+    solve = P.decompositions.solve
+    c += [Case("solve", solve, (_conditioned(sa, 6), floats(sb, 7)), lin.solve, (0, 1))
+          for sa, sb in [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2))]]
+    c.append(Case("solve", solve, (_conditioned((3, 3), 8, np.float32), floats((3, 1), 9).astype(np.float32)),
+                  lin.solve, (0, 1)))
+    singular = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])  # rank 2
+    c += [Case("det", P.decompositions.det, (a,), lin.det, (0,), note, grad_order=order)
+          for a, note, order in [(floats((3, 3), 10), "", 2), (floats((2, 3, 3), 11), "-batch", 2),
+                                 (singular, "-singular", 1)]]
+    c += [Case("slogdet", P.decompositions.slogdet, (a,), lambda a: list(lin.slogdet(a)), (0,), note)
+          for a, note in [(_conditioned((3, 3), 12), ""), (_conditioned((2, 3, 3), 13), "-batch")]]
+    c += [Case("eigh", _eigh_fixed(fd.numpy, P.decompositions.eigh), (a,), _eigh_fixed(np, lin.eigh), (0,), note)
+          for a, note in [(_spd(3, 14), ""), (floats((3, 3), 15), "-lower-triangle"),
+                          (_spd(3, 16, (2,)), "-batch"), (_spd(3, 17, dtype=np.float32), "")]]
+    svd = P.decompositions.svd
+    c += [Case("svd", _svd_fixed(fd.numpy, svd, full_matrices=full), (floats(s, 18 + k),),
+               _svd_fixed(np, lin.svd, full_matrices=full), (0,) if diff else (), note)
+          for k, (s, full, diff, note) in enumerate([
+              ((4, 3), False, True, "-tall"), ((3, 4), False, True, "-wide"), ((3, 3), True, True, "-full"),
+              ((2, 3, 2), False, True, "-batch"), ((4, 2), True, False, "-full-tall")])]
+    c += [Case("qr", P.decompositions.qr, (floats(s, 24 + k),), lambda a: list(lin.qr(a)),
+               (0,) if s[-2] >= s[-1] else (), note)
+          for k, (s, note) in enumerate([((4, 3), "-tall"), ((3, 3), ""), ((2, 3, 2), "-batch"),
+                                         ((2, 4), "-wide")])]
+    pinv = P.decompositions.pinv
+    c += [Case("pinv", lambda a: pinv(a, 1e-12), (a,), lambda a: lin.pinv(a, rcond=1e-12), (0,), note)
+          for a, note in [(floats((4, 3), 28), "-tall"), (floats((2, 3), 29), "-wide"),
+                          (np.eye(3), "-equal-singular-values"), (floats((2, 3, 2), 30), "-batch")]]
+    return c
+
+
 def _indexing_cases():
     c = []
     x = floats((5, 3), 1)
@@ -643,7 +717,8 @@ def _special_contraction_and_indexing_cases():
 
 
 CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _structural_cases()
-         + _reduction_cases() + _contraction_cases() + _indexing_cases() + _dynamic_slicing_cases()
+         + _reduction_cases() + _contraction_cases() + _decomposition_cases() + _indexing_cases()
+         + _dynamic_slicing_cases()
          + _random_cases())
 # Special values: zeros, ties, size-1 axes, size-0 dimensions.
 SPECIAL_CASES = (_special_zero_cases() + _special_tie_cases() + _special_structural_cases()

@@ -20,7 +20,6 @@ NAMESPACES = {  # JAX namespace -> funcdl module
 _LATER = "not yet: the rest of issue #16"
 _BITCAST = "needs a primitive reading a float's bits (not yet)"
 _COMPLEX = "complex dtypes are not supported yet"
-_LINALG = "needs funcdl.numpy.linalg (not yet)"
 _SHARDING = "JAX's multi-device machinery (shardings, collectives over devices, tokens): no counterpart on one host"
 _IMPORTS = "not part of the API: a module JAX's file imports for itself"
 _PRNG_KEYS = "typed PRNG keys: funcdl's keys are plain uint32 arrays"
@@ -29,9 +28,9 @@ MISSING = {
     "numpy": {
         "frexp": _BITCAST, "nextafter": _BITCAST, "spacing": _BITCAST,
         "i0": "the modified Bessel function needs its own primitive (not yet)",
-        "polyfit": _LINALG, "roots": _LINALG, "sort_complex": _COMPLEX,
+        "roots": "needs eig (complex eigenvalues): " + _COMPLEX, "sort_complex": _COMPLEX,
     },
-    "numpy.linalg": "*" + _LATER + " (item 2)",
+    "numpy.linalg": {"eig": _COMPLEX, "eigvals": _COMPLEX},
     "numpy.fft": "*" + _LATER + " (item 3)",
     "scipy.special": {name: _LATER + " (item 5: gamma-family primitives and friends)" for name in (
         "bernoulli bessel_jn beta betainc betaln boxcox boxcox1p comb dawsn digamma erfcx exp1 expi expn "
@@ -58,7 +57,7 @@ MISSING = {
             "complex conv_general_dilated_local conv_general_dilated_patches conv_general_permutations "
             "conv_general_shape_tuple conv_shape_tuple conv_transpose conv_transpose_shape_tuple "
             "conv_with_general_padding custom_linear_solve custom_root digamma dtype empty fft gather "
-            "igamma igamma_grad_a igammac index_take lgamma linalg mulhi nextafter "
+            "igamma igamma_grad_a igammac index_take lgamma mulhi nextafter "
             "padtype_to_pads polygamma ragged_dot ragged_dot_general random_gamma_grad reduce "
             "reduce_precision reduce_window_shape_tuple rng_bit_generator rng_uniform scaled_dot scatter "
             "scatter_add scatter_apply scatter_max scatter_min scatter_mul scatter_sub select_n "

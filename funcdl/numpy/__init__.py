@@ -50,8 +50,8 @@ from ._shape import (broadcast_arrays, broadcast_to, concatenate, expand_dims, f
                      transpose)
 from ._matrices import (cross, diag, diagflat, diagonal, identity, inner, kron, matrix_transpose,
                         matvec, trace, tri, tril, triu, vdot, vecdot, vecmat)
-from ._polynomials import (convolve, correlate, interp, polyadd, polyder, polyint, polymul,
-                           polysub, polyval)
+from ._polynomials import (convolve, correlate, interp, polyadd, polyder, polyfit, polyint,
+                           polymul, polysub, polyval)
 from ._predicates import (allclose, array_equal, array_equiv, can_cast, finfo, iinfo, isclose,
                           iscomplexobj, isdtype, isrealobj, isscalar, issubdtype, ndim,
                           promote_types, shape, size)
@@ -65,6 +65,7 @@ from ._value_shapes import (argwhere, bincount, compress, extract, flatnonzero, 
                             nonzero, setdiff1d, setxor1d, trim_zeros, union1d, unique, unique_all,
                             unique_counts, unique_inverse, unique_values)
 from ._tracer_methods import install as _install
+from . import linalg
 
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64

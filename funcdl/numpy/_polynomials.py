@@ -177,3 +177,40 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         out = where(x < xp[0], fp[0] if left is None else left, out)
         out = where(x > xp[-1], fp[-1] if right is None else right, out)
     return out
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """The least-squares polynomial of degree ``deg`` through the points ``(x, y)``, highest
+    power first (``y`` may hold one data set per column), as numpy computes it: the
+    Vandermonde columns are scaled to unit norm, then solved with ``linalg.lstsq``.
+    ``full=True`` also returns ``(residuals, rank, singular_values, rcond)``; ``cov=True``
+    (or "unscaled") ``(coefficients, covariance)``.
+
+    >>> polyfit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]), 1).round(6)
+    array([2., 1.])
+    """
+    from . import linalg  # noqa: PLC0415 - linalg is built on this package's modules
+    from ._functional import vander  # noqa: PLC0415
+    from ._base import to_float  # noqa: PLC0415
+    x, y = promote(to_float(x, "polyfit"), to_float(y, "polyfit"))
+    order = int(deg) + 1
+    if x.ndim != 1 or y.ndim not in (1, 2) or y.shape[0] != x.shape[0] or order < 1:
+        raise P.structural.shape_error("polyfit", "needs a 1-D x, a y of x's length (1-D or 2-D) "
+                                       "and deg >= 0", x.shape, y.shape)
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        w = cast(asarray(w), x.dtype)
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w if y.ndim == 1 else w[:, None])
+    rcond = x.shape[0] * np.finfo(x.dtype).eps if rcond is None else rcond
+    scale = multiply(lhs, lhs).sum(axis=0) ** 0.5
+    c, resids, rank, s = linalg.lstsq(lhs / scale, rhs, rcond)
+    c = divide(c.T, scale).T
+    if full:
+        return c, resids, rank, s, rcond
+    if not cov:
+        return c
+    from ._linalg import outer  # noqa: PLC0415
+    base = divide(linalg.inv(linalg.matmul((lhs / scale).T, lhs / scale)), outer(scale, scale))
+    factor = 1.0 if cov == "unscaled" else resids / (x.shape[0] - order)
+    return c, (base * factor if y.ndim == 1 else base[:, :, None] * factor)

@@ -9,6 +9,7 @@ rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 - ``dynamic_slicing``: dynamic_slice, dynamic_update_slice (windows at runtime offsets);
 - ``reductions``: reduce_sum/prod/max/min, argmax, argmin, cumsum, argsort;
 - ``linalg``: dot_general, conv; ``indexing``: gather, scatter;
+- ``decompositions``: cholesky, triangular_solve, solve, det, slogdet, eigh, svd, qr;
 - ``random_bits``: threefry2x32;
 - ``rules`` and ``lowering``: the toolkits the blocks declare their rules with
   (``deflinear``, ``defbilinear``, ``no_derivative``, ``axis_batch``, ... and ``lowers``).
@@ -20,6 +21,7 @@ from .elementwise import (ZERO, binary, broadcast_shapes, convert, convert_p, el
 from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_slice,
                               dynamic_update_slice_p)
 from .indexing import gather, gather_p, scatter, scatter_p
+from . import decompositions
 from .linalg import conv, conv_output_size, conv_p, dot_general, dot_general_p
 from .random_bits import threefry2x32, threefry2x32_p
 from .reductions import (argmax, argmax_p, argmin, argmin_p, argsort, argsort_p, cumprod, cumsum,

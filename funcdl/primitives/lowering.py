@@ -48,7 +48,7 @@ def helper_source(name):
 PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign"}
 
 # Modules of numba functions that lowering templates call as ``module.fn(...)``.
-CALLED_MODULES = ("_special", "_vmath")
+CALLED_MODULES = ("_special", "_vmath", "_linalg_kernels")
 
 
 def needs_cast(prim_name, dtype):
