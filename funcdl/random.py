@@ -4,6 +4,16 @@ A key is a ``uint32`` array of shape ``(2,)``. The same key gives the same numbe
 everywhere; to get fresh numbers, ``split`` the key. Every function is built from
 primitives, so it traces under ``jit`` and ``vmap``.
 
+The streams are JAX's (its default "partitionable" threefry): element ``i`` of a sample
+hashes the counter ``(0, i)``, and the samplers turn those bits into numbers by JAX's
+algorithms. Keys, bits, ``uniform``, ``bernoulli``, ``randint``, ``permutation`` and
+``choice`` give JAX's exact numbers for the same key; ``normal`` uses XLA's float32
+polynomial for the inverse error function and equals JAX's in about 99 % of draws (the rest
+are 1 ulp away); samplers that go through ``exp``, ``log`` or ``tan`` (``gumbel``,
+``exponential``, ...) agree with JAX's to an ulp or two, because XLA's float32 ``log`` is
+not numpy's. For the same reason, those samplers can differ by an ulp between eager
+evaluation and ``jit``; all others are bitwise the same in both.
+
 >>> import funcdl.random as random
 >>> k1, k2 = random.split(random.key(0))
 >>> random.uniform(k1, (2,)).dtype
@@ -79,7 +89,8 @@ def split(key, num=2):
 
 
 def fold_in(key, data):
-    """A new key derived from ``key`` and the integer ``data``.
+    """A new key derived from ``key`` and the integer ``data``. As in JAX, it is row
+    ``data`` of ``split(key, n)`` (for any ``n > data``).
 
     >>> fold_in(key(0), 1).shape
     (2,)
@@ -87,23 +98,42 @@ def fold_in(key, data):
     k = _check_key(key, "fold_in")
     data = fnp.asarray(data)
     data = P.convert(data, np.uint32) if data.dtype != np.uint32 else data
-    hi, lo = _hash(k, np.uint32(0x5EED), data)
+    hi, lo = _hash(k, np.uint32(0), data)  # JAX's: the key of seed ``data`` as the counter
     return fnp.stack([hi, lo])
 
 
-def _bits(k, shape, words=1):
-    """``words`` arrays of uniformly random uint32 of ``shape``."""
-    n = int(np.prod(shape, dtype=np.int64)) * words
-    half = (n + 1) // 2
-    hi, lo = _hash(k, np.zeros(half, np.uint32), np.arange(half, dtype=np.uint32))
-    bits = fnp.concatenate([hi, lo])[:n] if n else np.zeros(0, np.uint32)
-    return [fnp.reshape(bits[i * (n // words):(i + 1) * (n // words)], shape) for i in range(words)]
+def _words(k, shape):
+    """The two threefry words of the counters ``(0, i)``, ``i`` each element's row-major
+    index (JAX's partitionable stream)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    if n >= 2 ** 32:
+        raise ValueError(f"random: a sample of shape {shape} has {n} elements; at most 2**32 - 1 "
+                         "are supported")
+    return _hash(k, np.zeros(shape, np.uint32), np.arange(n, dtype=np.uint32).reshape(shape))
 
 
-def _bits64(k, shape):
-    hi, lo = _bits(k, shape, 2)
-    return P.binary("add", P.binary("mul", P.convert(hi, np.uint64), np.uint64(2 ** 32)),
-                    P.convert(lo, np.uint64))
+def _bits(k, shape, width=32):
+    """Uniformly random unsigned integers of ``width`` bits: the XOR of the two words (their
+    concatenation for 64 bits), as JAX draws them."""
+    hi, lo = _words(k, shape)
+    if width == 64:
+        return P.binary("add", P.binary("mul", P.convert(hi, np.uint64), np.uint64(2 ** 32)),
+                        P.convert(lo, np.uint64))
+    both = fnp.bitwise_xor(hi, lo)
+    return both if width == 32 else P.convert(both, np.dtype(f"uint{width}"))
+
+
+def bits(key, shape=(), dtype=np.uint32):
+    """Uniformly random unsigned integers (all bits random), JAX's ``random.bits``.
+
+    >>> bits(key(0), (2,))
+    array([4070199207, 4202968722], dtype=uint32)
+    """
+    k = _check_key(key, "bits")
+    dtype = np.dtype(dtype)
+    if dtype.kind != "u":
+        raise TypeError(f"random.bits: dtype must be an unsigned integer type, got {dtype.name}")
+    return _bits(k, _shape(shape, "bits"), dtype.itemsize * 8)
 
 
 def _float_dtype(dtype, op):
@@ -114,19 +144,21 @@ def _float_dtype(dtype, op):
 
 
 def _unit_uniform(k, shape, dtype):
-    """Uniform floats in [0, 1) with every mantissa bit random."""
+    """Uniform floats in [0, 1): the top mantissa-many random bits times one ulp of 1 (the
+    same numbers as JAX's "bits or'ed into the mantissa of 1.0, minus 1")."""
     if dtype == np.float32:
-        (b,) = _bits(k, shape)
-        top = P.binary("div", b, np.uint32(2 ** 9))  # 23 random bits
+        top = P.binary("div", _bits(k, shape), np.uint32(2 ** 9))  # 23 bits
         return P.binary("mul", P.convert(top, np.float32), np.float32(2.0 ** -23))
-    hi, lo = _bits(k, shape, 2)
-    top = P.convert(P.binary("div", hi, np.uint32(2 ** 11)), np.float64)  # 21 bits
-    both = P.binary("add", P.binary("mul", top, np.float64(2.0 ** 32)), P.convert(lo, np.float64))
-    return P.binary("mul", both, np.float64(2.0 ** -53))
+    hi, lo = _words(k, shape)  # the 64 bits are hi:lo; their top 52 are hi:(lo >> 12)
+    top = P.binary("add", P.binary("mul", P.convert(hi, np.float64), np.float64(2.0 ** 20)),
+                   P.convert(P.binary("div", lo, np.uint32(2 ** 12)), np.float64))
+    return P.binary("mul", top, np.float64(2.0 ** -52))
 
 
 def uniform(key, shape=(), dtype=np.float32, minval=0.0, maxval=1.0):
-    """Uniform samples in ``[minval, maxval)``.
+    """Uniform samples in ``[minval, maxval)``: JAX's numbers, except that a draw where
+    ``u * (maxval - minval) + minval`` rounds up to ``maxval`` (JAX returns ``maxval``)
+    becomes the largest float below it.
 
     >>> x = uniform(key(0), (1000,))
     >>> bool((x >= 0).all() and (x < 1).all())
@@ -136,11 +168,8 @@ def uniform(key, shape=(), dtype=np.float32, minval=0.0, maxval=1.0):
     dtype = _float_dtype(dtype, "uniform")
     u = _unit_uniform(k, _shape(shape, "uniform"), dtype)
     lo, hi = fnp.asarray(minval, dtype), fnp.asarray(maxval, dtype)
-    x = fnp.add(lo, fnp.multiply(u, fnp.subtract(hi, lo)))
-    # lo + u * (hi - lo) can round up to ``hi`` (for about 1 in 2**23 float32 draws on
-    # many ranges); such draws become the largest float below ``hi``.
-    x = fnp.where(fnp.less(x, hi), x, _below(hi))
-    return fnp.maximum(lo, x)
+    x = fnp.add(fnp.multiply(u, fnp.subtract(hi, lo)), lo)
+    return fnp.maximum(lo, fnp.where(fnp.less(x, hi), x, _below(hi)))
 
 
 def normal(key, shape=(), dtype=np.float32):
@@ -153,7 +182,7 @@ def normal(key, shape=(), dtype=np.float32):
     dtype = _float_dtype(dtype, "normal")
     lo = np.nextafter(dtype.type(-1), dtype.type(0))
     u = uniform(k, shape, dtype, lo, 1.0)
-    return fnp.multiply(fnp.erfinv(u), dtype.type(np.sqrt(2)))
+    return fnp.multiply(dtype.type(np.sqrt(2)), P.unary("erf_inv_xla", u))
 
 
 def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=np.float32):
@@ -171,7 +200,7 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=np.float32):
     sqrt2 = dtype.type(np.sqrt(2))
     a, b = fnp.erf(fnp.divide(lower, sqrt2)), fnp.erf(fnp.divide(upper, sqrt2))
     u = uniform(k, shape, dtype, a, b)
-    out = fnp.multiply(fnp.erfinv(u), sqrt2)
+    out = fnp.multiply(sqrt2, P.unary("erf_inv_xla", u))
     return fnp.clip(out, -_below(-lower), _below(upper))
 
 
@@ -200,6 +229,14 @@ def _below(bound):
     return fnp.where(finite, step, bound)
 
 
+def _probability(p):
+    """``p`` as an array: float32 for a Python number or an integer array, as JAX's weak
+    types give."""
+    weak = type(p) in (int, float)
+    p = fnp.asarray(p, np.float32) if weak else fnp.asarray(p)
+    return p if p.dtype.kind == "f" else fnp.asarray(p, np.float32)
+
+
 def bernoulli(key, p=0.5, shape=None):
     """Booleans that are True with probability ``p``.
 
@@ -207,15 +244,19 @@ def bernoulli(key, p=0.5, shape=None):
     dtype('bool')
     """
     k = _check_key(key, "bernoulli")
-    weak = type(p) in (int, float)  # a Python probability draws float32, like the default
-    p = fnp.asarray(p, np.float32) if weak else fnp.asarray(p)
+    p = _probability(p)
     shape = p.shape if shape is None else _shape(shape, "bernoulli")
-    dtype = p.dtype if p.dtype.kind == "f" else np.float32
-    return fnp.less(uniform(k, shape, dtype), p)
+    return fnp.less(uniform(k, shape, p.dtype), p)
+
+
+def _split2(k):
+    pair = split(k)
+    return pair[0], pair[1]
 
 
 def randint(key, shape, minval, maxval, dtype=np.int32):
-    """Integers uniform in ``[minval, maxval)``.
+    """Integers uniform in ``[minval, maxval)`` (JAX's algorithm: two draws of random bits
+    combined modulo the span, so large spans stay nearly unbiased).
 
     >>> x = randint(key(0), (100,), 0, 10)
     >>> int(x.min()) >= 0 and int(x.max()) < 10
@@ -226,27 +267,127 @@ def randint(key, shape, minval, maxval, dtype=np.int32):
     if dtype.kind not in "iu":
         raise TypeError(f"random.randint: dtype must be an integer type, got {dtype.name}")
     shape = _shape(shape, "randint")
-    lo = fnp.broadcast_to(fnp.asarray(minval, np.int64), shape)
-    hi = fnp.broadcast_to(fnp.asarray(maxval, np.int64), shape)
-    span = P.convert(fnp.maximum(fnp.subtract(hi, lo), np.int64(1)), np.uint64)
-    offset = P.convert(P.binary("rem", _bits64(k, shape), span), np.int64)
-    return fnp.add(lo, offset).astype(dtype)
+    info, nbits = np.iinfo(dtype), np.iinfo(dtype).bits
+    unsigned = np.dtype(f"uint{nbits}")
+    wide = np.uint64 if dtype == np.uint64 else np.int64
+    lo_in, hi_in = (fnp.asarray(v) for v in (minval, maxval))
+    lo_in, hi_in = (fnp.asarray(v, wide) if v.dtype.kind in "iub" else fnp.asarray(v).astype(wide)
+                    for v in (lo_in, hi_in))
+    out_of_range = fnp.greater(hi_in, wide(info.max))
+    lo, hi = (fnp.clip(v, wide(info.min), wide(info.max)) for v in (lo_in, hi_in))
+    lo, hi = fnp.broadcast_to(lo, shape), fnp.broadcast_to(hi, shape)
+    k1, k2 = _split2(k)
+    higher, lower = _bits(k1, shape, nbits), _bits(k2, shape, nbits)
+    span = P.convert(fnp.subtract(hi, lo), unsigned)  # the difference modulo 2**nbits
+    span = fnp.where(fnp.less_equal(hi, lo), unsigned.type(1), span)
+    span = fnp.where(fnp.logical_and(out_of_range, fnp.greater(hi, lo)),
+                     fnp.add(span, unsigned.type(1)), span)
+    span = fnp.maximum(span, unsigned.type(1))  # [min, max + 1) wraps to 0; JAX divides by it
+    # (a 2**n + b) mod q from a mod q, b mod q and 2**n mod q, with JAX's wrapping products
+    multiplier = P.binary("rem", unsigned.type(2 ** (nbits // 2)), span)
+    multiplier = P.binary("rem", _wrapping_mul(multiplier, multiplier), span)
+    offset = _wrapping_add(_wrapping_mul(P.binary("rem", higher, span), multiplier),
+                           P.binary("rem", lower, span))
+    offset = P.binary("rem", offset, span)
+    return fnp.add(P.convert(lo, dtype), P.convert(offset, dtype))
 
 
-def permutation(key, x, axis=0):
-    """A random permutation of ``arange(x)`` (an int) or of ``x`` along ``axis``.
+def _wrapping_mul(a, b):
+    """``a * b`` modulo 2**bits of unsigned ``a`` (computed wider where it can be, so numpy
+    does not warn about the wrap-around)."""
+    if a.dtype == np.uint64:
+        return P.binary("mul", a, b)
+    return P.convert(P.binary("mul", P.convert(a, np.uint64), P.convert(b, np.uint64)), a.dtype)
+
+
+def _wrapping_add(a, b):
+    if a.dtype == np.uint64:
+        return P.binary("add", a, b)
+    return P.convert(P.binary("add", P.convert(a, np.uint64), P.convert(b, np.uint64)), a.dtype)
+
+
+def permutation(key, x, axis=0, independent=False):
+    """A random permutation of ``arange(x)`` (an int) or of ``x`` along ``axis``
+    (``independent=True`` shuffles each slice along ``axis`` on its own).
 
     >>> sorted(permutation(key(0), 5).tolist())
     [0, 1, 2, 3, 4]
     """
     k = _check_key(key, "permutation")
     if isinstance(x, (int, np.integer)):
-        x = np.arange(x)
+        x = np.arange(x, dtype=np.int32)  # JAX's default integer
     x = fnp.asarray(x)
     if x.ndim == 0:
         raise TypeError("random.permutation: x must be an int or an array with at least one axis")
-    order = P.argsort(_bits64(k, (x.shape[axis],)), 0)
-    return fnp.take(x, order, axis=axis)
+    axis = axis % x.ndim
+    if independent or x.ndim == 1:
+        return _shuffle(k, x, axis)
+    return fnp.take(x, _shuffle(k, fnp.arange(x.shape[axis], dtype=np.int32), 0), axis=axis)
+
+
+def _shuffle(k, x, axis):
+    """Sort ``x`` along ``axis`` by random 32-bit keys, in as many rounds as JAX uses to make
+    ties negligible (one up to 1,625 elements)."""
+    rounds = int(np.ceil(3 * np.log(max(1, x.size)) / np.log(2 ** 32 - 1)))
+    for _ in range(rounds):
+        k, sub = _split2(k)
+        order = P.argsort(_bits(sub, x.shape), axis)
+        x = fnp.take_along_axis(x, order, axis)
+    return x
+
+
+def choice(key, a, shape=(), replace=True, p=None, axis=0):
+    """Samples from ``a`` (an array, or ``arange(a)`` for an int), with or without
+    replacement, uniformly or with probabilities ``p`` (JAX's ``random.choice``).
+
+    >>> choice(key(0), 5, (3,), replace=False).shape
+    (3,)
+    """
+    k = _check_key(key, "choice")
+    shape = _shape(shape, "choice")
+    arr = fnp.asarray(a)
+    if arr.ndim == 0:
+        if isinstance(a, Tracer):
+            raise TypeError("random.choice: an int `a` must be concrete (it sets the number of "
+                            "choices); pass fnp.arange(a) instead")
+        n_inputs = int(a)
+    else:
+        axis = axis % arr.ndim
+        n_inputs = arr.shape[axis]
+    n_draws = int(np.prod(shape, dtype=np.int64))
+    if n_draws == 0:
+        return fnp.zeros(shape, arr.dtype)
+    if n_inputs <= 0:
+        raise ValueError(f"random.choice: a must have at least one element to draw from, got {n_inputs}")
+    if not replace and n_draws > n_inputs:
+        raise ValueError(f"random.choice: cannot draw {n_draws} samples from {n_inputs} without "
+                         "replacement; pass replace=True or a smaller shape")
+    if p is None and not replace:
+        population = n_inputs if arr.ndim == 0 else arr
+        drawn = permutation(k, population, axis)
+        result = fnp.take(drawn, fnp.arange(n_draws), axis=0 if arr.ndim == 0 else axis)
+    else:
+        if p is None:
+            index = randint(k, shape, 0, n_inputs)
+        else:
+            index = _weighted_choice(k, fnp.asarray(p), shape, n_inputs, n_draws, replace)
+        result = index if arr.ndim == 0 else fnp.take(arr, index, axis=axis)
+    out_shape = shape if arr.ndim == 0 else arr.shape[:axis] + shape + arr.shape[axis + 1:]
+    return fnp.reshape(result, out_shape)
+
+
+def _weighted_choice(k, p, shape, n_inputs, n_draws, replace):
+    if p.shape != (n_inputs,):
+        raise ValueError(f"random.choice: p must be a vector of the {n_inputs} probabilities of "
+                         f"the choices, got shape {p.shape}")
+    p = _probability(p)
+    if replace:
+        cumulative = fnp.cumsum(p)
+        r = fnp.multiply(cumulative[-1], fnp.subtract(p.dtype.type(1), uniform(k, shape, p.dtype)))
+        return fnp.searchsorted(cumulative, r).astype(np.int32)
+    noisy = fnp.add(gumbel(k, (n_inputs,), p.dtype), fnp.log(p))  # the Gumbel top-k trick
+    from . import lax
+    return lax.top_k(noisy, n_draws)[1].astype(np.int32)
 
 
 def categorical(key, logits, axis=-1, shape=None):
@@ -273,4 +414,265 @@ def categorical(key, logits, axis=-1, shape=None):
     full = shape[:pos] + (logits.shape[axis],) + shape[pos:]
     u = uniform(k, full, dtype, tiny, 1.0)
     gumbel = fnp.negative(fnp.log(fnp.negative(fnp.log(u))))
-    return fnp.argmax(fnp.add(logits, gumbel), axis=pos)
+    return fnp.argmax(fnp.add(logits, gumbel), axis=pos).astype(np.int32)
+
+
+def _real_shape(shape, op, *params):
+    """``shape``, or the broadcast shape of the parameters when it is None."""
+    if shape is None:
+        return np.broadcast_shapes(*[np.shape(q) for q in params])
+    return _shape(shape, op)
+
+
+def gumbel(key, shape=(), dtype=np.float32):
+    """Standard Gumbel samples, ``-log(-log(u))``.
+
+    >>> gumbel(key(0), (3,)).shape
+    (3,)
+    """
+    k = _check_key(key, "gumbel")
+    dtype = _float_dtype(dtype, "gumbel")
+    u = uniform(k, shape, dtype, np.finfo(dtype).tiny, 1.0)
+    return fnp.negative(fnp.log(fnp.negative(fnp.log(u))))
+
+
+def exponential(key, shape=(), dtype=np.float32):
+    """Standard exponential samples, ``-log1p(-u)``.
+
+    >>> bool((exponential(key(0), (100,)) >= 0).all())
+    True
+    """
+    k = _check_key(key, "exponential")
+    u = uniform(k, shape, _float_dtype(dtype, "exponential"))
+    return fnp.negative(fnp.log1p(fnp.negative(u)))
+
+
+def cauchy(key, shape=(), dtype=np.float32):
+    """Standard Cauchy samples, ``tan(pi (u - 1/2))``.
+
+    >>> cauchy(key(0), (2,)).dtype
+    dtype('float32')
+    """
+    k = _check_key(key, "cauchy")
+    dtype = _float_dtype(dtype, "cauchy")
+    u = uniform(k, shape, dtype, np.finfo(dtype).eps, 1.0)
+    return fnp.tan(fnp.multiply(dtype.type(np.pi), fnp.subtract(u, dtype.type(0.5))))
+
+
+def laplace(key, shape=(), dtype=np.float32):
+    """Standard Laplace samples, ``sign(u) log1p(-|u|)`` for ``u`` uniform in ``(-1, 1)``.
+
+    >>> laplace(key(0), (2,)).shape
+    (2,)
+    """
+    k = _check_key(key, "laplace")
+    dtype = _float_dtype(dtype, "laplace")
+    u = uniform(k, shape, dtype, -1.0 + np.finfo(dtype).epsneg, 1.0)
+    return fnp.multiply(fnp.sign(u), fnp.log1p(fnp.negative(fnp.abs(u))))
+
+
+def logistic(key, shape=(), dtype=np.float32):
+    """Standard logistic samples, ``log(u) - log1p(-u)``.
+
+    >>> logistic(key(0), (2,)).shape
+    (2,)
+    """
+    k = _check_key(key, "logistic")
+    dtype = _float_dtype(dtype, "logistic")
+    u = uniform(k, shape, dtype, np.finfo(dtype).tiny, 1.0)
+    return fnp.subtract(fnp.log(u), fnp.log1p(fnp.negative(u)))
+
+
+def pareto(key, b, shape=None, dtype=np.float32):
+    """Pareto samples of shape parameter ``b``, ``exp(e / b)`` for exponential ``e``.
+
+    >>> bool((pareto(key(0), 3.0, (100,)) >= 1).all())
+    True
+    """
+    k = _check_key(key, "pareto")
+    dtype = _float_dtype(dtype, "pareto")
+    shape = _real_shape(shape, "pareto", b)
+    return fnp.exp(fnp.divide(exponential(k, shape, dtype), fnp.asarray(b, dtype)))
+
+
+def rademacher(key, shape=(), dtype=np.int32):
+    """Samples of -1 and +1 with equal probability.
+
+    >>> sorted(set(rademacher(key(0), (100,)).tolist()))
+    [-1, 1]
+    """
+    k = _check_key(key, "rademacher")
+    coin = bernoulli(k, 0.5, _shape(shape, "rademacher")).astype(dtype)
+    return fnp.subtract(fnp.multiply(coin, np.dtype(dtype).type(2)), np.dtype(dtype).type(1))
+
+
+def maxwell(key, shape=(), dtype=np.float32):
+    """Maxwell samples: the norm of three standard normals.
+
+    >>> bool((maxwell(key(0), (10,)) > 0).all())
+    True
+    """
+    k = _check_key(key, "maxwell")
+    normals = normal(k, _shape(shape, "maxwell") + (3,), _float_dtype(dtype, "maxwell"))
+    return fnp.sqrt(fnp.sum(fnp.square(normals), axis=-1))
+
+
+def double_sided_maxwell(key, loc, scale, shape=(), dtype=np.float32):
+    """Double-sided Maxwell samples: a Maxwell magnitude with a random sign, scaled and
+    shifted.
+
+    >>> double_sided_maxwell(key(0), 0.0, 1.0, (4,)).shape
+    (4,)
+    """
+    k = _check_key(key, "double_sided_maxwell")
+    params = np.broadcast_shapes(np.shape(loc), np.shape(scale))
+    shape = (_shape(shape, "double_sided_maxwell") or params) + params
+    k_magnitude, k_sign = _split2(k)
+    magnitude = maxwell(k_magnitude, shape, dtype)
+    sign = rademacher(k_sign, shape, dtype)
+    return fnp.add(fnp.multiply(fnp.multiply(sign, magnitude), scale), loc)
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=np.float32):
+    """Weibull samples, ``scale * (-log1p(-u)) ** (1 / concentration)``.
+
+    >>> bool((weibull_min(key(0), 1.0, 2.0, (10,)) >= 0).all())
+    True
+    """
+    k = _check_key(key, "weibull_min")
+    dtype = _float_dtype(dtype, "weibull_min")
+    u = uniform(k, shape, dtype)
+    root = fnp.power(fnp.negative(fnp.log1p(fnp.negative(u))), fnp.divide(1.0, concentration))
+    return fnp.multiply(root, scale).astype(dtype)
+
+
+def rayleigh(key, scale, shape=None, dtype=np.float32):
+    """Rayleigh samples, ``scale * sqrt(-2 log u)``.
+
+    >>> bool((rayleigh(key(0), 1.0, (10,)) >= 0).all())
+    True
+    """
+    k = _check_key(key, "rayleigh")
+    dtype = _float_dtype(dtype, "rayleigh")
+    shape = _real_shape(shape, "rayleigh", scale)
+    u = uniform(k, shape, dtype)
+    scale = fnp.broadcast_to(fnp.asarray(scale, dtype), shape)
+    return fnp.multiply(scale, fnp.sqrt(fnp.multiply(fnp.log(u), dtype.type(-2))))
+
+
+def wald(key, mean, shape=None, dtype=np.float32):
+    """Wald (inverse Gaussian) samples of mean ``mean`` and unit shape parameter
+    (Michael, Schucany and Haas' transformation).
+
+    >>> bool((wald(key(0), 1.0, (10,)) > 0).all())
+    True
+    """
+    k = _check_key(key, "wald")
+    dtype = _float_dtype(dtype, "wald")
+    shape = _real_shape(shape, "wald", mean)
+    k1, k2 = _split2(k)
+    mean = fnp.broadcast_to(fnp.asarray(mean, dtype), shape)
+    v, z = normal(k1, shape, dtype), uniform(k2, shape, dtype)
+    y = fnp.multiply(v, v)
+    mean_sq = fnp.multiply(mean, mean)
+    root = fnp.sqrt(fnp.add(fnp.multiply(fnp.multiply(dtype.type(4), mean), y),
+                            fnp.multiply(mean_sq, fnp.multiply(y, y))))
+    x = fnp.subtract(fnp.add(mean, fnp.divide(fnp.multiply(mean_sq, y), dtype.type(2))),
+                     fnp.multiply(fnp.divide(mean, dtype.type(2)), root))
+    return fnp.where(fnp.less_equal(z, fnp.divide(mean, fnp.add(mean, x))), x,
+                     fnp.divide(mean_sq, x))
+
+
+def geometric(key, p, shape=None, dtype=np.int32):
+    """Geometric samples: the number of Bernoulli(``p``) trials up to the first success.
+
+    >>> bool((geometric(key(0), 0.5, (10,)) >= 1).all())
+    True
+    """
+    k = _check_key(key, "geometric")
+    p = _probability(p)
+    shape = _real_shape(shape, "geometric", p)
+    u = uniform(k, shape, p.dtype)
+    u = fnp.where(fnp.equal(u, 0), p.dtype.type(1), u)
+    trials = fnp.divide(fnp.log(u), fnp.broadcast_to(fnp.log1p(fnp.negative(p)), shape))
+    return fnp.add(fnp.floor(trials), p.dtype.type(1)).astype(dtype)
+
+
+def triangular(key, left, mode, right, shape=None, dtype=np.float32):
+    """Triangular samples on ``[left, right]`` with peak at ``mode`` (inverse CDF).
+
+    >>> x = triangular(key(0), 0.0, 0.5, 1.0, (100,))
+    >>> bool((x >= 0).all() and (x <= 1).all())
+    True
+    """
+    k = _check_key(key, "triangular")
+    dtype = _float_dtype(dtype, "triangular")
+    shape = _real_shape(shape, "triangular", left, mode, right)
+    left, mode, right = (fnp.broadcast_to(fnp.asarray(v, dtype), shape) for v in (left, mode, right))
+    width = fnp.subtract(right, left)
+    u = uniform(k, shape, dtype)
+    rising = fnp.add(left, fnp.sqrt(fnp.multiply(fnp.multiply(u, width), fnp.subtract(mode, left))))
+    falling = fnp.subtract(right, fnp.sqrt(fnp.multiply(
+        fnp.multiply(fnp.subtract(dtype.type(1), u), width), fnp.subtract(right, mode))))
+    return fnp.where(fnp.less(u, fnp.divide(fnp.subtract(mode, left), width)), rising, falling)
+
+
+def lognormal(key, sigma=np.float32(1), shape=None, dtype=np.float32):
+    """Log-normal samples, ``exp(sigma * normal)``.
+
+    >>> bool((lognormal(key(0), 0.5, (10,)) > 0).all())
+    True
+    """
+    k = _check_key(key, "lognormal")
+    dtype = _float_dtype(dtype, "lognormal")
+    shape = _real_shape(shape, "lognormal", sigma)
+    return fnp.exp(fnp.multiply(normal(k, shape, dtype), fnp.asarray(sigma, dtype)))
+
+
+def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
+    """Samples of the normal distribution with mean ``mean`` (..., n) and covariance
+    ``cov`` (..., n, n), through its Cholesky factor (or ``method="eigh"``/``"svd"``).
+
+    >>> multivariate_normal(key(0), np.zeros(2), np.eye(2), (5,)).shape
+    (5, 2)
+    """
+    k = _check_key(key, "multivariate_normal")
+    if method not in ("cholesky", "eigh", "svd"):
+        raise ValueError(f"random.multivariate_normal: method must be 'cholesky', 'eigh' or "
+                         f"'svd', got {method!r}")
+    mean, cov = fnp.asarray(mean), fnp.asarray(cov)
+    dtype = np.result_type(mean.dtype, cov.dtype, np.float32) if dtype is None else dtype
+    dtype = _float_dtype(dtype, "multivariate_normal")
+    mean, cov = mean.astype(dtype), cov.astype(dtype)
+    if mean.ndim < 1 or cov.ndim < 2 or cov.shape[-2:] != (mean.shape[-1],) * 2:
+        raise ValueError(f"random.multivariate_normal: mean must be (..., n) and cov (..., n, n), "
+                         f"got {mean.shape} and {cov.shape}")
+    batch = np.broadcast_shapes(mean.shape[:-1], cov.shape[:-2])
+    shape = batch if shape is None else _shape(shape, "multivariate_normal")
+    if method == "svd":
+        u, s, _ = fnp.linalg.svd(cov)
+        factor = fnp.multiply(u, fnp.sqrt(s)[..., None, :])
+    elif method == "eigh":
+        w, v = fnp.linalg.eigh(cov)
+        factor = fnp.multiply(v, fnp.sqrt(w)[..., None, :])
+    else:
+        factor = fnp.linalg.cholesky(cov)
+    z = normal(k, shape + mean.shape[-1:], dtype)
+    return fnp.add(mean, fnp.einsum("...ij,...j->...i", factor, z))
+
+
+def orthogonal(key, n, shape=(), dtype=np.float32, m=None):
+    """A random (semi-)orthogonal ``(*shape, n, m)`` matrix, uniform over the orthogonal
+    group (the QR of a normal matrix with the signs of R's diagonal taken out).
+
+    >>> q = orthogonal(key(0), 3)
+    >>> bool(np.allclose(q @ q.T, np.eye(3), atol=1e-5))
+    True
+    """
+    k = _check_key(key, "orthogonal")
+    m = n if m is None else m
+    shape = _shape(shape, "orthogonal")
+    z = normal(k, shape + (max(n, m), min(n, m)), _float_dtype(dtype, "orthogonal"))
+    q, r = fnp.linalg.qr(z)
+    x = fnp.multiply(q, fnp.expand_dims(fnp.sign(fnp.diagonal(r, axis1=-2, axis2=-1)), -2))
+    return fnp.swapaxes(x, -1, -2) if n < m else x

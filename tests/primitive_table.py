@@ -78,6 +78,7 @@ DOMAINS = {
 INTEGER_DOMAINS = ("ints", "shifts")
 # independent references where the implementation is not numpy's own function
 REFERENCES = {"erf": scipy.special.erf, "erfc": scipy.special.erfc, "erf_inv": scipy.special.erfinv,
+              "erf_inv_xla": scipy.special.erfinv,
               "div": np.true_divide}
 
 

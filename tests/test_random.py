@@ -95,6 +95,30 @@ SAMPLERS = {
     "categorical": lambda k: random.categorical(k, np.log(np.arange(1.0, 5.0)), shape=(8,)),
     "split": lambda k: random.split(k, 3),
     "fold_in": lambda k: random.fold_in(k, 12345),
+    "bits": lambda k: random.bits(k, (2, 3)),
+    "choice": lambda k: random.choice(k, 7, (4,)),
+    "choice_p": lambda k: random.choice(k, np.arange(4.0), (5,), p=np.array([0.1, 0.2, 0.3, 0.4])),
+    "choice_unique": lambda k: random.choice(k, 7, (4,), replace=False),
+    "choice_unique_p": lambda k: random.choice(k, 4, (2,), replace=False,
+                                               p=np.array([0.1, 0.2, 0.3, 0.4], np.float32)),
+    "gumbel": lambda k: random.gumbel(k, (5,)),
+    "exponential": lambda k: random.exponential(k, (5,)),
+    "cauchy": lambda k: random.cauchy(k, (5,)),
+    "laplace": lambda k: random.laplace(k, (5,)),
+    "logistic": lambda k: random.logistic(k, (5,)),
+    "pareto": lambda k: random.pareto(k, 3.0, (5,)),
+    "rademacher": lambda k: random.rademacher(k, (5,)),
+    "maxwell": lambda k: random.maxwell(k, (5,)),
+    "double_sided_maxwell": lambda k: random.double_sided_maxwell(k, 1.0, 2.0, (5,)),
+    "weibull_min": lambda k: random.weibull_min(k, 1.0, 2.0, (5,)),
+    "rayleigh": lambda k: random.rayleigh(k, 2.0, (5,)),
+    "wald": lambda k: random.wald(k, 2.0, (5,)),
+    "geometric": lambda k: random.geometric(k, 0.3, (5,)),
+    "triangular": lambda k: random.triangular(k, 0.0, 0.3, 1.0, (5,)),
+    "lognormal": lambda k: random.lognormal(k, 0.5, (5,)),
+    "multivariate_normal": lambda k: random.multivariate_normal(
+        k, np.zeros(2, np.float32), np.array([[2.0, 0.5], [0.5, 1.0]], np.float32), (3,)),
+    "orthogonal": lambda k: random.orthogonal(k, 3),
 }
 
 
@@ -120,6 +144,87 @@ def test_traced_ir_gives_the_same_numbers(name):
     # The IR is a function of the key, not a recording of one key's numbers.
     k2 = random.key(999)
     np.testing.assert_array_equal(ir(k2)[0], f(k2))
+
+
+# Samplers that go through exp, log, log1p, tan or sqrt-of-sums: numpy's float32 functions
+# (eager) and the generated code's may round such values an ulp apart.
+TRANSCENDENTAL = {"gumbel", "exponential", "cauchy", "laplace", "logistic", "pareto", "maxwell",
+                  "double_sided_maxwell", "weibull_min", "rayleigh", "wald", "lognormal",
+                  "multivariate_normal", "orthogonal", "choice_unique_p"}
+
+
+def test_jit_gives_the_same_numbers():
+    # One program for all samplers: one compile.
+    names = sorted(SAMPLERS)
+    jitted = fd.jit(lambda k: [SAMPLERS[name](k) for name in names])
+    for k in (random.key(123), random.key(999)):
+        for name, got in zip(names, jitted(k)):
+            want = SAMPLERS[name](k)
+            assert np.asarray(got).dtype == np.asarray(want).dtype, name
+            if name in TRANSCENDENTAL:
+                np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6, err_msg=name)
+            else:
+                np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_vmap_over_keys_matches_a_loop():
+    keys = random.split(random.key(5), 3)
+    for name in ("uniform", "normal", "randint", "permutation", "choice_unique"):
+        batched = fd.vmap(SAMPLERS[name])(keys)
+        np.testing.assert_array_equal(batched, np.stack([SAMPLERS[name](k) for k in keys]),
+                                      err_msg=name)
+
+
+# Recorded from JAX 0.10.2 (its default partitionable threefry, float32) for key(42):
+# jax.random.split(k, 3), fold_in(k, 7), bits(k, (4,)), uniform(k, (4,)), ...
+JAX_VALUES = {
+    "split": (lambda k: random.split(k, 3),
+              [1832780943, 270669613, 64467757, 2916123636, 2465931498, 255383827]),
+    "fold_in": (lambda k: random.fold_in(k, 7), [2547012911, 1371500959]),
+    "bits": (lambda k: random.bits(k, (4,)), [2098992034, 2919706841, 2646866425, 2409546199]),
+    "uniform": (lambda k: random.uniform(k, (4,)),
+                [0.48870956897735596, 0.6797971725463867, 0.6162714958190918, 0.5610160827636719]),
+    "uniform_range": (lambda k: random.uniform(k, (4,), minval=-3.0, maxval=5.0),
+                      [0.9096765518188477, 2.4383773803710938, 1.9301719665527344, 1.488128662109375]),
+    "normal": (lambda k: random.normal(k, (6,)),
+               [-0.02830461598932743, 0.4671318531036377, 0.2957029640674591, 0.15354591608047485,
+                -0.12403281778097153, 0.21692314743995667]),
+    "bernoulli": (lambda k: random.bernoulli(k, 0.3, (8,)),
+                  [False, False, False, False, False, False, True, False]),
+    "randint": (lambda k: random.randint(k, (6,), 0, 10), [4, 4, 1, 9, 9, 9]),
+    "randint_wide": (lambda k: random.randint(k, (4,), -2 ** 31, 2 ** 31 - 1),
+                     [977810628, 1236381714, -1367112521, -1019495231]),
+    "permutation": (lambda k: random.permutation(k, 10), [7, 4, 2, 5, 3, 6, 8, 9, 0, 1]),
+    "choice": (lambda k: random.choice(k, 10, (5,)), [4, 4, 1, 9, 9]),
+    "choice_without_replacement": (lambda k: random.choice(k, 10, (5,), replace=False),
+                                   [7, 4, 2, 5, 3]),
+    "rademacher": (lambda k: random.rademacher(k, (6,)), [1, -1, -1, -1, 1, -1]),
+    "triangular": (lambda k: random.triangular(k, 0.0, 0.3, 1.0, (4,)),
+                   [0.40174978971481323, 0.5265636444091797, 0.4817240834236145, 0.4456636905670166]),
+    "geometric": (lambda k: random.geometric(k, 0.3, (6,)), [3, 2, 2, 2, 3, 2]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JAX_VALUES))
+def test_jax_streams(name):
+    f, want = JAX_VALUES[name]
+    got = np.asarray(f(random.key(42)))
+    assert got.dtype in (np.uint32, np.int32, np.float32, np.bool_), got.dtype
+    np.testing.assert_array_equal(got.ravel(), np.array(want, got.dtype))
+
+
+def test_normal_uses_xlas_float32_erf_inv():
+    # Within a few float32 ulps of the exact inverse error function, and bitwise equal
+    # between eager evaluation and jit.
+    x = np.linspace(-0.999999, 0.999999, 20001, dtype=np.float32)
+    got = np.asarray(fd.primitives.unary("erf_inv_xla", x))
+    exact = scipy.special.erfinv(x.astype(np.float64))
+    assert got.dtype == np.float32
+    ulps = np.abs(got - exact) / np.spacing(np.abs(exact).astype(np.float32))
+    central = np.abs(x) < 0.99  # nearer 1, x * x rounds: XLA's algorithm loses ~36 ulps
+    assert ulps[central].max() <= 5 and ulps[~central].max() <= 50
+    np.testing.assert_array_equal(fd.jit(lambda v: fd.primitives.unary("erf_inv_xla", v))(x), got)
+    assert np.isinf(fd.primitives.unary("erf_inv_xla", np.float32([-1.0, 1.0]))).all()
 
 
 def test_traced_bounds_give_the_same_numbers():
@@ -176,9 +281,8 @@ def test_fold_in_distinct_data_give_distinct_keys():
     # Deterministic, and depends on the key as well as the data.
     np.testing.assert_array_equal(random.fold_in(k, 5), random.fold_in(k, 5))
     assert not np.array_equal(random.fold_in(k, 5), random.fold_in(random.key(4), 5))
-    # fold_in keys differ from split keys of the same parent.
-    split_rows = {tuple(r) for r in random.split(k, 200).tolist()}
-    assert not split_rows & {tuple(r) for r in folded.tolist()}
+    # As in JAX (partitionable threefry), fold_in(k, i) is row i of split(k, n).
+    np.testing.assert_array_equal(folded, random.split(k, 200))
 
 
 # ---------------------------------------------------------------------------------------
@@ -439,6 +543,11 @@ KEYED = {
     "randint": lambda k: random.randint(k, (2,), 0, 3),
     "permutation": lambda k: random.permutation(k, 3),
     "categorical": lambda k: random.categorical(k, np.zeros(3)),
+    "bits": lambda k: random.bits(k, (2,)),
+    "choice": lambda k: random.choice(k, 3),
+    "gumbel": lambda k: random.gumbel(k),
+    "multivariate_normal": lambda k: random.multivariate_normal(k, np.zeros(2), np.eye(2)),
+    "orthogonal": lambda k: random.orthogonal(k, 2),
 }
 
 BAD_KEYS = {
@@ -461,3 +570,101 @@ def test_bad_key_raises_type_error_naming_the_function(name, bad):
 def test_bad_key_is_caught_at_trace_time():
     with pytest.raises(TypeError, match=r"random\.normal"):
         fd.make_ir(lambda k: random.normal(k, (2,)))(np.zeros(2, np.float32))
+
+
+# ---------------------------------------------------------------------------------------
+# The other samplers: each against its scipy distribution
+# ---------------------------------------------------------------------------------------
+
+M = 20_000
+
+
+class _DoubleSidedMaxwell:
+    """A Maxwell magnitude with a fair random sign, scaled and shifted."""
+
+    def __init__(self, loc, scale):
+        self.loc, self.scale = loc, scale
+
+    def cdf(self, x):
+        z = (x - self.loc) / self.scale
+        return 0.5 + 0.5 * np.sign(z) * scipy.stats.maxwell.cdf(np.abs(z))
+
+
+DISTRIBUTIONS = {
+    "gumbel": (lambda k: random.gumbel(k, (M,)), scipy.stats.gumbel_r()),
+    "exponential": (lambda k: random.exponential(k, (M,)), scipy.stats.expon()),
+    "cauchy": (lambda k: random.cauchy(k, (M,)), scipy.stats.cauchy()),
+    "laplace": (lambda k: random.laplace(k, (M,)), scipy.stats.laplace()),
+    "logistic": (lambda k: random.logistic(k, (M,)), scipy.stats.logistic()),
+    "pareto": (lambda k: random.pareto(k, 3.0, (M,)), scipy.stats.pareto(3.0)),
+    "maxwell": (lambda k: random.maxwell(k, (M,)), scipy.stats.maxwell()),
+    "double_sided_maxwell": (lambda k: random.double_sided_maxwell(k, 1.0, 2.0, (M,)),
+                             _DoubleSidedMaxwell(loc=1.0, scale=2.0)),
+    "weibull_min": (lambda k: random.weibull_min(k, 1.5, 2.0, (M,)), scipy.stats.weibull_min(2.0, scale=1.5)),
+    "rayleigh": (lambda k: random.rayleigh(k, 2.0, (M,)), scipy.stats.rayleigh(scale=2.0)),
+    "wald": (lambda k: random.wald(k, 2.0, (M,)), scipy.stats.invgauss(2.0)),
+    "triangular": (lambda k: random.triangular(k, 0.0, 0.3, 1.0, (M,)), scipy.stats.triang(0.3)),
+    "lognormal": (lambda k: random.lognormal(k, 0.5, (M,)), scipy.stats.lognorm(0.5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DISTRIBUTIONS))
+def test_sampler_matches_its_distribution(name):
+    draw, dist = DISTRIBUTIONS[name]
+    x = np.asarray(draw(random.key(21)), np.float64)
+    assert np.isfinite(x).all()
+    assert scipy.stats.kstest(x, dist.cdf).pvalue > 1e-3
+
+
+def test_discrete_samplers_match_their_distributions():
+    g = np.asarray(random.geometric(random.key(1), 0.3, (M,)))
+    assert g.dtype == np.int32 and g.min() >= 1
+    assert abs(g.mean() - 1 / 0.3) < 5 * np.sqrt(0.7 / 0.09 / M)
+    r = np.asarray(random.rademacher(random.key(2), (M,)))
+    assert set(np.unique(r)) == {-1, 1} and abs(r.mean()) < 5 / np.sqrt(M)
+    p = np.array([0.1, 0.2, 0.3, 0.4])
+    c = np.asarray(random.choice(random.key(3), 4, (M,), p=p))
+    assert np.all(np.abs(np.bincount(c, minlength=4) / M - p) < 5 * np.sqrt(p * (1 - p) / M))
+
+
+def test_choice_without_replacement_is_a_sample_of_distinct_elements():
+    x = np.arange(10.0) * 3
+    for p in (None, np.full(10, 0.1)):
+        out = np.asarray(random.choice(random.key(4), x, (6,), replace=False, p=p))
+        assert len(set(out.tolist())) == 6 and set(out.tolist()) <= set(x.tolist())
+    rows = random.choice(random.key(5), np.arange(12).reshape(3, 4), (2,), replace=False, axis=1)
+    assert rows.shape == (3, 2)
+    with pytest.raises(ValueError, match=r"random\.choice.*without replacement"):
+        random.choice(random.key(0), 3, (4,), replace=False)
+    with pytest.raises(ValueError, match=r"random\.choice.*p must"):
+        random.choice(random.key(0), 3, (2,), p=np.ones(4) / 4)
+
+
+def test_multivariate_normal_covariance_and_methods():
+    cov = np.array([[2.0, 0.6], [0.6, 1.0]])
+    for method in ("cholesky", "eigh", "svd"):
+        x = np.asarray(random.multivariate_normal(random.key(6), np.array([1.0, -1.0]), cov, (M,),
+                                                  method=method))
+        assert x.shape == (M, 2)
+        np.testing.assert_allclose(x.mean(0), [1.0, -1.0], atol=5 * np.sqrt(2.0 / M))
+        np.testing.assert_allclose(np.cov(x.T), cov, atol=0.06)
+    with pytest.raises(ValueError, match=r"multivariate_normal.*method"):
+        random.multivariate_normal(random.key(0), np.zeros(2), np.eye(2), method="qr")
+    with pytest.raises(ValueError, match=r"multivariate_normal.*\(\.\.\., n, n\)"):
+        random.multivariate_normal(random.key(0), np.zeros(2), np.eye(3))
+
+
+@pytest.mark.parametrize("n,m", [(3, 3), (2, 4), (4, 2)])
+def test_orthogonal_is_orthogonal(n, m):
+    q = np.asarray(random.orthogonal(random.key(7), n, (2,), m=m), np.float64)
+    assert q.shape == (2, n, m)
+    small = min(n, m)
+    gram = q @ np.swapaxes(q, -1, -2) if n <= m else np.swapaxes(q, -1, -2) @ q
+    np.testing.assert_allclose(gram, np.broadcast_to(np.eye(small), gram.shape), atol=1e-5)
+
+
+def test_bits_dtypes():
+    for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
+        assert random.bits(random.key(0), (3,), dtype).dtype == dtype
+    with pytest.raises(TypeError, match=r"random\.bits.*unsigned"):
+        random.bits(random.key(0), (3,), np.int32)

@@ -152,6 +152,11 @@ def _erf_inv(x):
     return apply("erfinv", x)
 
 
+def _erf_inv_xla(x):
+    from .._special import apply
+    return apply("erfinv_xlaf" if np.asarray(x).dtype == np.float32 else "erfinv", x)
+
+
 def _erfc(x):
     from .._special import apply
     return apply("erfc", x)
@@ -195,6 +200,10 @@ erf_p = defunary("erf", _erf, FLOAT, derivative=lambda x, y: float(2.0 / np.sqrt
                  numba="_special.erf({0})")  # Python-float constants stay weak
 erf_inv_p = defunary("erf_inv", _erf_inv, FLOAT, derivative=lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),
                      numba="_special.erfinv({0})", domain=(-0.9, 0.9))
+# erf_inv as XLA computes float32 (a few ulps from exact): what random.normal uses, for JAX's numbers
+erf_inv_xla_p = defunary("erf_inv_xla", _erf_inv_xla, FLOAT,
+                         derivative=lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),
+                         numba="_special.erfinv_xla{f}({0})", domain=(-0.9, 0.9))
 erfc_p = defunary("erfc", _erfc, FLOAT, derivative=lambda x, y: -_TWO_OVER_SQRT_PI * fnp.exp(-(x * x)),
                   numba="_special.erfc({0})")
 arcsin_p = defunary("arcsin", np.arcsin, FLOAT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(1.0 - x * x)),
