@@ -30,6 +30,8 @@ __all__ = [
     "atan2",
     "atanh",
     "batch_matmul",
+    "bessel_i0e",
+    "bessel_i1e",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",
@@ -51,6 +53,7 @@ __all__ = [
     "cummin",
     "cumprod",
     "cumsum",
+    "digamma",
     "div",
     "dot",
     "dynamic_update_index_in_dim",
@@ -67,12 +70,15 @@ __all__ = [
     "full_like",
     "ge",
     "gt",
+    "igamma",
+    "igammac",
     "imag",
     "index_in_dim",
     "integer_pow",
     "iota",
     "is_finite",
     "le",
+    "lgamma",
     "log",
     "log1p",
     "logistic",
@@ -84,6 +90,7 @@ __all__ = [
     "ne",
     "neg",
     "pad",
+    "polygamma",
     "population_count",
     "pow",
     "real",
@@ -120,6 +127,7 @@ __all__ = [
     "tile",
     "top_k",
     "transpose",
+    "zeta",
 ]
 
 # elementwise, under lax's names
@@ -131,6 +139,20 @@ sin, cos, tan, tanh, sinh, cosh = fnp.sin, fnp.cos, fnp.tan, fnp.tanh, fnp.sinh,
 asin, acos, atan, asinh, acosh, atanh = fnp.arcsin, fnp.arccos, fnp.arctan, fnp.arcsinh, fnp.arccosh, fnp.arctanh
 atan2, sqrt, cbrt, square, reciprocal = fnp.arctan2, fnp.sqrt, fnp.cbrt, fnp.square, fnp.reciprocal
 erf, erfc, erf_inv, is_finite = fnp.erf, fnp.erfc, fnp.erfinv, fnp.isfinite
+
+
+def _special(name):
+    def fn(*args):
+        from .scipy import special
+        return getattr(special, name)(*args)
+    fn.__name__ = name
+    fn.__doc__ = f"lax's name for ``funcdl.scipy.special.{name}``."
+    return fn
+
+
+lgamma, digamma, polygamma, zeta = (_special(n) for n in ("gammaln", "digamma", "polygamma", "zeta"))
+igamma, igammac = _special("gammainc"), _special("gammaincc")
+bessel_i0e, bessel_i1e = _special("i0e"), _special("i1e")
 eq, ne, lt, le, gt, ge = (fnp.equal, fnp.not_equal, fnp.less, fnp.less_equal, fnp.greater,
                           fnp.greater_equal)
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (fnp.bitwise_and, fnp.bitwise_or,

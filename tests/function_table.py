@@ -294,6 +294,7 @@ FUNCTIONS = [
     Fn("radians", lambda m, a: m.radians(a), (A,), (0,)),
     Fn("degrees", lambda m, a: m.degrees(a), (A,), (0,)),
     Fn("sinc", lambda m, a: m.sinc(a), (A,), (0,)),
+    Fn("i0", lambda m, a: m.i0(a * 5), (A,), (0,), rtol=1e-13),
     Fn("sinc", lambda m, a: m.sinc(a), (np.array([0.0, 1.0, -0.5]),), (0,), "at0"),
     Fn("heaviside", lambda m, a: m.heaviside(a, 0.5), (np.array([-1.0, 0.0, 2.0, np.nan]),)),
     Fn("heaviside", lambda m, a: m.heaviside(a.astype(np.float32), 0.5), (A,), note="f32"),
@@ -349,6 +350,43 @@ FUNCTIONS = [
        (np.array([-45.0, -15.0, -10.5, -9.5, -3.0, 0.5, 4.0]),), note="f32", rtol=3e-7),
     Fn("special.softmax", lambda m, a: sp(m).special.softmax(a, axis=1), (A,), (0,)),
     Fn("special.log_softmax", lambda m, a: sp(m).special.log_softmax(a, axis=0), (A,), (0,)),
+    Fn("special.gammaln", lambda m, a: sp(m).special.gammaln(a * 3 + 0.01), (A,), (0,), rtol=1e-11),
+    Fn("special.loggamma", lambda m, a: sp(m).special.loggamma(a), (positive((3, 4)),), (0,), rtol=1e-11),
+    Fn("special.digamma", lambda m, a: sp(m).special.digamma(a), (positive((3, 4)) - 0.3,), (0,), rtol=1e-11),
+    Fn("special.digamma", lambda m, a: sp(m).special.digamma(a * 3 + 0.01), (A,), note="negative", rtol=1e-9),
+    Fn("special.polygamma", lambda m, x: sp(m).special.polygamma(np.array([0.0, 1.0, 2.0, 3.0]), x),
+       (positive((3, 4)) - 0.2,), (0,), rtol=1e-11),
+    Fn("special.zeta", lambda m, x, q: sp(m).special.zeta(x, q), (positive((3, 4)) + 1.0, positive((4,), 5)),
+       (1,), rtol=1e-12),
+    Fn("special.zeta", lambda m, x: sp(m).special.zeta(x), (positive((4,)) + 1.0,), note="riemann", rtol=1e-12),
+    Fn("special.gammainc", lambda m, a, x: sp(m).special.gammainc(a, x), (positive((3, 4)), positive((4,), 6) * 2),
+       (1,), rtol=1e-11),
+    Fn("special.gammaincc", lambda m, a, x: sp(m).special.gammaincc(a, x), (positive((3, 4)), positive((4,), 6) * 2),
+       (1,), rtol=1e-11),
+    Fn("special.gamma", lambda m, a: sp(m).special.gamma(a * 3 + 0.01), (A,), (0,), rtol=1e-11),
+    Fn("special.gammasgn", lambda m, a: sp(m).special.gammasgn(a * 3 + 0.01), (A,)),
+    Fn("special.beta", lambda m, a, b: sp(m).special.beta(a, b), (positive((3, 4)), positive((4,), 7)), (0, 1),
+       rtol=1e-11),
+    Fn("special.betaln", lambda m, a, b: sp(m).special.betaln(a, b), (positive((3, 4)), positive((4,), 7)),
+       (0, 1), rtol=1e-11),
+    Fn("special.multigammaln", lambda m, a: sp(m).special.multigammaln(a, 3), (positive((4,)) + 1.0,), (0,),
+       rtol=1e-11),
+    Fn("special.factorial", lambda m, n: sp(m).special.factorial(n), (np.array([0.0, 1.0, 2.0, 5.0, -1.0]),),
+       rtol=1e-11),
+    Fn("special.poch", lambda m, z, k: sp(m).special.poch(z, k), (positive((3, 4)), positive((4,), 8)), (0, 1),
+       rtol=1e-11),
+    *[Fn(f"special.{name}", lambda m, a, name=name: getattr(sp(m).special, name)(a * 12), (A,), (0,), rtol=1e-13)
+      for name in ("i0e", "i1e", "i0", "i1")],
+    Fn("special.i1e", lambda m, a: sp(m).special.i1e(a), (np.array([0.0, -1e-8, 25.0, -40.0]),), (0,),
+       "edges", rtol=1e-13),
+    Fn("special.kl_div", lambda m, p, q: sp(m).special.kl_div(p, q), (positive((3, 4)), positive((4,), 9)), (0, 1)),
+    Fn("special.kl_div", lambda m, p, q: sp(m).special.kl_div(p, q), (np.array([0.0, 0.0, 1.0, -1.0]),
+                                                                      np.array([2.0, -1.0, 0.0, 1.0])), note="edges"),
+    Fn("special.rel_entr", lambda m, p, q: sp(m).special.rel_entr(p, q), (positive((3, 4)), positive((4,), 9)),
+       (0, 1)),
+    Fn("special.rel_entr", lambda m, p, q: sp(m).special.rel_entr(p, q), (np.array([0.0, 0.0, 1.0, -1.0]),
+                                                                          np.array([2.0, -1.0, 0.0, 1.0])),
+       note="edges"),
     # -- scipy.stats
     *[Fn(f"stats.{dist}.{fn}", lambda m, x, loc, scale, dist=dist, fn=fn:
          getattr(getattr(sp(m).stats, dist), fn)(x, loc, scale), (x, V[:3], positive((3,))),
@@ -384,6 +422,42 @@ FUNCTIONS = [
     Fn("stats.geom.logpmf", lambda m, p: sp(m).stats.geom.logpmf(np.array([1, 2, 5]), p), (np.array([0.3]),), (0,),
        "support"),
     Fn("stats.geom.pmf", lambda m, p: sp(m).stats.geom.pmf(np.array([1, 2, 5]), p), (np.array([0.3]),), (0,)),
+    *[Fn(f"stats.{dist}.{fn}", lambda m, x, a, loc, scale, dist=dist, fn=fn:
+         getattr(getattr(sp(m).stats, dist), fn)(x, a, loc, scale),
+         (positive((3, 3)) + 2.0, positive((3,), 4) + 0.5, V[:3], positive((3,), 5)), diff, rtol=1e-10)
+      for dist, fns in [("gamma", ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")),
+                        ("chi2", ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")), ("t", ("logpdf", "pdf"))]
+      for fn in fns
+      for diff in [(0, 1, 2, 3) if "pdf" in fn else (0, 2, 3)]],  # no derivative in the shape of a cdf
+    Fn("stats.gamma.logpdf", lambda m, x: sp(m).stats.gamma.logpdf(x, 2.0), (A,), note="support"),
+    *[Fn(f"stats.beta.{fn}", lambda m, x, a, b, fn=fn: getattr(sp(m).stats.beta, fn)(x, a, b),
+         (floats((3, 3), 8, 0.05, 0.95), positive((3,), 4), positive((3,), 5)), (0, 1, 2), rtol=1e-10)
+      for fn in ("logpdf", "pdf")],
+    Fn("stats.beta.logpdf", lambda m, x: sp(m).stats.beta.logpdf(x, 2.0, 3.0, -1.0, 2.0), (A,), note="support"),
+    *[Fn(f"stats.pareto.{fn}", lambda m, x, b, fn=fn: getattr(sp(m).stats.pareto, fn)(x, b, 0.5, 1.5),
+         (positive((3, 3)) + 1.5, positive((3,), 4)), (0, 1), rtol=1e-11) for fn in ("logpdf", "pdf")],
+    Fn("stats.pareto.logpdf", lambda m, x: sp(m).stats.pareto.logpdf(x, 3.0), (A,), note="support"),
+    *[Fn(f"stats.poisson.{fn}", lambda m, mu, fn=fn: getattr(sp(m).stats.poisson, fn)(
+        np.array([0.0, 1.0, 3.0, 7.0, 2.0, 4.0]), mu), (positive((6,)) * 2,), (0,), rtol=1e-10)
+      for fn in ("logpmf", "pmf", "cdf")],
+    *[Fn(f"stats.poisson.{fn}", lambda m, mu, fn=fn: getattr(sp(m).stats.poisson, fn)(
+        np.array([0.0, -1.0, 2.5, 3.0]), mu), (positive((4,)) * 2,), note="support", rtol=1e-10)
+      for fn in ("logpmf", "cdf")],
+    *[Fn(f"stats.{dist}.{fn}", lambda m, p, dist=dist, fn=fn: getattr(getattr(sp(m).stats, dist), fn)(
+        np.array([0.0, 1.0, 3.0, 5.0, 2.0, 4.0]), 5.0, p), (floats((6,), 9, 0.1, 0.9),), (0,), rtol=1e-10)
+      for dist in ("binom", "nbinom") for fn in ("logpmf", "pmf")],
+    *[Fn(f"stats.{dist}.logpmf", lambda m, p, dist=dist: getattr(sp(m).stats, dist).logpmf(
+        np.array([-1.0, 6.0, 2.5, 1.0]), 5.0, p), (floats((4,), 9, 0.1, 0.9),), note="support", rtol=1e-10)
+      for dist in ("binom", "nbinom")],
+    *[Fn(f"stats.dirichlet.{fn}", lambda m, alpha, fn=fn: getattr(sp(m).stats.dirichlet, fn)(
+        np.array([[0.2, 0.5], [0.3, 0.25], [0.5, 0.25]]), alpha), (positive((3,)),), (0,), vmap=False, rtol=1e-10)
+      for fn in ("logpdf", "pdf")],
+    *[Fn(f"stats.multivariate_normal.{fn}", lambda m, x, mean, fn=fn: getattr(sp(m).stats.multivariate_normal, fn)(
+        x, mean, np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 1.5]])),
+        (floats((4, 3), 10), floats((3,), 11)), (0, 1), rtol=1e-10) for fn in ("logpdf", "pdf")],
+    Fn("stats.multivariate_normal.logpdf", lambda m, x, c: sp(m).stats.multivariate_normal.logpdf(
+        x, np.zeros(2), c @ c.T + np.eye(2)), (floats((5, 2), 12), floats((2, 2), 13)), (0, 1), "cov",
+       vmap=False, rtol=1e-10),
     # -- lax
     Fn("lax.conv_general_dilated", lambda m, x, w: lax(m).conv_general_dilated(
         x, w, (1, 2), ((1, 1), (0, 1)), dimension_numbers=("NHWC", "HWIO", "NHWC")),

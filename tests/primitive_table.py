@@ -74,11 +74,15 @@ DOMAINS = {
     "with_inf": lambda s, k: np.where(floats(s, k) > 1, np.inf, floats(s, k)),
     "ints": lambda s, k: _rng(k).integers(-50, 51, size=s).astype(np.int32),
     "shifts": lambda s, k: _rng(k).integers(-2, 41, size=s).astype(np.int32),
+    "orders": lambda s, k: _rng(k).integers(0, 4, size=s).astype(np.float64),  # polygamma's n
 }
 INTEGER_DOMAINS = ("ints", "shifts")
 # independent references where the implementation is not numpy's own function
 REFERENCES = {"erf": scipy.special.erf, "erfc": scipy.special.erfc, "erf_inv": scipy.special.erfinv,
-              "erf_inv_xla": scipy.special.erfinv,
+              "erf_inv_xla": scipy.special.erfinv, "lgamma": scipy.special.gammaln,
+              "digamma": scipy.special.digamma, "i0e": scipy.special.i0e, "i1e": scipy.special.i1e,
+              "polygamma": scipy.special.polygamma, "zeta": scipy.special.zeta,
+              "igamma": scipy.special.gammainc, "igammac": scipy.special.gammaincc,
               "div": np.true_divide}
 
 
@@ -94,11 +98,13 @@ def sampler(domain, offset=0):
 
 
 def _rows(arity):
-    """(name, generators, reference, differentiable) of every elementwise primitive (those
-    with float outputs are gradient-checked, piecewise-constant ones included)."""
+    """(name, generators, reference, differentiated operands) of every elementwise primitive
+    (those with float outputs are gradient-checked, piecewise-constant ones included, in the
+    operands they declare differentiable)."""
     return [(p.name, [sampler(d, 7 * i) for i, d in enumerate(p.domain)],
              REFERENCES.get(p.name, p.impl),
-             p.out_dtype is None and not set(p.domain) & {"bool", *INTEGER_DOMAINS})
+             p.differentiable if p.out_dtype is None and not set(p.domain) & {"bool", *INTEGER_DOMAINS}
+             else ())
             for p in P.elementwise_prims.values() if p.arity == arity]
 
 
@@ -111,17 +117,14 @@ def _elementwise_cases():
     for name, gen, ref, diff in UNARY:
         for k, shape in enumerate([(), (3,), (2, 3), (0, 2)]):
             x = gen(shape, k)
-            cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref,
-                              (0,) if diff else ()))
+            cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref, diff))
         if not set(P.elementwise_prims[name].domain) & {"bool", *INTEGER_DOMAINS}:
             x = gen((3,), 9).astype(np.float32)
-            cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref,
-                              (0,) if diff else ()))
+            cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref, diff))
     for name, gen_x, gen_y, ref, diff in BINARY:
         for k, (sx, sy) in enumerate(BROADCAST_PAIRS):
             x, y = gen_x(sx, k), gen_y(sy, k + 3)
-            cases.append(Case(name, lambda x, y, name=name: P.binary(name, x, y), (x, y), ref,
-                              (0, 1) if diff else ()))
+            cases.append(Case(name, lambda x, y, name=name: P.binary(name, x, y), (x, y), ref, diff))
     ints = [("add", np.add), ("mul", np.multiply), ("div", np.floor_divide), ("rem", np.remainder),
             ("max", np.maximum), ("lt", np.less), ("eq", np.equal)]
     for name, ref in ints:

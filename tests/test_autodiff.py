@@ -1265,3 +1265,17 @@ def test_debug_nans_flag_is_restored():
     finally:
         fd.config.update("debug_nans", False)
     assert fd.config.debug_nans is False
+
+
+@pytest.mark.parametrize("name", ["polygamma", "zeta", "gammainc", "gammaincc"])
+def test_operands_without_a_derivative_raise(name):
+    # polygamma's order, zeta's exponent and the incomplete gamma's shape have no derivative:
+    # asking for one raises (in both modes), the other operand differentiates.
+    import funcdl.scipy.special as special
+    f = getattr(special, name)
+    with pytest.raises(TypeError, match="operand 0 has no derivative"):
+        fd.grad(f)(2.0, 1.5)
+    with pytest.raises(TypeError, match="operand 0 has no derivative"):
+        fd.jvp(lambda a: f(a, 1.5), (2.0,), (1.0,))
+    assert np.isfinite(fd.grad(f, argnums=1)(2.0, 1.5))
+    assert np.isfinite(fd.grad(lambda a, x: f(fd.lax.stop_gradient(a), x))(2.0, 1.5))

@@ -27,18 +27,15 @@ _PRNG_KEYS = "typed PRNG keys: funcdl's keys are plain uint32 arrays"
 MISSING = {
     "numpy": {
         "frexp": _BITCAST, "nextafter": _BITCAST, "spacing": _BITCAST,
-        "i0": "the modified Bessel function needs its own primitive (not yet)",
         "roots": "needs eig (complex eigenvalues): " + _COMPLEX, "sort_complex": _COMPLEX,
     },
     "numpy.linalg": {"eig": _COMPLEX, "eigvals": _COMPLEX},
     "numpy.fft": "*" + _LATER + " (item 3)",
-    "scipy.special": {name: _LATER + " (item 5: gamma-family primitives and friends)" for name in (
-        "bernoulli bessel_jn beta betainc betaln boxcox boxcox1p comb dawsn digamma erfcx exp1 expi expn "
-        "factorial fresnel gamma gammainc gammaincc gammaln gammasgn hyp1f1 hyp2f1 i0 i0e i1 i1e kl_div "
-        "loggamma multigammaln owens_t poch polygamma rel_entr sici spence sph_harm_y wofz zeta").split()},
-    "scipy.stats": {name: _LATER + " (item 5: these need gammaln/betaln or linalg)" for name in (
-        "beta betabinom binom chi2 dirichlet gamma gennorm gumbel_l gumbel_r multinomial "
-        "multivariate_normal nbinom pareto poisson t truncnorm vonmises wrapcauchy").split()},
+    "scipy.special": {name: _LATER + " (item 5: each needs its own primitive or series)" for name in (
+        "bernoulli bessel_jn betainc boxcox boxcox1p comb dawsn erfcx exp1 expi expn fresnel hyp1f1 hyp2f1 "
+        "owens_t sici spence sph_harm_y wofz").split()},
+    "scipy.stats": {name: _LATER + " (item 5: these need betainc, a von Mises series or more)" for name in (
+        "betabinom gennorm gumbel_l gumbel_r multinomial truncnorm vonmises wrapcauchy").split()},
     "nn": {"get_scaled_dot_general_config": _LATER, "scaled_dot_general": _LATER, "scaled_matmul": _LATER},
     "random": {**{name: _LATER + " (item 7: the gamma-family samplers and the discrete ones that "
                   "loop, e.g. poisson's rejection sampling)" for name in (
@@ -52,15 +49,15 @@ MISSING = {
         "shape_as_value stage").split()},
         **{name: _LATER for name in (
             "ConvGeneralDilatedDimensionNumbers DotDimensionNumbers PrecisionLike approx_max_k approx_min_k "
-            "bessel_i0e bessel_i1e betainc bitcast_convert_type broadcast_like broadcast_shapes clz collapse "
+            "betainc bitcast_convert_type broadcast_like broadcast_shapes clz collapse "
             "complex conv_general_dilated_local conv_general_dilated_patches conv_general_permutations "
             "conv_general_shape_tuple conv_shape_tuple conv_transpose conv_transpose_shape_tuple "
-            "conv_with_general_padding custom_linear_solve custom_root digamma dtype empty fft gather "
-            "igamma igamma_grad_a igammac index_take lgamma mulhi nextafter "
-            "padtype_to_pads polygamma ragged_dot ragged_dot_general random_gamma_grad reduce "
+            "conv_with_general_padding custom_linear_solve custom_root dtype empty fft gather "
+            "igamma_grad_a index_take mulhi nextafter "
+            "padtype_to_pads ragged_dot ragged_dot_general random_gamma_grad reduce "
             "reduce_precision reduce_window_shape_tuple rng_bit_generator rng_uniform scaled_dot scatter "
             "scatter_add scatter_apply scatter_max scatter_min scatter_mul scatter_sub select_n "
-            "shift_right_logical split stack unstack zeta").split()}},
+            "shift_right_logical split stack unstack").split()}},
     "tree": {"broadcast": _LATER, "reduce_associative": _LATER, "static": _LATER},
     "example_libraries.stax": {**{name: _LATER for name in "Conv1DTranspose ConvTranspose GeneralConvTranspose".split()},
                                **{name: _IMPORTS for name in "glorot jnp randn".split()}},

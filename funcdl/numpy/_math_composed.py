@@ -46,6 +46,18 @@ def sinc(x):
     return where(zero, 1.0, divide(sin(safe), safe))
 
 
+def i0(x):
+    """The modified Bessel function of order 0, ``exp(|x|) i0e(x)`` (``i0e`` is a primitive).
+
+    >>> round(float(i0(1.0)), 12)
+    1.266065877752
+    """
+    from .. import primitives as P
+    from ._math import abs as absolute, exp
+    x = to_float(x, "i0")
+    return multiply(P.unary("i0e", x), exp(absolute(x)))
+
+
 def heaviside(x1, x2):
     """0 where ``x1 < 0``, ``x2`` where ``x1 == 0``, 1 where ``x1 > 0`` (nan stays nan).
 

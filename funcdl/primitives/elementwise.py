@@ -106,15 +106,20 @@ def defunary(name, impl, kinds, out_dtype=None, *, derivative, numba, domain=REA
     return _define(name, impl, kinds, out_dtype, derivative, numba, (domain,))
 
 
-def defbinary(name, impl, kinds, out_dtype=None, *, partials, numba, domain=(REAL, REAL)):
+def defbinary(name, impl, kinds, out_dtype=None, *, partials, numba, domain=(REAL, REAL),
+              differentiable=(0, 1)):
     """Define a broadcasting binary elementwise primitive; ``partials(x, y, out, need_x,
-    need_y) -> (d/dx, d/dy)`` (entries may be None when not needed) or ``ZERO``."""
-    return _define(name, impl, kinds, out_dtype, partials, numba, domain)
+    need_y) -> (d/dx, d/dy)`` (entries may be None when not needed) or ``ZERO``. An operand
+    left out of ``differentiable`` has no derivative: ``partials`` raises when it is needed."""
+    prim = _define(name, impl, kinds, out_dtype, partials, numba, domain)
+    prim.differentiable = differentiable
+    return prim
 
 
 def _define(name, impl, kinds, out_dtype, derivative, numba, domain):
     prim = Primitive(name, impl, _elementwise_rule(name, kinds, out_dtype))
     prim.derivative = derivative
+    prim.differentiable = tuple(range(len(domain)))
     prim.no_derivative = derivative == ZERO
     prim.lower, prim.domain, prim.arity, prim.out_dtype = numba, domain, len(domain), out_dtype
     prim.jvp = _Deferred(prim, "jvp", "ad_rules", "elementwise_rules")
@@ -155,6 +160,46 @@ def _erf_inv(x):
 def _erf_inv_xla(x):
     from .._special import apply
     return apply("erfinv_xlaf" if np.asarray(x).dtype == np.float32 else "erfinv", x)
+
+
+def _special_impl(name):
+    def impl(*operands):
+        from .._special import apply
+        return apply(name, *operands)
+    impl.__name__ = name
+    return impl
+
+
+def _bessel_ie_derivatives(order):
+    """d/dx of exp(-|x|) I0(x) is i1e - sign(x) i0e; of exp(-|x|) I1(x) it is
+    i0e - i1e (sign(x) + 1/x), which is 1/2 at 0."""
+    if order == 0:
+        return lambda x, y: unary("i1e", x) - fnp.sign(x) * y
+    def d_i1e(x, y):
+        zero = fnp.equal(x, 0.0)
+        safe = fnp.where(zero, 1.0, x)
+        return fnp.where(zero, 0.5, unary("i0e", x) - y * (fnp.sign(x) + fnp.reciprocal(safe)))
+    return d_i1e
+
+
+# (the first operands of polygamma, zeta and igamma are not differentiable: the transforms
+# raise if a derivative with respect to them is asked for)
+def _polygamma_partials(n, x, out, need_n, need_x):
+    return None, binary("polygamma", n + 1.0, x)
+
+
+def _zeta_partials(s, q, out, need_s, need_q):
+    return None, -s * binary("zeta", s + 1.0, q)
+
+
+def _igamma_partials(sign):
+    """d/dx P(a, x) = x**(a-1) exp(-x) / Gamma(a) (and minus that for Q)."""
+    def partials(a, x, out, need_a, need_x):
+        positive = fnp.greater(x, 0.0)
+        safe = fnp.where(positive, x, 1.0)
+        density = fnp.exp((a - 1.0) * fnp.log(safe) - safe - unary("lgamma", a))
+        return None, sign * fnp.where(positive, density, 0.0)
+    return partials
 
 
 def _erfc(x):
@@ -200,6 +245,15 @@ erf_p = defunary("erf", _erf, FLOAT, derivative=lambda x, y: float(2.0 / np.sqrt
                  numba="_special.erf({0})")  # Python-float constants stay weak
 erf_inv_p = defunary("erf_inv", _erf_inv, FLOAT, derivative=lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),
                      numba="_special.erfinv({0})", domain=(-0.9, 0.9))
+lgamma_p = defunary("lgamma", _special_impl("lgamma"), FLOAT, derivative=lambda x, y: unary("digamma", x),
+                    numba="_special.lgamma({0})", domain=(0.2, 4.0))
+digamma_p = defunary("digamma", _special_impl("digamma"), FLOAT,
+                     derivative=lambda x, y: binary("polygamma", dtype_of(x).type(1), x),
+                     numba="_special.digamma({0})", domain=(0.2, 4.0))
+i0e_p = defunary("i0e", _special_impl("i0e"), FLOAT, derivative=_bessel_ie_derivatives(0),
+                 numba="_special.i0e({0})")
+i1e_p = defunary("i1e", _special_impl("i1e"), FLOAT, derivative=_bessel_ie_derivatives(1),
+                 numba="_special.i1e({0})")
 # erf_inv as XLA computes float32 (a few ulps from exact): what random.normal uses, for JAX's numbers
 erf_inv_xla_p = defunary("erf_inv_xla", _erf_inv_xla, FLOAT,
                          derivative=lambda x, y: float(np.sqrt(np.pi) / 2.0) * fnp.exp(y * y),
@@ -295,6 +349,17 @@ copysign_p = defbinary("copysign", np.copysign, FLOAT, numba="np.copysign({0}, {
                        partials=lambda x, y, out, nx, ny: (fnp.copysign(1.0, x) * fnp.copysign(1.0, y), 0.0))
 fmod_p = defbinary("fmod", np.fmod, FLOAT, numba="np.fmod({0}, {1})", domain=(REAL, "nonzero"),
                    partials=lambda x, y, out, nx, ny: (1.0, -fnp.trunc(x / y)))
+polygamma_p = defbinary("polygamma", _special_impl("polygamma"), FLOAT, partials=_polygamma_partials,
+                        numba="_special.polygamma({0}, {1})", domain=("orders", (0.3, 4.0)),
+                        differentiable=(1,))
+zeta_p = defbinary("zeta", _special_impl("zeta"), FLOAT, partials=_zeta_partials,
+                   numba="_special.zeta({0}, {1})", domain=((1.5, 4.0), (0.3, 4.0)), differentiable=(1,))
+igamma_p = defbinary("igamma", _special_impl("igamma"), FLOAT, partials=_igamma_partials(1.0),
+                     numba="_special.igamma({0}, {1})", domain=((0.5, 3.0), (0.2, 4.0)),
+                     differentiable=(1,))
+igammac_p = defbinary("igammac", _special_impl("igammac"), FLOAT, partials=_igamma_partials(-1.0),
+                      numba="_special.igammac({0}, {1})", domain=((0.5, 3.0), (0.2, 4.0)),
+                      differentiable=(1,))
 bitwise_and_p = defbinary("bitwise_and", np.bitwise_and, INTEGER, partials=ZERO, numba="({0} & {1})",
                           domain=("ints", "ints"))
 bitwise_or_p = defbinary("bitwise_or", np.bitwise_or, INTEGER, partials=ZERO, numba="({0} | {1})",

@@ -45,7 +45,8 @@ def helper_source(name):
 # Every cast costs compile time, so only those are emitted. (Templates name float32
 # variants with ``{f}``: ``_vmath.exp{f}`` is ``_vmath.expf`` for float32 operands, and
 # ``{bits}`` is the first operand's width in bits.)
-PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign"}
+PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign", "lgamma", "digamma", "i0e", "i1e", "polygamma",
+             "zeta", "igamma", "igammac"}
 
 # Modules of numba functions that lowering templates call as ``module.fn(...)``.
 CALLED_MODULES = ("_special", "_vmath", "_linalg_kernels")

@@ -11,11 +11,14 @@
 import numpy as np
 
 from .. import numpy as fnp
+from .. import primitives as P
 from ..nn.activations import log_softmax, sigmoid, softmax
 from ..transforms import stop_gradient
 
 __all__ = ["logsumexp", "erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "entr",
-           "ndtr", "ndtri", "log_ndtr", "softmax", "log_softmax"]
+           "ndtr", "ndtri", "log_ndtr", "softmax", "log_softmax", "gammaln", "loggamma", "digamma",
+           "polygamma", "zeta", "gammainc", "gammaincc", "gamma", "gammasgn", "beta", "betaln",
+           "multigammaln", "factorial", "poch", "i0", "i0e", "i1", "i1e", "kl_div", "rel_entr"]
 
 erf, erfc, erfinv = fnp.erf, fnp.erfc, fnp.erfinv
 _SQRT_HALF = float(np.sqrt(0.5))
@@ -176,3 +179,231 @@ def log_ndtr(x):
     tail = (fnp.multiply(fnp.square(far_x), -0.5) - fnp.log(fnp.negative(far_x)) - _LOG_SQRT_2PI
             + fnp.log(series))
     return fnp.where(upper, up, fnp.where(far, tail, mid))
+
+
+# -- the gamma family and Bessel functions (primitives with scipy's values) --------------
+
+def _floats(*args):
+    """The arguments as arrays of one float dtype (integers become float64)."""
+    arrays = [fnp.asarray(a) for a in args]
+    dtype = fnp.result_type(*arrays)
+    dtype = dtype if np.dtype(dtype).kind == "f" else np.float64
+    return [fnp.asarray(a, dtype) for a in arrays]
+
+
+def gammaln(x):
+    """``log|Gamma(x)|`` (inf at the poles 0, -1, -2, ...); its derivative is digamma.
+
+    >>> float(gammaln(5.0))  # log(24)
+    3.1780538303479458
+    """
+    return P.unary("lgamma", _float(x, "gammaln"))
+
+
+def loggamma(x):
+    """``log(Gamma(x))`` for real ``x``: :func:`gammaln` for ``x > 0``, nan below (scipy's
+    real-argument loggamma).
+
+    >>> float(loggamma(1.0))
+    0.0
+    """
+    x = _float(x, "loggamma")
+    return fnp.where(fnp.less(x, 0), np.nan, gammaln(fnp.where(fnp.less(x, 0), 1.0, x)))
+
+
+def digamma(x):
+    """``d/dx log Gamma(x)``.
+
+    >>> round(float(digamma(1.0)), 12)  # minus the Euler-Mascheroni constant
+    -0.577215664902
+    """
+    return P.unary("digamma", _float(x, "digamma"))
+
+
+def polygamma(n, x):
+    """The ``n``-th derivative of :func:`digamma` (``n`` a non-negative integer; no derivative
+    with respect to it).
+
+    >>> round(float(polygamma(1, 1.0)), 12)  # pi**2 / 6
+    1.644934066848
+    """
+    n, x = _floats(n, x)
+    return P.binary("polygamma", *fnp.broadcast_arrays(n, x))
+
+
+def zeta(x, q=None):
+    """The Hurwitz zeta function ``sum_k (k + q) ** -x`` (Riemann's for ``q=None``), for
+    ``x > 1``; differentiable in ``q``.
+
+    >>> round(float(zeta(2.0)), 12)
+    1.644934066848
+    """
+    x, q = _floats(x, 1.0 if q is None else q)
+    return P.binary("zeta", *fnp.broadcast_arrays(x, q))
+
+
+def gammainc(a, x):
+    """The regularized lower incomplete gamma function ``P(a, x)``; differentiable in ``x``.
+
+    >>> round(float(gammainc(1.0, 1.0)), 12)  # 1 - exp(-1)
+    0.632120558829
+    """
+    a, x = _floats(a, x)
+    return P.binary("igamma", *fnp.broadcast_arrays(a, x))
+
+
+def gammaincc(a, x):
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``.
+
+    >>> round(float(gammaincc(1.0, 1.0)), 12)  # exp(-1)
+    0.367879441171
+    """
+    a, x = _floats(a, x)
+    return P.binary("igammac", *fnp.broadcast_arrays(a, x))
+
+
+def gammasgn(x):
+    """The sign of ``Gamma(x)``: 1 for ``x > 0``, alternating between the negative poles.
+
+    >>> gammasgn(np.array([2.0, -0.5, -1.5]))
+    array([ 1., -1.,  1.])
+    """
+    x = _float(x, "gammasgn")
+    odd = fnp.equal(fnp.remainder(fnp.floor(x), 2.0), 1.0)
+    return fnp.where(fnp.greater(x, 0), 1.0, fnp.where(odd, -1.0, 1.0)).astype(x.dtype)
+
+
+def gamma(x):
+    """The gamma function, ``gammasgn(x) * exp(gammaln(x))``.
+
+    >>> float(gamma(5.0))
+    24.000000000000004
+    """
+    x = _float(x, "gamma")
+    return fnp.multiply(gammasgn(x), fnp.exp(gammaln(x)))
+
+
+def betaln(a, b):
+    """``log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)``.
+
+    >>> round(float(betaln(1.0, 2.0)), 12)  # log(1/2)
+    -0.69314718056
+    """
+    a, b = _floats(a, b)
+    return gammaln(a) + gammaln(b) - gammaln(a + b)
+
+
+def beta(a, b):
+    """The beta function ``Gamma(a) Gamma(b) / Gamma(a + b)``.
+
+    >>> float(beta(1.0, 2.0))
+    0.5
+    """
+    a, b = _floats(a, b)
+    sign = gammasgn(a) * gammasgn(b) * gammasgn(a + b)
+    return fnp.multiply(sign, fnp.exp(betaln(a, b)))
+
+
+def multigammaln(a, d):
+    """The log of the multivariate gamma function of dimension ``d`` (a static int):
+    ``d (d - 1) / 4 log(pi) + sum_j gammaln(a - j / 2)``, j = 0 .. d-1.
+
+    >>> round(float(multigammaln(2.0, 1)), 12)
+    0.0
+    """
+    if not isinstance(d, (int, np.integer)) or d < 1:
+        raise ValueError(f"multigammaln: d must be a positive int, got {d!r}")
+    a = _float(a, "multigammaln")
+    total = sum(gammaln(a - j / 2.0) for j in range(int(d)))
+    return total + d * (d - 1) / 4.0 * float(np.log(np.pi))
+
+
+def factorial(n, exact=False):
+    """``n!`` as ``Gamma(n + 1)`` (0 for negative ``n``, as scipy); ``exact=True`` is not
+    traceable and is not supported.
+
+    >>> float(factorial(4))
+    24.000000000000004
+    """
+    if exact:
+        raise ValueError("factorial: exact=True needs Python integers; use math.factorial")
+    n = _float(n, "factorial")
+    return fnp.where(fnp.less(n, 0), 0.0, fnp.exp(gammaln(fnp.where(fnp.less(n, 0), 0.0, n) + 1.0)))
+
+
+def poch(z, m):
+    """The rising factorial ``Gamma(z + m) / Gamma(z)``.
+
+    >>> round(float(poch(2.0, 3.0)), 10)  # 2 * 3 * 4
+    24.0
+    """
+    z, m = _floats(z, m)
+    sign = gammasgn(z + m) * gammasgn(z)
+    return fnp.multiply(sign, fnp.exp(gammaln(z + m) - gammaln(z)))
+
+
+def i0e(x):
+    """The exponentially scaled modified Bessel function of order 0, ``exp(-|x|) I0(x)``.
+
+    >>> float(i0e(0.0))
+    1.0
+    """
+    return P.unary("i0e", _float(x, "i0e"))
+
+
+def i1e(x):
+    """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) I1(x)``.
+
+    >>> float(i1e(0.0))
+    0.0
+    """
+    return P.unary("i1e", _float(x, "i1e"))
+
+
+def i0(x):
+    """The modified Bessel function of order 0, ``i0e(x) * exp(|x|)``.
+
+    >>> round(float(i0(1.0)), 12)
+    1.266065877752
+    """
+    x = _float(x, "i0")
+    return fnp.multiply(i0e(x), fnp.exp(fnp.abs(x)))
+
+
+def i1(x):
+    """The modified Bessel function of order 1, ``i1e(x) * exp(|x|)``.
+
+    >>> round(float(i1(1.0)), 12)
+    0.565159103992
+    """
+    x = _float(x, "i1")
+    return fnp.multiply(i1e(x), fnp.exp(fnp.abs(x)))
+
+
+def _divergence(p, q, with_mass):
+    p, q = _floats(p, q)
+    both = fnp.logical_and(fnp.greater(p, 0), fnp.greater(q, 0))
+    safe_p, safe_q = fnp.where(both, p, 1.0), fnp.where(both, q, 1.0)
+    value = safe_p * fnp.log(safe_p / safe_q)
+    if with_mass:
+        value = value - safe_p + safe_q
+    at_zero = fnp.logical_and(fnp.equal(p, 0), fnp.greater_equal(q, 0))
+    return fnp.where(both, value, fnp.where(at_zero, q if with_mass else 0.0, np.inf))
+
+
+def rel_entr(p, q):
+    """``p log(p / q)`` for ``p, q > 0``, 0 at ``p = 0 <= q``, inf elsewhere.
+
+    >>> float(rel_entr(1.0, 1.0))
+    0.0
+    """
+    return _divergence(p, q, False)
+
+
+def kl_div(p, q):
+    """``p log(p / q) - p + q`` for ``p, q > 0``, ``q`` at ``p = 0 <= q``, inf elsewhere.
+
+    >>> float(kl_div(0.0, 2.0))
+    2.0
+    """
+    return _divergence(p, q, True)

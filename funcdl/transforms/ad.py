@@ -98,9 +98,12 @@ def zeros_like_aval(aval):
 
 
 def _active_vars(ir, wrt):
-    """Float variables that depend on the inputs ``wrt``."""
+    """Float variables that depend differentiably on the inputs ``wrt`` (not through a
+    primitive whose derivative is zero, such as stop_gradient)."""
     active = {v for v in wrt if is_float(v.aval)}
     for eqn in ir.eqns:
+        if getattr(eqn.prim, "no_derivative", False) is True:
+            continue
         if any(isinstance(a, Var) and a in active for a in eqn.inputs):
             active.update(v for v in eqn.outputs if is_float(v.aval))
     return active
@@ -136,7 +139,10 @@ def backward_ir(ir, wrt, seed_ones=False):
                 in_cts = eqn.prim.vjp(gs, *primals, out=out, **eqn.params)
             else:
                 in_cts = eqn.prim.vjp(gs[0], *primals, out=out[0], **eqn.params)
-            for a, ct in zip(eqn.inputs, in_cts):
+            differentiable = getattr(eqn.prim, "differentiable", range(len(eqn.inputs)))
+            for i, (a, ct) in enumerate(zip(eqn.inputs, in_cts)):
+                if isinstance(a, Var) and a in active and i not in differentiable:
+                    raise ad_rules.no_derivative_error(eqn.prim.name, i)
                 if ct is not None and isinstance(a, Var) and a in active:
                     if aval_of(ct) != a.aval:
                         ct = _fit_cotangent(eqn, a, ct)

@@ -20,6 +20,13 @@ def _unary_rules(name, derivative):
     return jvp, vjp
 
 
+def no_derivative_error(name, operand):
+    """The error for a derivative asked of an operand that has none (polygamma's order, ...)."""
+    return TypeError(f"{name}: operand {operand} has no derivative (JAX defines none either); "
+                     "differentiate with respect to the other operand only, or wrap this one in "
+                     "stop_gradient")
+
+
 def _is_constant(x):
     """A literal operand (a Python/numpy scalar) needs no cotangent."""
     return not hasattr(x, "aval")
@@ -32,10 +39,13 @@ def _scale(g, d):
     return fnp.multiply(g, d)
 
 
-def _binary_rules(partials):
+def _binary_rules(name, partials, differentiable):
     """Rules from ``partials(x, y, out) -> (dout/dx, dout/dy)`` (None: not needed)."""
     def jvp(tangents, primals, out):
         x, y = primals
+        for i, t in enumerate(tangents):
+            if t is not None and i not in differentiable:
+                raise no_derivative_error(name, i)
         dx, dy = partials(x, y, out, tangents[0] is not None, tangents[1] is not None)
         terms = [_scale(t, d) for t, d in zip(tangents, (dx, dy)) if t is not None]
         total = terms[0] if len(terms) == 1 else fnp.add(*terms)
@@ -54,7 +64,7 @@ def elementwise_rules(prim):
         no_derivative(prim)
         return {"jvp": prim.jvp, "vjp": prim.vjp}
     jvp, vjp = (_unary_rules(prim.name, prim.derivative) if prim.arity == 1
-                else _binary_rules(prim.derivative))
+                else _binary_rules(prim.name, prim.derivative, prim.differentiable))
     return {"jvp": jvp, "vjp": vjp}
 
 

@@ -6,6 +6,9 @@ in their arguments and parameters.
 >>> round(float(norm.cdf(1.0) - norm.cdf(-1.0)), 12)
 0.682689492137
 """
-from . import bernoulli, cauchy, expon, geom, laplace, logistic, norm, uniform
+from . import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom, laplace, logistic,
+               multivariate_normal, nbinom, norm, pareto, poisson, t, uniform)
 
-__all__ = ["bernoulli", "cauchy", "expon", "geom", "laplace", "logistic", "norm", "uniform"]
+__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "geom",
+           "laplace", "logistic", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
+           "uniform"]
