@@ -395,7 +395,7 @@ FUNCTIONS = [
                            ("logistic", ("logpdf", "pdf", "cdf", "sf"), A[:, :3] * 5),
                            ("laplace", ("logpdf", "pdf", "cdf"), A[:, :3] + 0.01),
                            ("cauchy", ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"), A[:, :3] * 3),
-                           ("expon", ("logpdf", "pdf", "cdf", "sf"), positive((3, 3)) + 2.0)]
+                           ("expon", ("logpdf", "pdf", "cdf", "sf", "logcdf", "logsf"), positive((3, 3)) + 2.0)]
       for fn in fns],
     *[Fn(f"stats.{dist}.{fn}", lambda m, q, loc, scale, dist=dist, fn=fn:
          getattr(getattr(sp(m).stats, dist), fn)(q, loc, scale),
@@ -435,7 +435,11 @@ FUNCTIONS = [
       for fn in ("logpdf", "pdf")],
     Fn("stats.beta.logpdf", lambda m, x: sp(m).stats.beta.logpdf(x, 2.0, 3.0, -1.0, 2.0), (A,), note="support"),
     *[Fn(f"stats.pareto.{fn}", lambda m, x, b, fn=fn: getattr(sp(m).stats.pareto, fn)(x, b, 0.5, 1.5),
-         (positive((3, 3)) + 1.5, positive((3,), 4)), (0, 1), rtol=1e-11) for fn in ("logpdf", "pdf")],
+         (positive((3, 3)) + 1.5, positive((3,), 4)), (0, 1), rtol=1e-11)
+      for fn in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")],
+    Fn("stats.pareto.ppf", lambda m, q, b: sp(m).stats.pareto.ppf(q, b, 0.5, 1.5),
+       (floats((3, 3), 8, 0.05, 0.95), positive((3,), 4)), (0, 1), rtol=1e-11),
+    Fn("stats.pareto.cdf", lambda m, x: sp(m).stats.pareto.cdf(x, 3.0), (A,), note="support"),
     Fn("stats.pareto.logpdf", lambda m, x: sp(m).stats.pareto.logpdf(x, 3.0), (A,), note="support"),
     *[Fn(f"stats.poisson.{fn}", lambda m, mu, fn=fn: getattr(sp(m).stats.poisson, fn)(
         np.array([0.0, 1.0, 3.0, 7.0, 2.0, 4.0]), mu), (positive((6,)) * 2,), (0,), rtol=1e-10)
@@ -458,6 +462,40 @@ FUNCTIONS = [
     Fn("stats.multivariate_normal.logpdf", lambda m, x, c: sp(m).stats.multivariate_normal.logpdf(
         x, np.zeros(2), c @ c.T + np.eye(2)), (floats((5, 2), 12), floats((2, 2), 13)), (0, 1), "cov",
        vmap=False, rtol=1e-10),
+    *[Fn(f"stats.{dist}.{fn}", lambda m, x, loc, scale, dist=dist, fn=fn:
+         getattr(getattr(sp(m).stats, dist), fn)(x, loc, scale), (A[:, :3] * 2, V[:3], positive((3,))),
+         (0, 1, 2), rtol=1e-10)
+      for dist in ("gumbel_r", "gumbel_l") for fn in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")],
+    *[Fn(f"stats.{dist}.ppf", lambda m, q, loc, scale, dist=dist: getattr(sp(m).stats, dist).ppf(q, loc, scale),
+         (floats((3, 3), 8, 0.05, 0.95), V[:3], positive((3,))), (0, 1, 2), rtol=1e-10)
+      for dist in ("gumbel_r", "gumbel_l")],
+    *[Fn(f"stats.gennorm.{fn}", lambda m, x, beta, fn=fn: getattr(sp(m).stats.gennorm, fn)(x, beta),
+         (A[:, :3] * 2 + 0.01, positive((3,), 4)), (0, 1) if fn != "cdf" else (0,), rtol=1e-10)
+      for fn in ("logpdf", "pdf", "cdf")],
+    *[Fn(f"stats.truncnorm.{fn}", lambda m, x, a, b, fn=fn: getattr(sp(m).stats.truncnorm, fn)(x, a, b, 0.5, 1.5),
+         (floats((3, 3), 9, -1.0, 2.0), np.array([-1.5, -1.2, -3.0]), np.array([2.5, 2.0, 1.5])), (0, 1, 2),
+         rtol=1e-9)
+      for fn in ("logpdf", "pdf", "logcdf", "cdf", "logsf", "sf")],
+    Fn("stats.truncnorm.logpdf", lambda m, x: sp(m).stats.truncnorm.logpdf(x, 6.0, 9.0),
+       (np.array([6.5, 7.0, 8.9, 5.0]),), note="far_tail", rtol=1e-9),
+    *[Fn(f"stats.truncnorm.{fn}", lambda m, x, fn=fn: getattr(sp(m).stats.truncnorm, fn)(x, -1.0, 0.5),
+         (np.array([-2.0, -1.0, 0.0, 0.5, 1.0]),), note="support", rtol=1e-9)
+      for fn in ("logpdf", "logcdf", "logsf")],
+    Fn("stats.multinomial.logpmf", lambda m: sp(m).stats.multinomial.logpmf(
+        np.array([[2.0, 2.0, 1.0], [-1.0, 4.0, 3.0], [1.5, 1.5, 3.0]]), 6.0, np.array([0.2, 0.3, 0.5])), (),
+       note="support", vmap=False),
+    *[Fn(f"stats.betabinom.{fn}", lambda m, a, b, fn=fn: getattr(sp(m).stats.betabinom, fn)(
+        np.array([0.0, 1.0, 3.0, 5.0, 2.0]), 5.0, a, b), (positive((5,)), positive((5,), 3)), (0, 1), rtol=1e-10)
+      for fn in ("logpmf", "pmf")],
+    Fn("stats.betabinom.logpmf", lambda m, a: sp(m).stats.betabinom.logpmf(np.array([-1.0, 6.0, 2.5, 1.0]), 5.0, a, 2.0),
+       (positive((4,)),), note="support", rtol=1e-10),
+    *[Fn(f"stats.multinomial.{fn}", lambda m, p, fn=fn: getattr(sp(m).stats.multinomial, fn)(
+        np.array([[1.0, 2.0, 3.0], [0.0, 6.0, 0.0], [2.0, 2.0, 2.0]]), 6.0, p / p.sum()), (positive((3,)),), (0,),
+        vmap=False, rtol=1e-10) for fn in ("logpmf", "pmf")],
+    *[Fn(f"stats.vonmises.{fn}", lambda m, x, kappa, fn=fn: getattr(sp(m).stats.vonmises, fn)(x, kappa),
+         (floats((3, 3), 10, -3.0, 3.0), positive((3,), 5) * 3), (0, 1), rtol=1e-10) for fn in ("logpdf", "pdf")],
+    *[Fn(f"stats.wrapcauchy.{fn}", lambda m, x, c, fn=fn: getattr(sp(m).stats.wrapcauchy, fn)(x, c),
+         (floats((3, 3), 11, 0.1, 6.0), floats((3,), 12, 0.1, 0.9)), (0, 1), rtol=1e-10) for fn in ("logpdf", "pdf")],
     # -- lax
     Fn("lax.conv_general_dilated", lambda m, x, w: lax(m).conv_general_dilated(
         x, w, (1, 2), ((1, 1), (0, 1)), dimension_numbers=("NHWC", "HWIO", "NHWC")),

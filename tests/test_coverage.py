@@ -34,8 +34,6 @@ MISSING = {
     "scipy.special": {name: _LATER + " (item 5: each needs its own primitive or series)" for name in (
         "bernoulli bessel_jn betainc boxcox boxcox1p comb dawsn erfcx exp1 expi expn fresnel hyp1f1 hyp2f1 "
         "owens_t sici spence sph_harm_y wofz").split()},
-    "scipy.stats": {name: _LATER + " (item 5: these need betainc, a von Mises series or more)" for name in (
-        "betabinom gennorm gumbel_l gumbel_r multinomial truncnorm vonmises wrapcauchy").split()},
     "nn": {"get_scaled_dot_general_config": _LATER, "scaled_dot_general": _LATER, "scaled_matmul": _LATER},
     "random": {**{name: _LATER + " (item 7: the gamma-family samplers and the discrete ones that "
                   "loop, e.g. poisson's rejection sampling)" for name in (

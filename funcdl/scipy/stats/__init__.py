@@ -6,9 +6,11 @@ in their arguments and parameters.
 >>> round(float(norm.cdf(1.0) - norm.cdf(-1.0)), 12)
 0.682689492137
 """
-from . import (bernoulli, beta, binom, cauchy, chi2, dirichlet, expon, gamma, geom, laplace, logistic,
-               multivariate_normal, nbinom, norm, pareto, poisson, t, uniform)
+from . import (bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm, geom,
+               gumbel_l, gumbel_r, laplace, logistic, multinomial, multivariate_normal, nbinom, norm,
+               pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy)
 
-__all__ = ["bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "geom",
-           "laplace", "logistic", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
-           "uniform"]
+__all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
+           "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
+           "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform",
+           "vonmises", "wrapcauchy"]

@@ -38,3 +38,15 @@ def ppf(q, loc=0, scale=1):
     """``loc - scale * log(1 - q)``."""
     q, loc, scale = floats(q, loc, scale)
     return loc - scale * fnp.log1p(fnp.negative(q))
+
+
+def logcdf(x, loc=0, scale=1):
+    """``log(1 - exp(-z))``, accurate for small ``z``."""
+    z, _ = standardized(x, loc, scale)
+    return fnp.log(fnp.negative(fnp.expm1(fnp.negative(fnp.maximum(z, 0)))))
+
+
+def logsf(x, loc=0, scale=1):
+    """``-z`` for ``z >= 0``, 0 below."""
+    z, _ = standardized(x, loc, scale)
+    return fnp.negative(fnp.maximum(z, 0))

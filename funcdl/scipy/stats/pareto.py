@@ -7,7 +7,7 @@
 import numpy as np
 
 from ... import numpy as fnp
-from ._base import standardized
+from ._base import floats, standardized
 
 
 def logpdf(x, b, loc=0, scale=1):
@@ -22,3 +22,30 @@ def logpdf(x, b, loc=0, scale=1):
 def pdf(x, b, loc=0, scale=1):
     """The density."""
     return fnp.exp(logpdf(x, b, loc, scale))
+
+
+def logsf(x, b, loc=0, scale=1):
+    """``-b log z`` for ``z >= 1``, 0 below."""
+    z, _ = standardized(x, loc, scale)
+    return fnp.negative(fnp.asarray(b, z.dtype) * fnp.log(fnp.maximum(z, 1.0)))
+
+
+def sf(x, b, loc=0, scale=1):
+    """``z ** -b`` for ``z >= 1``, 1 below."""
+    return fnp.exp(logsf(x, b, loc, scale))
+
+
+def cdf(x, b, loc=0, scale=1):
+    """``1 - z ** -b`` for ``z >= 1``, 0 below."""
+    return fnp.negative(fnp.expm1(logsf(x, b, loc, scale)))
+
+
+def logcdf(x, b, loc=0, scale=1):
+    """``log cdf``."""
+    return fnp.log(cdf(x, b, loc, scale))
+
+
+def ppf(q, b, loc=0, scale=1):
+    """``loc + scale (1 - q) ** (-1 / b)``."""
+    q, b, loc, scale = floats(q, b, loc, scale)
+    return loc + scale * fnp.power(1.0 - q, -1.0 / b)
