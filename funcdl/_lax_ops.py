@@ -28,6 +28,7 @@ __all__ = [
     "associative_scan",
     "atan",
     "atan2",
+    "complex",
     "atanh",
     "batch_matmul",
     "bessel_i0e",
@@ -159,6 +160,18 @@ bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (fnp.bitwise_and, fnp.bitwis
                                                      fnp.bitwise_xor, fnp.bitwise_not)
 shift_left, shift_right_arithmetic, population_count = fnp.left_shift, fnp.right_shift, fnp.bitwise_count
 real, imag, conj = fnp.real, fnp.imag, fnp.conj
+
+
+def complex(x, y):  # noqa: A001 - lax's name
+    """``x + i y`` from real arrays of one dtype (float32 parts give complex64).
+
+    >>> complex(np.float32(1.0), np.float32(2.0))
+    np.complex64(1+2j)
+    """
+    x, y = fnp.asarray(x), fnp.asarray(y)
+    if x.dtype.kind != "f":
+        x, y = fnp.asarray(x, np.float64), fnp.asarray(y, np.float64)
+    return P.binary("complex", x, fnp.asarray(y, x.dtype))
 
 
 def rsqrt(x):

@@ -13,7 +13,7 @@ import numpy as np
 from . import numpy as fnp
 from . import primitives as P
 from . import tree_util
-from .core import (IR, Aval, Groups, HigherOrderPrimitive, SubProgram, Var, aval_of, eval_ir,
+from .core import (IR, Aval, Groups, HigherOrderPrimitive, SubProgram, Var, aval_of, eval_ir, is_inexact,
                    is_weak_scalar, trace_to_ir)
 from .numpy._base import cast
 from .primitives.lowering import assign_all, fresh_copy, lowers, operand
@@ -60,7 +60,7 @@ def _zeros(aval):
 
 
 def _is_float(aval):
-    return aval.dtype.kind == "f"
+    return is_inexact(aval.dtype)
 
 
 def _float_flags(groups, names):

@@ -767,7 +767,7 @@ class Trace:
         transform takes derivatives w.r.t. it (an outer differentiated tracer counts too)."""
         var = Var(aval)
         self.in_vars.append(var)
-        if aval.dtype.kind == "f" and (differentiated or is_differentiated(value)):
+        if is_inexact(aval.dtype) and (differentiated or is_differentiated(value)):
             self.diff_vars.add(var)
         if value is not _UNKNOWN:
             if isinstance(value, Tracer):  # an outer tracer: its value, if concrete
@@ -813,7 +813,7 @@ class Trace:
             producer[v] = index
         diff_vars = self.diff_vars
         if diff_vars and not prim.no_derivative and not diff_vars.isdisjoint(atoms):
-            diff_vars.update(v for v in outs if v.aval.dtype.kind == "f")
+            diff_vars.update(v for v in outs if is_inexact(v.aval.dtype))
         if prim.multiple_results:
             return [Tracer(self, v) for v in outs]
         return Tracer(self, outs[0])
@@ -953,12 +953,9 @@ def check_nans(prim, outs):
 # ----------------------------------------------------------------------------------------
 
 
-def reject_complex(op, dtype):
-    """The one error for complex values, which funcdl does not support yet."""
-    dtype = np.dtype(dtype)
-    if dtype.kind == "c":
-        raise TypeError(f"{op}: complex dtypes are not supported yet (got {dtype.name}); "
-                        "represent the real and imaginary parts as separate float arrays")
+def is_inexact(dtype):
+    """Floating-point or complex: the dtypes that carry derivatives."""
+    return dtype.kind in "fc"
 
 
 _NUMERIC_KINDS = "biufc"
@@ -979,8 +976,6 @@ def check_arguments(fn_name, args, skip=()):
                     "not an array or a numeric scalar; transforms trace only arrays. Pass other "
                     "values through a closure or functools.partial (or, for jit, static_argnums/"
                     "static_argnames)")
-            if kind == "c":
-                reject_complex(f"{fn_name} (argument {_argument_path(arg, x, i)})", aval_of(x).dtype)
 
 
 def _leaf_kind(x):

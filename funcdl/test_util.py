@@ -14,6 +14,9 @@ from .transforms.ad import jvp, vjp
 
 DEFAULT_EPS = {np.dtype(np.float32): 2e-3, np.dtype(np.float64): 1e-5}
 DEFAULT_TOL = {np.dtype(np.float32): 2e-2, np.dtype(np.float64): 1e-5}
+# Complex values are checked as pairs of reals: tangents and cotangents get random real and
+# imaginary parts, and (as in JAX) a vjp is the transpose of the jvp for the pairing
+# <u, v> = Re(sum(u * v)), without conjugation.
 
 
 @contextlib.contextmanager
@@ -38,8 +41,18 @@ def _float_leaves(tree):
 
 
 def _random_like(tree, rng):
-    return tree_util.tree_map(
-        lambda x: np.asarray(rng.standard_normal(np.shape(x)), dtype=np.asarray(x).dtype), tree)
+    def like(x):
+        dtype = np.asarray(x).dtype
+        if dtype.kind == "c":
+            return np.asarray(rng.standard_normal(np.shape(x)) + 1j * rng.standard_normal(np.shape(x)), dtype)
+        return np.asarray(rng.standard_normal(np.shape(x)), dtype=dtype)
+    return tree_util.tree_map(like, tree)
+
+
+def _wide(x):
+    """``x`` in float64, or complex128 when complex."""
+    x = np.asarray(x)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
 
 
 def _axpy(a, x, y):
@@ -47,13 +60,13 @@ def _axpy(a, x, y):
 
 
 def _inner(x, y):
-    return sum(float(np.sum(np.asarray(a, np.float64) * np.asarray(b, np.float64)))
+    return sum(float(np.real(np.sum(_wide(a) * _wide(b))))
                for a, b in zip(tree_util.tree_leaves(x), tree_util.tree_leaves(y)))
 
 
 def _assert_close(what, got, want, atol, rtol):
     for g, w in zip(tree_util.tree_leaves(got), tree_util.tree_leaves(want)):
-        g, w = np.asarray(g, np.float64), np.asarray(w, np.float64)
+        g, w = _wide(g), _wide(w)
         if np.shape(g) != np.shape(w) or not np.allclose(g, w, atol=atol, rtol=rtol):
             err = np.max(np.abs(g - w)) if np.shape(g) == np.shape(w) else "shape mismatch"
             raise AssertionError(f"check_grads: {what} differs from finite differences "
@@ -63,7 +76,8 @@ def _assert_close(what, got, want, atol, rtol):
 
 def _tolerances(args, eps, atol, rtol):
     dtypes = [x.dtype for x in _float_leaves(args)] or [np.dtype(np.float64)]
-    worst = np.dtype(np.float32) if np.dtype(np.float32) in dtypes else np.dtype(np.float64)
+    single = {np.dtype(np.float32), np.dtype(np.complex64)}
+    worst = np.dtype(np.float32) if single & set(dtypes) else np.dtype(np.float64)
     return (eps or DEFAULT_EPS[worst], DEFAULT_TOL[worst] if atol is None else atol,
             DEFAULT_TOL[worst] if rtol is None else rtol)
 
@@ -76,8 +90,7 @@ def check_jvp(f, args, eps=None, atol=None, rtol=None, seed=0):
     _, t_out = jvp(f, args, tangents)
     plus = f(*_axpy(eps, tangents, args))
     minus = f(*_axpy(-eps, tangents, args))
-    numeric = tree_util.tree_map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64))
-                                 / (2 * eps), plus, minus)
+    numeric = tree_util.tree_map(lambda p, m: (_wide(p) - _wide(m)) / (2 * eps), plus, minus)
     _assert_close("jvp", t_out, numeric, atol, rtol)
 
 

@@ -75,7 +75,20 @@ DOMAINS = {
     "ints": lambda s, k: _rng(k).integers(-50, 51, size=s).astype(np.int32),
     "shifts": lambda s, k: _rng(k).integers(-2, 41, size=s).astype(np.int32),
     "orders": lambda s, k: _rng(k).integers(0, 4, size=s).astype(np.float64),  # polygamma's n
+    "complex": lambda s, k: complexify(floats(s, k), k),
 }
+
+
+def complexify(x, seed):
+    """``x`` plus an imaginary part of 0.2 to 0.6 in size (random signs): clear of the branch
+    cuts on the real axis (and, for arctan/arcsinh, of the poles at +-i)."""
+    r = _rng(seed + 100)
+    if x.dtype == np.bool_:
+        return x
+    imag = r.uniform(0.2, 0.6, size=np.shape(x)) * r.choice([-1, 1], size=np.shape(x))
+    if np.all(x == np.round(x)):  # "rounded" values: equal parts make equal numbers happen
+        imag = np.round(imag * 5)
+    return (x + 1j * imag).astype(np.complex64 if x.dtype == np.float32 else np.complex128)
 INTEGER_DOMAINS = ("ints", "shifts")
 # independent references where the implementation is not numpy's own function
 REFERENCES = {"erf": scipy.special.erf, "erfc": scipy.special.erfc, "erf_inv": scipy.special.erfinv,
@@ -83,7 +96,7 @@ REFERENCES = {"erf": scipy.special.erf, "erfc": scipy.special.erfc, "erf_inv": s
               "digamma": scipy.special.digamma, "i0e": scipy.special.i0e, "i1e": scipy.special.i1e,
               "polygamma": scipy.special.polygamma, "zeta": scipy.special.zeta,
               "igamma": scipy.special.gammainc, "igammac": scipy.special.gammaincc,
-              "div": np.true_divide}
+              "div": np.true_divide, "complex": lambda x, y: x + 1j * y}
 
 
 def sampler(domain, offset=0):
@@ -103,13 +116,19 @@ def _rows(arity):
     operands they declare differentiable)."""
     return [(p.name, [sampler(d, 7 * i) for i, d in enumerate(p.domain)],
              REFERENCES.get(p.name, p.impl),
-             p.differentiable if p.out_dtype is None and not set(p.domain) & {"bool", *INTEGER_DOMAINS}
-             else ())
+             p.differentiable if (p.out_dtype is None or callable(p.out_dtype))
+             and not set(p.domain) & {"bool", *INTEGER_DOMAINS} else ())
             for p in P.elementwise_prims.values() if p.arity == arity]
 
 
 UNARY = [(name, gens[0], ref, diff) for name, gens, ref, diff in _rows(1)]
 BINARY = [(name, gens[0], gens[1], ref, diff) for name, gens, ref, diff in _rows(2)]
+
+
+def _takes_complex(name):
+    """Whether the primitive takes complex operands besides real ones."""
+    prim = P.elementwise_prims[name]
+    return "c" in prim.kinds and len(prim.kinds) > 1
 
 
 def _elementwise_cases():
@@ -119,12 +138,20 @@ def _elementwise_cases():
             x = gen(shape, k)
             cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref, diff))
         if not set(P.elementwise_prims[name].domain) & {"bool", *INTEGER_DOMAINS}:
-            x = gen((3,), 9).astype(np.float32)
+            x = gen((3,), 9).astype(np.float32 if gen((), 0).dtype.kind == "f" else np.complex64)
             cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref, diff))
+        if _takes_complex(name):  # the complex operands too: float64 and float32 parts
+            for k, (shape, dtype) in enumerate([((2, 3), np.float64), ((3,), np.float32)]):
+                x = complexify(gen(shape, k + 11).astype(dtype), k)
+                cases.append(Case(name, lambda x, name=name: P.unary(name, x), (x,), ref, diff, "complex"))
     for name, gen_x, gen_y, ref, diff in BINARY:
         for k, (sx, sy) in enumerate(BROADCAST_PAIRS):
             x, y = gen_x(sx, k), gen_y(sy, k + 3)
             cases.append(Case(name, lambda x, y, name=name: P.binary(name, x, y), (x, y), ref, diff))
+        if _takes_complex(name):
+            for k, ((sx, sy), dtype) in enumerate([(((2, 3), (3,)), np.float64), (((3,), (3,)), np.float32)]):
+                x, y = complexify(gen_x(sx, k + 11).astype(dtype), k), complexify(gen_y(sy, k + 13).astype(dtype), k + 1)
+                cases.append(Case(name, lambda x, y, name=name: P.binary(name, x, y), (x, y), ref, diff, "complex"))
     ints = [("add", np.add), ("mul", np.multiply), ("div", np.floor_divide), ("rem", np.remainder),
             ("max", np.maximum), ("lt", np.less), ("eq", np.equal)]
     for name, ref in ints:
@@ -137,11 +164,15 @@ def _elementwise_cases():
         cases.append(Case("select", P.select, (p, floats(shapes[1], 5), floats(shapes[2], 6)),
                           np.where, (1, 2)))
     for src, dst in [(np.float64, np.float32), (np.float32, np.float64), (np.float64, np.int32),
-                     (np.int32, np.float64), (np.bool_, np.float32)]:
+                     (np.int32, np.float64), (np.bool_, np.float32), (np.float64, np.complex128),
+                     (np.float32, np.complex64), (np.complex128, np.complex64), (np.complex128, np.float64),
+                     (np.complex64, np.int32)]:
         x = (floats((2, 3), 7) * 3).astype(src)
+        if np.dtype(src).kind == "c":
+            x = complexify(x.real, 7).astype(src)
         cases.append(Case("convert", lambda x, dst=dst: P.convert(x, dst), (x,),
-                          lambda x, dst=dst: x.astype(dst),
-                          (0,) if np.dtype(src).kind == np.dtype(dst).kind == "f" else (),
+                          lambda x, dst=dst: np.real(x).astype(dst) if np.dtype(dst).kind != "c" else x.astype(dst),
+                          (0,) if np.dtype(src).kind in "fc" and np.dtype(dst).kind in "fc" else (),
                           f"->{np.dtype(dst).name}"))
     return cases
 

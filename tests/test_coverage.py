@@ -19,7 +19,7 @@ NAMESPACES = {  # JAX namespace -> funcdl module
 
 _LATER = "not yet: the rest of issue #16"
 _BITCAST = "needs a primitive reading a float's bits (not yet)"
-_COMPLEX = "complex dtypes are not supported yet"
+_COMPLEX = "not yet: complex values work, but a complex eig (LAPACK geev) and complex sort keys are not built"
 _SHARDING = "JAX's multi-device machinery (shardings, collectives over devices, tokens): no counterpart on one host"
 _IMPORTS = "not part of the API: a module JAX's file imports for itself"
 _PRNG_KEYS = "typed PRNG keys: funcdl's keys are plain uint32 arrays"
@@ -27,7 +27,7 @@ _PRNG_KEYS = "typed PRNG keys: funcdl's keys are plain uint32 arrays"
 MISSING = {
     "numpy": {
         "frexp": _BITCAST, "nextafter": _BITCAST, "spacing": _BITCAST,
-        "roots": "needs eig (complex eigenvalues): " + _COMPLEX, "sort_complex": _COMPLEX,
+        "roots": "needs eig: " + _COMPLEX, "sort_complex": _COMPLEX,
     },
     "numpy.linalg": {"eig": _COMPLEX, "eigvals": _COMPLEX},
     "numpy.fft": "*" + _LATER + " (item 3)",
@@ -48,7 +48,7 @@ MISSING = {
         **{name: _LATER for name in (
             "ConvGeneralDilatedDimensionNumbers DotDimensionNumbers PrecisionLike approx_max_k approx_min_k "
             "betainc bitcast_convert_type broadcast_like broadcast_shapes clz collapse "
-            "complex conv_general_dilated_local conv_general_dilated_patches conv_general_permutations "
+            "conv_general_dilated_local conv_general_dilated_patches conv_general_permutations "
             "conv_general_shape_tuple conv_shape_tuple conv_transpose conv_transpose_shape_tuple "
             "conv_with_general_padding custom_linear_solve custom_root dtype empty fft gather "
             "igamma_grad_a index_take mulhi nextafter "

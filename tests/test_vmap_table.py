@@ -94,7 +94,7 @@ def _scalar_loss(case):
 
     def loss(*args):
         outs = fd.tree_util.tree_leaves(case.fun(*args))
-        return sum(fnp.sum(fnp.sin(o)) for o in outs)
+        return sum(fnp.sum(fnp.real(fnp.sin(o))) for o in outs)
     return loss
 
 

@@ -5,11 +5,12 @@ import builtins
 
 import numpy as np
 
+from .. import primitives as P
 from ..core import Tracer
 from ._base import asarray, cast, normalize_axes, normalize_axis
 from ._creation import zeros_like
 from ._indexing import take
-from ._math import arctan2, multiply, power, remainder, subtract, where
+from ._math import arctan2, equal, multiply, not_equal, power, remainder, subtract, where
 from ._shape import concatenate, flip, moveaxis, ravel, reshape, stack, transpose
 
 
@@ -373,31 +374,38 @@ def kaiser(M, beta):
     return np.kaiser(M, beta)
 
 
-def real(val):
-    """The real part (of a real array: the array itself; funcdl has no complex dtypes yet).
+def _is_complex(x):
+    return x.dtype.kind == "c"
 
-    >>> real(np.array([1.5]))
+
+def real(val):
+    """The real part (a real array itself).
+
+    >>> real(np.array([1.5 + 2j]))
     array([1.5])
     """
-    return asarray(val)
+    x = asarray(val)
+    return P.unary("real", x) if _is_complex(x) else x
 
 
 def imag(val):
-    """The imaginary part (zeros for real arrays; funcdl has no complex dtypes yet).
+    """The imaginary part (zeros for real arrays).
 
-    >>> imag(np.array([1.5]))
-    array([0.])
+    >>> imag(np.array([1.5 + 2j]))
+    array([2.])
     """
-    return zeros_like(asarray(val))
+    x = asarray(val)
+    return P.unary("imag", x) if _is_complex(x) else zeros_like(x)
 
 
 def conj(x):
-    """The complex conjugate (a real array itself; funcdl has no complex dtypes yet).
+    """The complex conjugate (a real array itself).
 
-    >>> conj(np.array([2.0]))
-    array([2.])
+    >>> conj(np.array([2.0 + 1j]))
+    array([2.-1.j])
     """
-    return asarray(x)
+    x = asarray(x)
+    return P.unary("conj", x) if _is_complex(x) else x
 
 
 conjugate = conj
@@ -407,28 +415,33 @@ def angle(z, deg=False):
     """The argument ``arctan2(imag, real)`` of each element: for reals 0, or pi (180 with
     ``deg``) for negative numbers and -0.0.
 
-    >>> angle(np.array([-2.0, 3.0]))
-    array([3.14159265, 0.        ])
+    >>> angle(np.array([-2.0, 1j]))
+    array([3.14159265, 1.57079633])
     """
     x = asarray(z)
-    x = x if x.dtype.kind == "f" else cast(x, np.float64)
-    out = arctan2(np.zeros((), x.dtype), x)
+    if _is_complex(x):
+        out = arctan2(P.unary("imag", x), P.unary("real", x))
+    else:
+        x = x if x.dtype.kind == "f" else cast(x, np.float64)
+        out = arctan2(np.zeros((), x.dtype), x)
     return multiply(out, 180.0 / np.pi) if deg else out
 
 
 def iscomplex(x):
-    """Whether each element has a nonzero imaginary part (never, for real arrays).
+    """Whether each element has a nonzero imaginary part.
 
-    >>> iscomplex(np.array([1.0]))
-    array([False])
+    >>> iscomplex(np.array([1.0, 1j]))
+    array([False,  True])
     """
-    return np.zeros(asarray(x).shape, bool)
+    x = asarray(x)
+    return not_equal(imag(x), 0) if _is_complex(x) else np.zeros(x.shape, bool)
 
 
 def isreal(x):
-    """Whether each element has a zero imaginary part (always, for real arrays).
+    """Whether each element has a zero imaginary part.
 
-    >>> isreal(np.array([1.0]))
-    array([ True])
+    >>> isreal(np.array([1.0, 1j]))
+    array([ True, False])
     """
-    return np.ones(asarray(x).shape, bool)
+    x = asarray(x)
+    return equal(imag(x), 0) if _is_complex(x) else np.ones(x.shape, bool)

@@ -8,7 +8,7 @@ import functools
 import numpy as np
 
 from .. import primitives as P
-from ..core import Tracer, reject_complex
+from ..core import Tracer
 
 ARRAY_TYPES = (Tracer, np.ndarray, np.generic)
 
@@ -39,7 +39,6 @@ def as_array(x, dtype=None, op="asarray"):
         return as_array(stack([as_array(e, None, op) for e in x]), dtype, op)
     if not (isinstance(x, np.ndarray) and (dtype is None or x.dtype == dtype)):
         x = np.asarray(x, dtype=dtype)
-    reject_complex(op, x.dtype)
     return x
 
 
@@ -51,12 +50,10 @@ def array(x, dtype=None, copy=True):
     """
     if isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_tracer(x)):
         return asarray(x, dtype)
-    out = np.array(x, dtype=dtype, copy=copy)
-    reject_complex("array", out.dtype)
-    return out
+    return np.array(x, dtype=dtype, copy=copy)
 
 
-_WEAK_STAND_IN = {"f": 0.0, "i": 0, "b": False}
+_WEAK_STAND_IN = {"f": 0.0, "i": 0, "b": False, "c": 0j}
 
 
 def _dtype_or_weak(x):
@@ -64,7 +61,7 @@ def _dtype_or_weak(x):
         return _WEAK_STAND_IN[x.dtype.kind]
     if isinstance(x, ARRAY_TYPES):
         return x.dtype
-    if isinstance(x, (bool, int, float)):
+    if isinstance(x, (bool, int, float, complex)):
         return x  # weak: numpy's result_type treats Python scalars weakly
     return np.asarray(x).dtype
 
@@ -75,9 +72,7 @@ def result_type(*args):
     >>> result_type(np.ones(2, np.float32), 2.0)
     dtype('float32')
     """
-    dtype = np.result_type(*[_dtype_or_weak(a) for a in args])
-    reject_complex("result_type", dtype)
-    return dtype
+    return np.result_type(*[_dtype_or_weak(a) for a in args])
 
 
 def _ufunc_operand(x):
@@ -101,8 +96,6 @@ def _resolve(ufunc, operands, op):
         names = ", ".join(getattr(o, "name", getattr(o, "__name__", str(o))) for o in operands)
         raise TypeError(f"{op}: not supported for operands of dtype {names} (as in numpy: {e})") \
             from None
-    for d in dtypes:
-        reject_complex(op, d)
     return dtypes
 
 
@@ -122,7 +115,6 @@ def ufunc_dtypes(op, ufunc, *args):
 
 def cast(x, dtype):
     """``x`` as an array of ``dtype`` (Python scalars become 0-d numpy arrays)."""
-    reject_complex("astype", dtype)
     if isinstance(x, Tracer):
         return P.convert(x, dtype)
     if isinstance(x, np.ndarray):
@@ -137,9 +129,10 @@ def promote(*args):
 
 
 def to_float(x, op="asarray"):
-    """``x`` as a floating array (integers and booleans become float64, as numpy)."""
+    """``x`` as an inexact array (integers and booleans become float64, as numpy; complex
+    stays complex)."""
     x = as_array(x, None, op)
-    return x if x.dtype.kind == "f" else cast(x, np.float64)
+    return x if x.dtype.kind in "fc" else cast(x, np.float64)
 
 
 def normalize_axis(axis, ndim, op):

@@ -5,16 +5,9 @@ import math
 
 import numpy as np
 
-from ..core import reject_complex
 from ._base import _contains_tracer, asarray, cast, is_traced, result_type
 from ._math import add, floor, multiply, subtract
 from ._shape import broadcast_to, concatenate, moveaxis, reshape
-
-
-def _real(x, op):
-    """A created array, which must not be complex (not supported yet)."""
-    reject_complex(op, x.dtype)
-    return x
 
 
 def _shape_of(shape):
@@ -28,7 +21,7 @@ def zeros(shape, dtype=None):
     array([[0.],
            [0.]])
     """
-    return _real(np.zeros(_shape_of(shape), dtype=dtype), "zeros")
+    return np.zeros(_shape_of(shape), dtype=dtype)
 
 
 def ones(shape, dtype=None):
@@ -37,7 +30,7 @@ def ones(shape, dtype=None):
     >>> ones(2, dtype=np.int32)
     array([1, 1], dtype=int32)
     """
-    return _real(np.ones(_shape_of(shape), dtype=dtype), "ones")
+    return np.ones(_shape_of(shape), dtype=dtype)
 
 
 def _traced(x):
@@ -53,7 +46,7 @@ def full(shape, fill_value, dtype=None):
     if _traced(fill_value):
         value = asarray(fill_value) if dtype is None else cast(asarray(fill_value), dtype)
         return broadcast_to(value, _shape_of(shape))
-    return _real(np.full(_shape_of(shape), fill_value, dtype=dtype), "full")
+    return np.full(_shape_of(shape), fill_value, dtype=dtype)
 
 
 def zeros_like(a, dtype=None):
@@ -63,7 +56,7 @@ def zeros_like(a, dtype=None):
     array([0., 0.], dtype=float32)
     """
     a = asarray(a)
-    return _real(np.zeros(a.shape, dtype=dtype or a.dtype), "zeros_like")
+    return np.zeros(a.shape, dtype=dtype or a.dtype)
 
 
 def ones_like(a, dtype=None):
@@ -73,7 +66,7 @@ def ones_like(a, dtype=None):
     array([1, 1], dtype=int32)
     """
     a = asarray(a)
-    return _real(np.ones(a.shape, dtype=dtype or a.dtype), "ones_like")
+    return np.ones(a.shape, dtype=dtype or a.dtype)
 
 
 def full_like(a, fill_value, dtype=None):
@@ -103,7 +96,7 @@ def arange(start, stop=None, step=1, dtype=None):
     if stop is None:
         start, stop = 0, start
     bounds = (start, stop, step)
-    values = _real(np.arange(*[_concrete(b, "arange") for b in bounds], dtype=dtype), "arange")
+    values = np.arange(*[_concrete(b, "arange") for b in bounds], dtype=dtype)
     if values.dtype.kind != "f" or not any(is_traced(b) for b in bounds):
         return values
     i = np.arange(values.shape[0], dtype=values.dtype)
@@ -120,7 +113,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     num = int(num)
     if not (_traced(start) or _traced(stop)):
         out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
-        _real(out[0] if retstep else out, "linspace")
+        out[0] if retstep else out
         return out
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
@@ -146,4 +139,4 @@ def eye(N, M=None, k=0, dtype=float):
     array([[1., 0.],
            [0., 1.]])
     """
-    return _real(np.eye(N, M, k, dtype=dtype), "eye")
+    return np.eye(N, M, k, dtype=dtype)

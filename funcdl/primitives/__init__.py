@@ -16,8 +16,8 @@ rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 
 Control-flow primitives are defined in ``funcdl.control_flow``, the call primitives in
 ``funcdl.transforms``."""
-from .elementwise import (ZERO, binary, broadcast_shapes, convert, convert_p, elementwise_prims,
-                          select, select_p, stop_gradient_p, unary)
+from .elementwise import (ZERO, Linear, binary, broadcast_shapes, complex_dtype, convert, convert_p,
+                          elementwise_prims, real_dtype, select, select_p, stop_gradient_p, unary)
 from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_slice,
                               dynamic_update_slice_p)
 from .indexing import gather, gather_p, scatter, scatter_p

@@ -55,9 +55,27 @@ def _check_kind(op, dtype, kinds, what):
         raise TypeError(f"{op}: needs {what} operands, got {dtype.name}")
 
 
-FLOAT, NUMERIC, BOOL, INTEGER = "f", "fiu", "b", "iu"
-_KIND_NAMES = {FLOAT: "floating-point", NUMERIC: "numeric", BOOL: "boolean",
-               INTEGER: "integer", NUMERIC + BOOL: "numeric or boolean"}
+# Operand kinds. INEXACT and NUMBER admit complex operands; FLOAT and NUMERIC do not.
+FLOAT, INEXACT, NUMERIC, NUMBER, BOOL, INTEGER = "f", "fc", "fiu", "fiuc", "b", "iu"
+_KIND_NAMES = {FLOAT: "real floating-point", INEXACT: "floating-point or complex", NUMERIC: "real numeric",
+               NUMBER: "numeric", BOOL: "boolean", INTEGER: "integer", NUMERIC + BOOL: "real numeric or boolean",
+               NUMBER + BOOL: "numeric or boolean", "c": "complex"}
+
+
+def real_dtype(dtype):
+    """The real dtype of the parts of ``dtype`` (complex64 -> float32); others unchanged."""
+    dtype = np.dtype(dtype)
+    return np.dtype(f"f{dtype.itemsize // 2}") if dtype.kind == "c" else dtype
+
+
+def complex_dtype(dtype):
+    """The complex dtype with parts of ``dtype`` (float32 -> complex64)."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype.kind == "c" else np.dtype(f"c{2 * dtype.itemsize}")
+
+
+# Output dtypes other than the operands': a fixed dtype, or one of these rules.
+REAL_PART, COMPLEX_OF = real_dtype, complex_dtype
 
 
 def _elementwise_rule(name, kinds, out_dtype):
@@ -65,6 +83,8 @@ def _elementwise_rule(name, kinds, out_dtype):
         dtype = _same_dtype(name, avals)
         _check_kind(name, dtype, kinds, _KIND_NAMES[kinds])
         shape = broadcast_shapes(name, *[a.shape for a in avals])
+        if callable(out_dtype):
+            return Aval(shape, out_dtype(dtype))
         return Aval(shape, dtype if out_dtype is None else out_dtype)
     return rule
 
@@ -98,26 +118,29 @@ REAL = (-2.0, 2.0)
 elementwise_prims = {}
 
 
-def defunary(name, impl, kinds, out_dtype=None, *, derivative, numba, domain=REAL):
+def defunary(name, impl, kinds, out_dtype=None, *, derivative, numba, domain=REAL, numba_complex=None):
     """Define the unary elementwise primitive ``name``: numpy ``impl``, operand ``kinds``,
     ``derivative(x, y) -> dy/dx`` (in funcdl.numpy; ``y`` is the output) or ``ZERO``, the
-    numba expression template ``numba`` (``{0}`` is the operand), and the test ``domain``.
-    Batching is elementwise (``rules.elementwise_batch``); jvp/vjp come from ``derivative``."""
-    return _define(name, impl, kinds, out_dtype, derivative, numba, (domain,))
+    numba expression template ``numba`` (``{0}`` is the operand; ``numba_complex`` for
+    complex operands, when it differs), and the test ``domain``. Batching is elementwise
+    (``rules.elementwise_batch``); jvp/vjp come from ``derivative``, which for a complex
+    operand is the complex derivative (the primitive is holomorphic there)."""
+    return _define(name, impl, kinds, out_dtype, derivative, numba, (domain,), numba_complex)
 
 
 def defbinary(name, impl, kinds, out_dtype=None, *, partials, numba, domain=(REAL, REAL),
-              differentiable=(0, 1)):
+              differentiable=(0, 1), numba_complex=None):
     """Define a broadcasting binary elementwise primitive; ``partials(x, y, out, need_x,
     need_y) -> (d/dx, d/dy)`` (entries may be None when not needed) or ``ZERO``. An operand
     left out of ``differentiable`` has no derivative: ``partials`` raises when it is needed."""
-    prim = _define(name, impl, kinds, out_dtype, partials, numba, domain)
+    prim = _define(name, impl, kinds, out_dtype, partials, numba, domain, numba_complex)
     prim.differentiable = differentiable
     return prim
 
 
-def _define(name, impl, kinds, out_dtype, derivative, numba, domain):
+def _define(name, impl, kinds, out_dtype, derivative, numba, domain, numba_complex=None):
     prim = Primitive(name, impl, _elementwise_rule(name, kinds, out_dtype))
+    prim.kinds, prim.lower_complex = kinds, numba_complex or numba
     prim.derivative = derivative
     prim.differentiable = tuple(range(len(domain)))
     prim.no_derivative = derivative == ZERO
@@ -211,35 +234,48 @@ _LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
 _TWO_OVER_SQRT_PI = float(2.0 / np.sqrt(np.pi))
 
 
+def _abs_derivative(x, y):
+    """sign(x) for real x; for complex x, conj(x) / |x| (the jvp takes the real part of
+    ``t * d``: |x| is a real function of a complex operand), 0 at 0."""
+    if dtype_of(x).kind != "c":
+        return fnp.sign(x)
+    zero = fnp.equal(y, 0.0)
+    return fnp.where(zero, 0.0, fnp.conj(x) / fnp.where(zero, 1.0, y))
+
+
 def _int_or_true_divide(x, y):
     return np.floor_divide(x, y) if x.dtype.kind in "iu" else np.true_divide(x, y)
 
 
-neg_p = defunary("neg", np.negative, NUMERIC, derivative=lambda x, y: -1.0, numba="(-{0})")
+neg_p = defunary("neg", np.negative, NUMBER, derivative=lambda x, y: -1.0, numba="(-{0})")
 sign_p = defunary("sign", np.sign, NUMERIC, derivative=ZERO, numba="np.sign({0})", domain="nonzero")
-abs_p = defunary("abs", np.abs, NUMERIC, derivative=lambda x, y: fnp.sign(x), numba="abs({0})",
+abs_p = defunary("abs", np.abs, NUMBER, REAL_PART, derivative=_abs_derivative, numba="abs({0})",
                  domain="nonzero")
 floor_p = defunary("floor", np.floor, FLOAT, derivative=ZERO, numba="np.floor({0})", domain="off_grid")
 ceil_p = defunary("ceil", np.ceil, FLOAT, derivative=ZERO, numba="np.ceil({0})", domain="off_grid")
 round_p = defunary("round", np.round, FLOAT, derivative=ZERO, numba="np.rint({0})", domain="off_grid")
-exp_p = defunary("exp", np.exp, FLOAT, derivative=lambda x, y: y, numba="_vmath.exp{f}({0})")
-log_p = defunary("log", np.log, FLOAT, derivative=lambda x, y: fnp.reciprocal(x), numba="_vmath.log{f}({0})",
+exp_p = defunary("exp", np.exp, INEXACT, derivative=lambda x, y: y, numba="_vmath.exp{f}({0})",
+                 numba_complex="np.exp({0})")
+log_p = defunary("log", np.log, INEXACT, derivative=lambda x, y: fnp.reciprocal(x), numba="_vmath.log{f}({0})",
+                 numba_complex="np.log({0})",
                  domain=(0.5, 3.0))
-log1p_p = defunary("log1p", np.log1p, FLOAT, derivative=lambda x, y: fnp.reciprocal(x + 1.0),
-                   numba="_vmath.log1p{f}({0})", domain=(-0.5, 3.0))
-expm1_p = defunary("expm1", np.expm1, FLOAT, derivative=lambda x, y: y + 1.0, numba="_vmath.expm1{f}({0})")
-sqrt_p = defunary("sqrt", np.sqrt, FLOAT, derivative=lambda x, y: 0.5 / y, numba="np.sqrt({0})",
+log1p_p = defunary("log1p", np.log1p, INEXACT, derivative=lambda x, y: fnp.reciprocal(x + 1.0),
+                   numba="_vmath.log1p{f}({0})", numba_complex="np.log1p({0})", domain=(-0.5, 3.0))
+expm1_p = defunary("expm1", np.expm1, INEXACT, derivative=lambda x, y: y + 1.0, numba="_vmath.expm1{f}({0})",
+                   numba_complex="np.expm1({0})")
+sqrt_p = defunary("sqrt", np.sqrt, INEXACT, derivative=lambda x, y: 0.5 / y, numba="np.sqrt({0})",
                   domain=(0.5, 3.0))
-sin_p = defunary("sin", np.sin, FLOAT, derivative=lambda x, y: fnp.cos(x), numba="np.sin({0})")
-cos_p = defunary("cos", np.cos, FLOAT, derivative=lambda x, y: -fnp.sin(x), numba="np.cos({0})")
-tan_p = defunary("tan", np.tan, FLOAT, derivative=lambda x, y: 1.0 + y * y, numba="np.tan({0})",
+sin_p = defunary("sin", np.sin, INEXACT, derivative=lambda x, y: fnp.cos(x), numba="np.sin({0})")
+cos_p = defunary("cos", np.cos, INEXACT, derivative=lambda x, y: -fnp.sin(x), numba="np.cos({0})")
+tan_p = defunary("tan", np.tan, INEXACT, derivative=lambda x, y: 1.0 + y * y, numba="np.tan({0})",
                  domain=(-1.2, 1.2))
-tanh_p = defunary("tanh", np.tanh, FLOAT, derivative=lambda x, y: 1.0 - y * y, numba="_vmath.tanh{f}({0})")
-sinh_p = defunary("sinh", np.sinh, FLOAT, derivative=lambda x, y: fnp.cosh(x), numba="np.sinh({0})")
-cosh_p = defunary("cosh", np.cosh, FLOAT, derivative=lambda x, y: fnp.sinh(x), numba="np.cosh({0})")
-arctan_p = defunary("arctan", np.arctan, FLOAT, derivative=lambda x, y: fnp.reciprocal(x * x + 1.0),
+tanh_p = defunary("tanh", np.tanh, INEXACT, derivative=lambda x, y: 1.0 - y * y, numba="_vmath.tanh{f}({0})",
+                  numba_complex="np.tanh({0})")
+sinh_p = defunary("sinh", np.sinh, INEXACT, derivative=lambda x, y: fnp.cosh(x), numba="np.sinh({0})")
+cosh_p = defunary("cosh", np.cosh, INEXACT, derivative=lambda x, y: fnp.sinh(x), numba="np.cosh({0})")
+arctan_p = defunary("arctan", np.arctan, INEXACT, derivative=lambda x, y: fnp.reciprocal(x * x + 1.0),
                     numba="np.arctan({0})")
-arcsinh_p = defunary("arcsinh", np.arcsinh, FLOAT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(x * x + 1.0)),
+arcsinh_p = defunary("arcsinh", np.arcsinh, INEXACT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(x * x + 1.0)),
                      numba="np.arcsinh({0})")
 erf_p = defunary("erf", _erf, FLOAT, derivative=lambda x, y: float(2.0 / np.sqrt(np.pi)) * fnp.exp(-(x * x)),
                  numba="_special.erf({0})")  # Python-float constants stay weak
@@ -260,19 +296,21 @@ erf_inv_xla_p = defunary("erf_inv_xla", _erf_inv_xla, FLOAT,
                          numba="_special.erfinv_xla{f}({0})", domain=(-0.9, 0.9))
 erfc_p = defunary("erfc", _erfc, FLOAT, derivative=lambda x, y: -_TWO_OVER_SQRT_PI * fnp.exp(-(x * x)),
                   numba="_special.erfc({0})")
-arcsin_p = defunary("arcsin", np.arcsin, FLOAT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(1.0 - x * x)),
+arcsin_p = defunary("arcsin", np.arcsin, INEXACT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(1.0 - x * x)),
                     numba="np.arcsin({0})", domain=(-0.9, 0.9))
-arccos_p = defunary("arccos", np.arccos, FLOAT, derivative=lambda x, y: -fnp.reciprocal(fnp.sqrt(1.0 - x * x)),
+arccos_p = defunary("arccos", np.arccos, INEXACT, derivative=lambda x, y: -fnp.reciprocal(fnp.sqrt(1.0 - x * x)),
                     numba="np.arccos({0})", domain=(-0.9, 0.9))
-arctanh_p = defunary("arctanh", np.arctanh, FLOAT, derivative=lambda x, y: fnp.reciprocal(1.0 - x * x),
+arctanh_p = defunary("arctanh", np.arctanh, INEXACT, derivative=lambda x, y: fnp.reciprocal(1.0 - x * x),
                      numba="np.arctanh({0})", domain=(-0.9, 0.9))
-arccosh_p = defunary("arccosh", np.arccosh, FLOAT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(x * x - 1.0)),
+arccosh_p = defunary("arccosh", np.arccosh, INEXACT, derivative=lambda x, y: fnp.reciprocal(fnp.sqrt(x * x - 1.0)),
                      numba="np.arccosh({0})", domain=(1.2, 3.0))
-log2_p = defunary("log2", np.log2, FLOAT, derivative=lambda x, y: fnp.reciprocal(x * _LN2), numba="_special.log2({0})",
+log2_p = defunary("log2", np.log2, INEXACT, derivative=lambda x, y: fnp.reciprocal(x * _LN2), numba="_special.log2({0})",
+                  numba_complex="np.log2({0})",
                   domain=(0.5, 3.0))
-log10_p = defunary("log10", np.log10, FLOAT, derivative=lambda x, y: fnp.reciprocal(x * _LN10),
+log10_p = defunary("log10", np.log10, INEXACT, derivative=lambda x, y: fnp.reciprocal(x * _LN10),
                    numba="np.log10({0})", domain=(0.5, 3.0))
-exp2_p = defunary("exp2", np.exp2, FLOAT, derivative=lambda x, y: y * _LN2, numba="_special.exp2({0})")
+exp2_p = defunary("exp2", np.exp2, INEXACT, derivative=lambda x, y: y * _LN2, numba="_special.exp2({0})",
+                  numba_complex="np.exp2({0})")
 cbrt_p = defunary("cbrt", np.cbrt, FLOAT, derivative=lambda x, y: fnp.reciprocal(3.0 * y * y),
                   numba="np.cbrt({0})", domain="nonzero")
 trunc_p = defunary("trunc", np.trunc, FLOAT, derivative=ZERO, numba="np.trunc({0})", domain="off_grid")
@@ -317,23 +355,23 @@ def _pow_partials(x, y, out, need_x, need_y):
     return dx, dy
 
 
-add_p = defbinary("add", np.add, NUMERIC, partials=lambda x, y, out, nx, ny: (1.0, 1.0), numba="({0} + {1})")
-sub_p = defbinary("sub", np.subtract, NUMERIC, partials=lambda x, y, out, nx, ny: (1.0, -1.0),
+add_p = defbinary("add", np.add, NUMBER, partials=lambda x, y, out, nx, ny: (1.0, 1.0), numba="({0} + {1})")
+sub_p = defbinary("sub", np.subtract, NUMBER, partials=lambda x, y, out, nx, ny: (1.0, -1.0),
                   numba="({0} - {1})")
-mul_p = defbinary("mul", np.multiply, NUMERIC, partials=lambda x, y, out, nx, ny: (y, x), numba="({0} * {1})")
-div_p = defbinary("div", _int_or_true_divide, NUMERIC, numba="({0} / {1})", domain=(REAL, "nonzero"),
+mul_p = defbinary("mul", np.multiply, NUMBER, partials=lambda x, y, out, nx, ny: (y, x), numba="({0} * {1})")
+div_p = defbinary("div", _int_or_true_divide, NUMBER, numba="({0} / {1})", domain=(REAL, "nonzero"),
                   partials=lambda x, y, out, nx, ny: (fnp.reciprocal(y), fnp.negative(fnp.divide(out, y))))
 rem_p = defbinary("rem", np.remainder, NUMERIC, numba="({0} % {1})", domain=(REAL, "nonzero"),
                   partials=lambda x, y, out, nx, ny: (1.0, fnp.negative(fnp.floor(fnp.divide(x, y)))))
-pow_p = defbinary("pow", np.power, NUMERIC, partials=_pow_partials, numba="({0} ** {1})",
+pow_p = defbinary("pow", np.power, NUMBER, partials=_pow_partials, numba="({0} ** {1})",
                   domain=((0.5, 2.0), REAL))
 max_p = defbinary("max", np.maximum, NUMERIC + BOOL, partials=_max_min_partials("gt"), numba="_max({0}, {1})",
                   domain=("distinct", "distinct"))
 min_p = defbinary("min", np.minimum, NUMERIC + BOOL, partials=_max_min_partials("lt"), numba="_min({0}, {1})",
                   domain=("distinct", "distinct"))
-eq_p = defbinary("eq", np.equal, NUMERIC + BOOL, np.dtype(bool), partials=ZERO, numba="({0} == {1})",
+eq_p = defbinary("eq", np.equal, NUMBER + BOOL, np.dtype(bool), partials=ZERO, numba="({0} == {1})",
                  domain=("rounded", "rounded"))
-ne_p = defbinary("ne", np.not_equal, NUMERIC + BOOL, np.dtype(bool), partials=ZERO, numba="({0} != {1})",
+ne_p = defbinary("ne", np.not_equal, NUMBER + BOOL, np.dtype(bool), partials=ZERO, numba="({0} != {1})",
                  domain=("rounded", "rounded"))
 lt_p = defbinary("lt", np.less, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} < {1})")
 le_p = defbinary("le", np.less_equal, NUMERIC, np.dtype(bool), partials=ZERO, numba="({0} <= {1})")
@@ -374,6 +412,53 @@ gcd_p = defbinary("gcd", np.gcd, INTEGER, partials=ZERO, numba="_special.gcd({0}
 lcm_p = defbinary("lcm", np.lcm, INTEGER, partials=ZERO, numba="_special.lcm({0}, {1})", domain=("ints", "ints"))
 and_p = defbinary("and", np.logical_and, BOOL, partials=ZERO, numba="({0} and {1})", domain=("bool", "bool"))
 or_p = defbinary("or", np.logical_or, BOOL, partials=ZERO, numba="({0} or {1})", domain=("bool", "bool"))
+
+
+# Complex parts and construction: linear, and not holomorphic, so they declare their own
+# jvp and vjp (``Linear``). With JAX's convention the vjp is the transpose of the jvp for
+# the real pairing <a, b> = Re(sum(a * b)): real's is g + 0i, imag's is -i g, conj's is
+# conj(g), complex's is (Re g, -Im g).
+class Linear:
+    """The derivative declaration of a linear elementwise primitive: its ``jvp(tangents,
+    primals, out)`` and ``vjp(g, *primals, out)`` rules (None tangents are zeros)."""
+
+    def __init__(self, jvp, vjp):
+        self.jvp, self.vjp = jvp, vjp
+
+
+def _complex_impl(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    out = np.empty(np.broadcast_shapes(x.shape, y.shape), complex_dtype(x.dtype))
+    out.real, out.imag = x, y
+    return out[()] if out.ndim == 0 else out
+
+
+def _zeros_of(x, like_shape=None):
+    return np.zeros(shape_of(x) if like_shape is None else like_shape, dtype_of(x))
+
+
+def _complex_jvp(tangents, primals, out):
+    shape = shape_of(out)
+    tx, ty = (instantiate_to(t, p, shape) for t, p in zip(tangents, primals))
+    return binary("complex", tx, ty)
+
+
+def _complex_vjp(g, x, y, *, out):
+    return [unbroadcast(unary("real", g), shape_of(x)),
+            unbroadcast(unary("neg", unary("imag", g)), shape_of(y))]
+
+
+real_p = defunary("real", np.real, "c", REAL_PART, numba="{0}.real", domain="complex", derivative=Linear(
+    lambda ts, xs, out: unary("real", ts[0]),
+    lambda g, x, *, out: [binary("complex", g, _zeros_of(g))]))
+imag_p = defunary("imag", np.imag, "c", REAL_PART, numba="{0}.imag", domain="complex", derivative=Linear(
+    lambda ts, xs, out: unary("imag", ts[0]),
+    lambda g, x, *, out: [binary("complex", _zeros_of(g), unary("neg", g))]))
+conj_p = defunary("conj", np.conj, "c", numba="{0}.conjugate()", domain="complex", derivative=Linear(
+    lambda ts, xs, out: unary("conj", ts[0]),
+    lambda g, x, *, out: [unary("conj", g)]))
+complex_p = defbinary("complex", _complex_impl, FLOAT, COMPLEX_OF, numba="complex({0}, {1})",
+                      partials=Linear(_complex_jvp, _complex_vjp))
 
 
 # ---------------------------------------------------------------------------------------
@@ -429,7 +514,10 @@ def _convert_rule(x, *, new_dtype):
 
 
 def _convert_impl(x, *, new_dtype):
-    return np.asarray(x).astype(new_dtype)
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and np.dtype(new_dtype).kind not in "cb":
+        x = x.real  # complex to real keeps the real part (as JAX, without numpy's warning)
+    return x.astype(new_dtype)
 
 
 convert_p = Primitive("convert", _convert_impl, _convert_rule)
@@ -444,8 +532,9 @@ def convert(x, dtype):
 
 
 def _between_floats(x, new_dtype):
-    """Only casts between floating dtypes carry derivatives."""
-    return np.dtype(new_dtype).kind == "f" and dtype_of(x).kind == "f"
+    """Only casts between floating (or complex) dtypes carry derivatives: float to complex
+    embeds (its vjp takes the real part), complex to float takes the real part."""
+    return np.dtype(new_dtype).kind in "fc" and dtype_of(x).kind in "fc"
 
 
 def _convert_jvp(tangents, primals, out, *, new_dtype):

@@ -58,6 +58,8 @@ def needs_cast(prim_name, dtype):
         return False
     if dtype.kind in "iu":
         return dtype.itemsize < 8 or dtype.kind == "u"
+    if dtype == np.complex64:
+        return True  # numba computes some complex64 operations in complex128
     return dtype == np.float32 and prim_name in PROMOTING
 
 
@@ -96,12 +98,18 @@ def literal(value, dtype):
     if dtype == np.bool_:
         return repr(bool(value))
     if dtype.kind == "f":
-        if math.isnan(value):
-            return f"{dtype_ctor(dtype)}(np.nan)"
-        if math.isinf(value):
-            return f"{dtype_ctor(dtype)}({'-' if value < 0 else ''}np.inf)"
-        return f"{dtype_ctor(dtype)}({value!r})"
+        return f"{dtype_ctor(dtype)}({_float_text(value)})"
+    if dtype.kind == "c":
+        return f"{dtype_ctor(dtype)}(complex({_float_text(value.real)}, {_float_text(value.imag)}))"
     return f"{dtype_ctor(dtype)}({int(value)})"
+
+
+def _float_text(value):
+    if math.isnan(value):
+        return "np.nan"
+    if math.isinf(value):
+        return f"{'-' if value < 0 else ''}np.inf"
+    return repr(value)
 
 
 def contiguous(gen, atom):

@@ -33,7 +33,8 @@ ad_rules.install_elementwise()
 
 
 def is_float(aval):
-    return aval.dtype.kind == "f"
+    """Floating-point or complex (the values that carry derivatives)."""
+    return aval.dtype.kind in "fc"
 
 
 def _add(a, b):
@@ -233,15 +234,23 @@ def _seed(trace):
 # ----------------------------------------------------------------------------------------
 
 
-def _check_diff_input(fn_name, i, x):
+def _check_diff_input(fn_name, i, x, holomorphic=None):
+    """Differentiated inputs are floating-point or complex; complex only with
+    ``holomorphic=True`` (``holomorphic=None``: either)."""
     aval = aval_of(x)
     if not is_float(aval):
         raise TypeError(f"{fn_name} requires floating-point inputs to differentiate, but argument "
                         f"{i} has dtype {aval.dtype.name} (shape {aval.shape}); cast it with "
                         ".astype(np.float32) or leave it out of argnums")
+    if holomorphic and aval.dtype.kind != "c":
+        raise TypeError(f"{fn_name} with holomorphic=True requires complex inputs, but argument {i} "
+                        f"has dtype {aval.dtype.name}; cast it with .astype(np.complex64)")
+    if holomorphic is False and aval.dtype.kind == "c" and fn_name == "jacfwd":
+        raise TypeError(f"jacfwd requires real inputs, but argument {i} has dtype {aval.dtype.name}; "
+                        "pass holomorphic=True for a holomorphic function, or use jvp directly")
 
 
-def _flat_wrt(args, argnums, fn_name):
+def _flat_wrt(args, argnums, fn_name, holomorphic=None):
     """Leaf indices (into the flattened args) of each differentiated argument, in the
     order of ``argnums``."""
     ranges, start = [], 0
@@ -251,33 +260,36 @@ def _flat_wrt(args, argnums, fn_name):
         start += n
     for i in argnums:
         for x in tree_util.tree_leaves(args[i]):
-            _check_diff_input(fn_name, i, x)
+            _check_diff_input(fn_name, i, x, holomorphic)
     return [ranges[i] for i in argnums]
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """``(value, gradient)`` of a scalar function (``((value, aux), gradient)`` with
     ``has_aux``). The gradient has the structure and dtypes of the arguments at ``argnums``.
+    The output must be real, unless ``holomorphic`` (complex inputs and output: the
+    gradient is the complex derivative). For a real function of a complex ``z`` the
+    gradient is, as in JAX, the conjugate of the steepest-ascent direction.
 
     >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
     >>> fd.value_and_grad(lambda x: fnp.sum(x ** 2))(np.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
     """
-    return _value_and_grad(fun, argnums, has_aux, need_value=True)
+    return _value_and_grad(fun, argnums, has_aux, need_value=True, holomorphic=holomorphic)
 
 
-def _value_and_grad(fun, argnums, has_aux, need_value):
+def _value_and_grad(fun, argnums, has_aux, need_value, holomorphic=False):
     """value_and_grad; without ``need_value`` the value may be left out (None)."""
     single = isinstance(argnums, int)
 
     def wrapped(*args):
         check_arguments("grad", args)
         nums = _normalize_argnums(argnums, len(args), "grad")
-        wrt_groups = _flat_wrt(args, nums, "grad")
+        wrt_groups = _flat_wrt(args, nums, "grad", holomorphic)
         flat_fun, out_info = _flatten_outputs(fun, has_aux)
         wrt = [i for group in wrt_groups for i in group]
         ir, _, trace = trace_to_ir(flat_fun, args, concrete=True, diff=wrt, name="grad")
-        _check_scalar_output("grad", ir.out_vars[0].aval)
+        _check_scalar_output("grad", ir.out_vars[0].aval, holomorphic)
         prog = backward_program(ir, wrt, seed_ones=True)
         leaves = [_leaf(x) for x in tree_util.tree_leaves(list(args))]
         # traced (make_ir, jit, vmap), a dropped value is not recorded; eager, it is computed
@@ -300,14 +312,18 @@ def _value_and_grad(fun, argnums, has_aux, need_value):
     return wrapped
 
 
-def grad(fun, argnums=0, has_aux=False):
-    """The gradient of a scalar-valued function w.r.t. the arguments at ``argnums``.
+def grad(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The gradient of a real scalar-valued function w.r.t. the arguments at ``argnums``
+    (complex-valued with ``holomorphic=True``; see :func:`value_and_grad`).
 
     >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
     >>> fd.grad(lambda x: fnp.sum(fnp.sin(x)))(np.zeros(2))
     array([1., 1.])
+    >>> fd.grad(lambda z: z * z, holomorphic=True)(1j)
+    np.complex128(2j)
     """
-    vg = _value_and_grad(fun, argnums, has_aux, need_value=False)  # the value is dead
+    vg = _value_and_grad(fun, argnums, has_aux, need_value=False,  # the value is dead
+                         holomorphic=holomorphic)
 
     def wrapped(*args):
         (value_aux, g) = vg(*args)
@@ -340,11 +356,18 @@ def _flatten_outputs(fun, has_aux):
     return flat, info
 
 
-def _check_scalar_output(fn_name, aval):
+def _check_scalar_output(fn_name, aval, holomorphic=False):
     if aval.shape != () or not is_float(aval):
         raise TypeError(f"{fn_name} requires a real scalar output (float, shape ()), but the "
                         f"function returned {aval.dtype.name}{list(aval.shape)}; reduce it (e.g. "
                         "fnp.sum) or use vjp/jacrev for non-scalar outputs")
+    if holomorphic and aval.dtype.kind != "c":
+        raise TypeError(f"{fn_name} with holomorphic=True requires a complex output, got "
+                        f"{aval.dtype.name}")
+    if not holomorphic and aval.dtype.kind == "c":
+        raise TypeError(f"{fn_name} requires a real scalar output, but the function returned "
+                        f"{aval.dtype.name}; pass holomorphic=True for a holomorphic function, take "
+                        "fnp.real or fnp.abs of the output, or use vjp")
 
 
 def vjp(fun, *primals, has_aux=False):
@@ -420,7 +443,7 @@ def _check_cotangents(cotangent, out_tree, out_avals):
             raise ValueError(f"vjp_fn: cotangent shape {aval_of(c).shape} does not match the "
                              f"output shape {aval.shape}")
         if is_float(aval):
-            if aval_of(c).dtype.kind not in "fiu":
+            if aval_of(c).dtype.kind not in ("fiuc" if aval.dtype.kind == "c" else "fiu"):
                 raise ValueError(f"vjp_fn: cotangent dtype {aval_of(c).dtype.name} for a "
                                  f"{aval} output; pass a real array (it is cast to {aval.dtype.name})")
             cts.append(cast_like(c, aval))
@@ -469,7 +492,8 @@ def jvp(fun, primals, tangents):
         raise ValueError(f"jvp: primals and tangents must have one structure, got {p_tree} and {t_tree}")
     for p, t in zip(p_leaves, t_leaves):
         pa, ta = aval_of(p), aval_of(t)
-        if pa.shape != ta.shape or (is_float(pa) and ta.dtype.kind not in "fiu"):
+        real_kinds = "fiuc" if pa.dtype.kind == "c" else "fiu"
+        if pa.shape != ta.shape or (is_float(pa) and ta.dtype.kind not in real_kinds):
             raise ValueError(f"jvp: tangent {ta} does not match its primal {pa} (the same shape "
                              "and a real dtype; it is cast to the primal's dtype)")
     info = {}
@@ -505,29 +529,31 @@ def one_hot_basis(x):
     return np.eye(x.size, dtype=x.dtype).reshape((x.size,) + np.shape(x))
 
 
-def jacfwd(fun, argnums=0):
-    """The Jacobian by forward mode, laid out as JAX: ``out.shape + in.shape`` per leaf.
+def jacfwd(fun, argnums=0, holomorphic=False):
+    """The Jacobian by forward mode, laid out as JAX: ``out.shape + in.shape`` per leaf
+    (inputs are real unless ``holomorphic``: then inputs and outputs are complex).
 
     >>> import funcdl as fd, numpy as np
     >>> fd.jacfwd(lambda x: x * 2.0)(np.ones(2))
     array([[2., 0.],
            [0., 2.]])
     """
-    return _jacobian(fun, argnums, "jacfwd")
+    return _jacobian(fun, argnums, "jacfwd", holomorphic)
 
 
-def jacrev(fun, argnums=0):
-    """The Jacobian by reverse mode, laid out as JAX: ``out.shape + in.shape`` per leaf.
+def jacrev(fun, argnums=0, holomorphic=False):
+    """The Jacobian by reverse mode, laid out as JAX: ``out.shape + in.shape`` per leaf
+    (outputs are real unless ``holomorphic``: then inputs and outputs are complex).
 
     >>> import funcdl as fd, numpy as np
     >>> fd.jacrev(lambda x: x[::-1] * 1.0)(np.arange(2.0))
     array([[0., 1.],
            [1., 0.]])
     """
-    return _jacobian(fun, argnums, "jacrev")
+    return _jacobian(fun, argnums, "jacrev", holomorphic)
 
 
-def _jacobian(fun, argnums, mode):
+def _jacobian(fun, argnums, mode, holomorphic):
     single = isinstance(argnums, int)
 
     def wrapped(*args):
@@ -543,16 +569,13 @@ def _jacobian(fun, argnums, mode):
 
         in_leaves, in_tree = tree_util.tree_flatten(diff_args)
         for x in in_leaves:
-            _check_diff_input(mode, 0, x)
+            _check_diff_input(mode, 0, x, holomorphic)
         in_leaves = [_leaf(x) for x in in_leaves]
         if mode == "jacrev":
             out, f_vjp = vjp(partial, *diff_args)
             out_leaves, out_tree = tree_util.tree_flatten(out)
             for o in out_leaves:
-                if not is_float(aval_of(o)):
-                    raise TypeError(f"jacrev requires floating-point outputs, got "
-                                    f"{aval_of(o).dtype.name}{list(aval_of(o).shape)}; use jacfwd "
-                                    "or cast the output")
+                _check_jacobian_output(mode, aval_of(o), holomorphic)
             blocks = {}
             for k, o in enumerate(out_leaves):  # one vmapped pullback per output leaf
                 rows = _basis_map(lambda e, k=k: tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(
@@ -562,6 +585,8 @@ def _jacobian(fun, argnums, mode):
                     blocks[(k, j)] = fnp.reshape(r, np.shape(o) + np.shape(x))
         else:
             out_leaves, out_tree = tree_util.tree_flatten(partial(*diff_args))
+            for o in out_leaves:
+                _check_jacobian_output(mode, aval_of(o), holomorphic)
             blocks = {}
             for j, x in enumerate(in_leaves):  # one vmapped jvp per input leaf
                 cols = _basis_map(lambda e, j=j: tree_util.tree_leaves(jvp(partial, tuple(diff_args), tuple(
@@ -579,7 +604,18 @@ def _jacobian(fun, argnums, mode):
     return wrapped
 
 
-def hessian(fun, argnums=0):
+def _check_jacobian_output(mode, aval, holomorphic):
+    """jacrev needs floating outputs (real ones unless holomorphic); holomorphic Jacobians
+    complex ones."""
+    if holomorphic and aval.dtype.kind != "c":
+        raise TypeError(f"{mode} with holomorphic=True requires complex outputs, got {aval.dtype.name}")
+    if mode == "jacrev" and (not is_float(aval) or (aval.dtype.kind == "c" and not holomorphic)):
+        raise TypeError(f"jacrev requires floating-point outputs (real ones unless holomorphic), got {aval.dtype.name}"
+                        f"{list(aval.shape)}; use jacfwd, cast the output, or pass holomorphic=True "
+                        "for a holomorphic function")
+
+
+def hessian(fun, argnums=0, holomorphic=False):
     """The Hessian, ``jacfwd(jacrev(fun))``.
 
     >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
@@ -587,7 +623,7 @@ def hessian(fun, argnums=0):
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(fun, argnums), argnums)
+    return jacfwd(jacrev(fun, argnums, holomorphic), argnums, holomorphic)
 
 
 def stop_gradient(x):

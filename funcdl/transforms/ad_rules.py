@@ -13,7 +13,9 @@ from ..primitives.rules import no_derivative, shape_of, unbroadcast
 
 def _unary_rules(name, derivative):
     def jvp(tangents, primals, out):
-        return _scale(tangents[0], derivative(primals[0], out))
+        t = _scale(tangents[0], derivative(primals[0], out))
+        # a real function of a complex operand (abs): d is declared so that dy = Re(d dx)
+        return P.unary("real", t) if t.dtype.kind == "c" and out.dtype.kind != "c" else t
 
     def vjp(g, x, *, out):
         return [_scale(g, derivative(x, out))]
@@ -63,6 +65,8 @@ def elementwise_rules(prim):
     if prim.derivative == P.ZERO:
         no_derivative(prim)
         return {"jvp": prim.jvp, "vjp": prim.vjp}
+    if isinstance(prim.derivative, P.Linear):
+        return {"jvp": prim.derivative.jvp, "vjp": prim.derivative.vjp}
     jvp, vjp = (_unary_rules(prim.name, prim.derivative) if prim.arity == 1
                 else _binary_rules(prim.name, prim.derivative, prim.differentiable))
     return {"jvp": jvp, "vjp": vjp}

@@ -313,17 +313,23 @@ class Codegen:
         if name == "convert":
             if out.aval.dtype == np.bool_:
                 return f"({args[0]} != 0)"
+            source = args[0]
+            if eqn.inputs[0].aval.dtype.kind == "c" and out.aval.dtype.kind != "c":
+                source = f"{source}.real"
             if out.aval.dtype == np.float16:
-                return round_f16(self, out.aval.dtype, f"np.float64({args[0]})")
-            return f"{dtype_ctor(out.aval.dtype)}({args[0]})"
+                return round_f16(self, out.aval.dtype, f"np.float64({source})")
+            return f"{dtype_ctor(out.aval.dtype)}({source})"
         integer = out.aval.dtype.kind in "iu"
         if name == "div":
             text = f"_floordiv({args[0]}, {args[1]})" if integer else f"({args[0]} / {args[1]})"
         elif name == "rem" and integer:
             text = f"_intrem({args[0]}, {args[1]})"
         else:
-            text = eqn.prim.lower.format(*args, f="f" if out.aval.dtype == np.float32 else "",
-                                         bits=8 * eqn.inputs[0].aval.dtype.itemsize)
+            template = eqn.prim.lower
+            if eqn.inputs[0].aval.dtype.kind == "c":
+                template = getattr(eqn.prim, "lower_complex", template)
+            text = template.format(*args, f="f" if out.aval.dtype == np.float32 else "",
+                                   bits=8 * eqn.inputs[0].aval.dtype.itemsize)
         for h in ("_max", "_min", "_floordiv", "_intrem"):
             if h + "(" in text:
                 self.helpers.add(h)

@@ -38,10 +38,11 @@ from ..primitives.lowering import CALLED_MODULES
 
 # names a kernel reads as globals of its module, never as parameters
 GLOBALS = frozenset({"np", "math", "numba", "range", "len", "min", "max", "abs", "float", "int",
-                     "bool", "FloatingPointError", "_kernels", *CALLED_MODULES})
+                     "bool", "complex", "FloatingPointError", "_kernels", *CALLED_MODULES})
 # constructors whose integer argument is a value, not a size
 VALUE_CALLS = frozenset({"float16", "float32", "float64", "int8", "int16", "int32", "int64",
-                         "uint8", "uint16", "uint32", "uint64", "bool_"})
+                         "uint8", "uint16", "uint32", "uint64", "bool_", "complex64", "complex128",
+                         "complex"})
 
 
 @dataclasses.dataclass(frozen=True)
