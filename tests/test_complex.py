@@ -66,3 +66,23 @@ def test_operations_without_a_complex_meaning_raise_naming_themselves():
         fnp.floor(Z)
     with pytest.raises(TypeError, match="real"):
         fd.jit(lambda z: fnp.maximum(z, z))(Z)
+
+
+def test_reductions_norms_and_vdot_of_complex_values_are_numpys():
+    m = np.outer(Z, Z) + np.eye(2)
+    for got, want in [(fnp.linalg.norm(Z), np.linalg.norm(Z)), (fnp.linalg.norm(m, 1), np.linalg.norm(m, 1)),
+                      (fnp.linalg.norm(m), np.linalg.norm(m)),
+                      (fnp.linalg.vector_norm(Z, ord=3), np.linalg.vector_norm(Z, ord=3)),
+                      (fnp.vdot(Z, 2 * Z), np.vdot(Z, 2 * Z)), (fnp.var(Z), np.var(Z)), (fnp.std(Z), np.std(Z)),
+                      (fnp.mean(Z), np.mean(Z)), (fnp.prod(Z), np.prod(Z)), (fnp.cumsum(Z), np.cumsum(Z))]:
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+    np.testing.assert_allclose(fd.jit(fnp.var)(Z), np.var(Z))
+    np.testing.assert_allclose(fd.grad(fnp.linalg.norm)(Z), Z.conj() / np.linalg.norm(Z))
+
+
+def test_complex_matrix_decompositions_raise_instead_of_dropping_the_imaginary_part():
+    m = np.outer(Z, Z) + np.eye(2)
+    for f in (fnp.linalg.inv, fnp.linalg.det, lambda a: fnp.linalg.norm(a, 2)):
+        with pytest.raises(TypeError, match="complex matrices are not supported yet"):
+            f(m)

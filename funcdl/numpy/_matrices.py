@@ -124,8 +124,11 @@ def vdot(a, b):
 
     >>> vdot(np.ones((2, 2)), np.arange(4.0))
     np.float64(6.0)
+    >>> vdot(np.array([1j]), np.array([1j]))
+    np.complex128(1+0j)
     """
-    return dot(reshape(asarray(a), (-1,)), reshape(asarray(b), (-1,)))
+    from ._arrange import conj  # complex first operands are conjugated, as numpy's vdot
+    return dot(reshape(conj(asarray(a)), (-1,)), reshape(asarray(b), (-1,)))
 
 
 def inner(a, b):

@@ -105,8 +105,10 @@ def var(a, axis=None, keepdims=False, ddof=0):
     axes = normalize_axes(axis, x.ndim, "var")
     count = int(np.prod([x.shape[i] for i in axes], dtype=np.int64))
     centered = subtract(x, mean(x, axes, keepdims=True))
+    if x.dtype.kind == "c":  # |x - mean|**2, real (as numpy)
+        centered = P.unary("abs", centered)
     total = P.reduce("reduce_sum", square(centered), axes)
-    out = P.binary("div", total, cast(count - ddof, x.dtype))
+    out = P.binary("div", total, cast(count - ddof, total.dtype))
     return _keep(out, x.shape, axes, keepdims)
 
 

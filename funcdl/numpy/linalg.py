@@ -42,9 +42,19 @@ LinAlgError = np.linalg.LinAlgError
 def _float(x):
     """``x`` as an array of a LAPACK dtype (float32 or float64)."""
     x = _base.asarray(x)
+    if x.dtype.kind == "c":
+        raise TypeError(f"funcdl.numpy.linalg: complex matrices are not supported yet (got {x.dtype.name}"
+                        f"{list(x.shape)}); only the elementwise, reduction and product operations take "
+                        "complex values so far")
     if x.dtype == np.float16:
         return _base.cast(x, np.float32)
     return x if x.dtype.kind == "f" else _base.cast(x, np.float64)
+
+
+def _magnitudes(x):
+    """|x| for complex ``x`` (what vector norms and most matrix norms see); others as is."""
+    x = _base.asarray(x)
+    return P.unary("abs", x) if x.dtype.kind == "c" else x
 
 
 def _matrices(x, op, square=True):
@@ -390,7 +400,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     >>> float(vector_norm(np.array([3.0, 4.0])))
     5.0
     """
-    x = _float(x)
+    x = _float(_magnitudes(x))
     if axis is None:
         out = _vector_norm(x.reshape(-1), ord, 0)
         return out.reshape((1,) * x.ndim) if keepdims else out
@@ -464,6 +474,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
     >>> float(norm(np.array([[1.0, 2.0], [2.0, 4.0]]), "fro"))
     5.0
     """
+    x = _base.asarray(x)
+    matrix = (axis is None and x.ndim == 2 and ord is not None) or (axis is not None and np.ndim(axis) == 1
+                                                                    and len(axis) == 2)
+    if not (matrix and ord in (2, -2, "nuc")):  # these norms depend on |x| alone
+        x = _magnitudes(x)
     x = _float(x)
     if axis is None:
         if ord is None or (ord == "fro" and x.ndim == 2) or (ord == 2 and x.ndim == 1):
