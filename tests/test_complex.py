@@ -86,3 +86,10 @@ def test_complex_matrix_decompositions_raise_instead_of_dropping_the_imaginary_p
     for f in (fnp.linalg.inv, fnp.linalg.det, lambda a: fnp.linalg.norm(a, 2)):
         with pytest.raises(TypeError, match="complex matrices are not supported yet"):
             f(m)
+
+
+@pytest.mark.parametrize("fn", [fnp.median, fnp.round, lambda z: fnp.convolve(z, z), fnp.cov, fnp.nanmean,
+                                lambda z: fnp.interp(0.5, np.arange(2.0), z), fnp.gradient])
+def test_functions_not_built_for_complex_values_raise_naming_themselves(fn):
+    with pytest.raises(TypeError, match="complex inputs are not supported yet"):
+        fn(Z)

@@ -13,6 +13,20 @@ from ..core import Tracer
 ARRAY_TYPES = (Tracer, np.ndarray, np.generic)
 
 
+def real_only(fn):
+    """Decorate a function not built for complex values yet: complex array arguments raise a
+    TypeError naming it (rather than returning numbers with the imaginary part lost)."""
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        for a in list(args) + list(kwargs.values()):
+            if isinstance(a, complex) or getattr(getattr(a, "dtype", None), "kind", None) == "c":
+                raise TypeError(f"{fn.__name__}: complex inputs are not supported yet (got "
+                                f"{np.asarray(a).dtype.name if isinstance(a, complex) else a.dtype.name}); "
+                                "pass the real and imaginary parts separately")
+        return fn(*args, **kwargs)
+    return checked
+
+
 def is_traced(x):
     return isinstance(x, Tracer)
 

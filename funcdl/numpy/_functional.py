@@ -5,7 +5,7 @@ helpers (``gradient``, ``unwrap``, ``vander``, ``lexsort``, partitions, nan quan
 polynomial division and construction)."""
 import numpy as np
 
-from ._base import asarray, cast, normalize_axis
+from ._base import asarray, cast, normalize_axis, real_only
 from ._indexing import at, take, take_along_axis
 from ._math import (abs, add, divide, equal, greater, less, logical_and, logical_or, multiply,
                     not_equal, remainder, subtract, where)
@@ -236,6 +236,7 @@ def unravel_index(indices, shape):
     return tuple(remainder(idx // int(s), n) if n else idx * 0 for s, n in zip(strides, shape))
 
 
+@real_only
 def gradient(f, *varargs, axis=None, edge_order=1):
     """Second-order central differences inside, first-order one-sided ones at the edges (as
     numpy with ``edge_order=1``); spacing scalars or coordinate arrays in ``varargs``.
@@ -372,6 +373,7 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     return argsort(a, axis=axis)
 
 
+@real_only
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """:func:`quantile` of the elements that are not nan (nan for all-nan slices).
 
@@ -383,6 +385,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     return _quantile(a, q, axis, method, keepdims, ignore_nan=True)
 
 
+@real_only
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """:func:`nanquantile` with ``q`` in percent.
 
@@ -392,6 +395,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     return nanquantile(a, divide(asarray(q), 100), axis, out, overwrite_input, method, keepdims)
 
 
+@real_only
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """The median of the elements that are not nan.
 
@@ -595,6 +599,7 @@ def _bin_index(x, edges):
     return where(logical_and(greater(idx, -1), less(idx, n - 1)), idx, -1)
 
 
+@real_only
 def histogram(a, bins=10, range=None, weights=None, density=None):
     """``(counts, edges)``: the number (or summed ``weights``) of elements in each bin;
     ``density`` normalises to a density (the integral over the range is 1).
@@ -623,6 +628,7 @@ def _counts(flat_bins, length, weights):
     return bincount(safe, w, length=length)
 
 
+@real_only
 def histogramdd(sample, bins=10, range=None, weights=None, density=None):
     """The ``D``-dimensional histogram of ``N`` points (``sample`` of shape ``(N, D)``):
     ``(counts, [edges per dimension])``.
@@ -659,6 +665,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None):
     return counts, list(edges)
 
 
+@real_only
 def histogram2d(x, y, bins=10, range=None, weights=None, density=None):
     """The 2-d histogram of points ``(x, y)``: ``(counts, xedges, yedges)``.
 

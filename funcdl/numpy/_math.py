@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..core import bind
-from ._base import ARRAY_TYPES, as_array, asarray, cast, promote, to_float, ufunc_dtypes
+from ._base import ARRAY_TYPES, as_array, asarray, cast, promote, real_only, to_float, ufunc_dtypes
 
 _SCALARS = (bool, int, float, complex)
 
@@ -249,6 +249,7 @@ def reciprocal(x):
     return P.binary("div", cast(1, x.dtype), x)
 
 
+@real_only
 def round(x, decimals=0):  # noqa: A001 - numpy name
     """Round half to even to ``decimals`` places, as ``numpy.round``: ``x * 10**d`` is
     rounded and scaled back (for ``d < 0``: ``x / 10**-d`` rounded, times ``10**-d``).

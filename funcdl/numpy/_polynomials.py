@@ -4,7 +4,7 @@ elementwise arithmetic."""
 import numpy as np
 
 from .. import primitives as P
-from ._base import asarray, cast, promote
+from ._base import asarray, cast, promote, real_only
 from ._indexing import take
 from ._math import add, clip, divide, multiply, remainder, subtract, where
 from ._shape import concatenate, flip, pad, reshape
@@ -29,6 +29,7 @@ def _convolve_full(a, v):
     return out
 
 
+@real_only
 def convolve(a, v, mode="full"):
     """The discrete linear convolution of two 1-d arrays (``mode`` "full", "same" or "valid").
 
@@ -52,6 +53,7 @@ def convolve(a, v, mode="full"):
     return full[start:start + length]
 
 
+@real_only
 def correlate(a, v, mode="valid"):
     """The cross-correlation ``c[k] = sum_n a[n + k] * v[n]`` of two 1-d arrays.
 
@@ -145,6 +147,7 @@ def polyint(p, m=1, k=None):
     return p
 
 
+@real_only
 def interp(x, xp, fp, left=None, right=None, period=None):
     """The piecewise-linear interpolant through ``(xp, fp)`` (``xp`` increasing) at ``x``;
     ``left``/``right`` (default ``fp[0]``/``fp[-1]``) outside, or periodic with ``period``.

@@ -6,7 +6,7 @@ import builtins
 import numpy as np
 
 from .. import primitives as P
-from ._base import as_array, asarray, cast, normalize_axis, normalize_axes
+from ._base import as_array, asarray, cast, normalize_axes, normalize_axis, real_only
 from ._indexing import take_along_axis
 from ._linalg import dot
 from ._math import (abs, add, ceil, divide, equal, floor, greater, isnan, less, less_equal,
@@ -53,6 +53,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=True, descending=False):
 _QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+@real_only
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """The ``q``-quantiles (``q`` in [0, 1], a number or an array whose shape leads the
     result) along ``axis``, interpolated by ``method`` as numpy; nan where a slice has nan.
@@ -128,6 +129,7 @@ def _expand_front(mask, q_ndim):
     return reshape(mask, (1,) * q_ndim + mask.shape)
 
 
+@real_only
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """:func:`quantile` with ``q`` in percent.
 
@@ -137,6 +139,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     return quantile(a, divide(asarray(q), 100), axis, out, overwrite_input, method, keepdims)
 
 
+@real_only
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """The median along ``axis`` (the mean of the two middle values for even counts).
 
@@ -146,6 +149,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return quantile(a, 0.5, axis, out, overwrite_input, "linear", keepdims)
 
 
+@real_only
 def searchsorted(a, v, side="left", sorter=None, *, method=None):
     """Where ``v``'s elements would be inserted into the sorted 1-d ``a`` to keep it sorted
     (before equal elements for ``side='left'``, after them for ``'right'``).
@@ -165,6 +169,7 @@ def searchsorted(a, v, side="left", sorter=None, *, method=None):
     return sum(counted, axis=-1).astype(np.int64)
 
 
+@real_only
 def digitize(x, bins, right=False):
     """The index of the bin of each element of ``x`` (``bins`` increasing or decreasing).
 
@@ -209,6 +214,7 @@ def _count(x, axis, keepdims):
     return sum(valid, axis=axis, keepdims=keepdims)
 
 
+@real_only
 def nanmean(a, axis=None, dtype=None, keepdims=False):
     """:func:`mean` over the elements that are not nan (nan for all-nan slices).
 
@@ -221,6 +227,7 @@ def nanmean(a, axis=None, dtype=None, keepdims=False):
     return divide(total, count).astype(total.dtype if total.dtype.kind == "f" else np.float64)
 
 
+@real_only
 def nanvar(a, axis=None, dtype=None, keepdims=False, ddof=0):
     """:func:`var` over the elements that are not nan.
 
@@ -234,6 +241,7 @@ def nanvar(a, axis=None, dtype=None, keepdims=False, ddof=0):
     return divide(sum(squares, axis=axis, keepdims=keepdims), subtract(count, ddof))
 
 
+@real_only
 def nanstd(a, axis=None, dtype=None, keepdims=False, ddof=0):
     """:func:`std` over the elements that are not nan.
 
@@ -463,6 +471,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     return sum(multiply(mid, d), axis=axis)
 
 
+@real_only
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of ``m`` (columns when not
     ``rowvar``), optionally weighted by integer ``fweights`` and ``aweights``.
@@ -503,6 +512,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     return squeeze(c) if c.shape == (1, 1) else c
 
 
+@real_only
 def corrcoef(x, y=None, rowvar=True):
     """Pearson correlation coefficients: :func:`cov` normalised by the standard deviations
     (clipped to [-1, 1]).

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core import Tracer
 from ..errors import ConcretizationError
-from ._base import asarray
+from ._base import asarray, real_only
 from ._math import equal, greater, less, logical_and, logical_not, not_equal, subtract, where
 from ._reductions import any, cumsum, sum
 from ._shape import concatenate, ravel, reshape
@@ -329,6 +329,7 @@ def trim_zeros(filt, trim="fb"):
     return x[lo:hi]
 
 
+@real_only
 def bincount(x, weights=None, minlength=0, *, length=None):
     """The number of occurrences of each value in the non-negative integer array ``x`` (or the
     sum of ``weights`` at them); ``length`` fixes the output size (needed under ``jit``).
