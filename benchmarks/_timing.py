@@ -63,3 +63,38 @@ def table(rows, columns, baseline, unit=1e-6, unit_name="us"):
                   for c in columns if c != baseline]  # a row may lack the baseline
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _library_contenders(jitted, eager, numpy_fn, others, name, args):
+    start = time.perf_counter()
+    jitted(*args)
+    first = time.perf_counter() - start
+    settle(jitted, *args)
+    found = {"funcdl jit": lambda: jitted(*args), "funcdl eager": lambda: eager(*args),
+             "numpy": lambda: numpy_fn(*args)}
+    for label, make in others.items():
+        try:
+            found[label] = make(name, args)
+        except ImportError:
+            pass
+    return found, first
+
+
+def print_library_table(problems, funcdl, numpy, others, repeat=9):
+    """Print microseconds per call of each workload ``name -> args`` of ``problems``: funcdl's
+    function ``funcdl[name]`` jitted and eager, ``numpy[name]``, and each optional contender
+    ``others[label](name, args) -> fn`` whose library imports (JAX, PyTorch), with the
+    jit/numpy ratio and the first jitted call's time (compile or cache load)."""
+    import funcdl as fd  # noqa: PLC0415 - the package must not import numpy itself
+    rows = []
+    for name, args in problems.items():
+        found, first = _library_contenders(fd.jit(funcdl[name]), funcdl[name], numpy[name], others, name, args)
+        rows.append((name, compare(found, repeat=repeat), first))
+    columns = list(rows[0][1])
+    print("microseconds per call (ratios: funcdl jit / numpy; first call: compile or load)")
+    print("| workload | " + " | ".join(columns) + " | jit/numpy | first call (s) |")
+    print("|---|" + "---|" * (len(columns) + 2))
+    for name, times, first in rows:
+        cells = [f"{times[c] * 1e6:.1f}" if c in times else "-" for c in columns]
+        print(f"| {name} | " + " | ".join(cells)
+              + f" | {times['funcdl jit'] / times['numpy']:.2f} | {first:.2f} |")

@@ -9,14 +9,12 @@ JAX and PyTorch. Microseconds per call, medians of interleaved blocks, 1 thread.
 
     python -m benchmarks linalg
 """
-import time
-
 import numpy as np
 
 import funcdl as fd
 import funcdl.numpy as fnp
 
-from ._timing import compare
+from ._timing import print_library_table
 
 
 def _problems():
@@ -75,34 +73,9 @@ def _torch(name, args):
     return lambda: fn(*targs)
 
 
-def contenders(name, args):
-    jitted = fd.jit(FUNCDL[name])
-    start = time.perf_counter()
-    jitted(*args)
-    first = time.perf_counter() - start
-    found = {"funcdl jit": lambda: jitted(*args), "funcdl eager": lambda: FUNCDL[name](*args),
-             "numpy": lambda: NUMPY[name](*args)}
-    for label, make in (("jax jit", _jax), ("torch", _torch)):
-        try:
-            found[label] = make(name, args)
-        except ImportError:
-            pass
-    return found, first
-
-
 def main(argv=None):
-    rows = []
-    for name, args in _problems().items():
-        found, first = contenders(name, args)
-        rows.append((name, compare(found, repeat=9), first))
-    columns = list(rows[0][1])
-    print("microseconds per call, float64 (ratios: funcdl jit / numpy; first call: compile or load)")
-    print("| workload | " + " | ".join(columns) + " | jit/numpy | first call (s) |")
-    print("|---|" + "---|" * (len(columns) + 2))
-    for name, times, first in rows:
-        cells = [f"{times[c] * 1e6:.1f}" if c in times else "-" for c in columns]
-        print(f"| {name} | " + " | ".join(cells)
-              + f" | {times['funcdl jit'] / times['numpy']:.2f} | {first:.2f} |")
+    print("float64")
+    print_library_table(_problems(), FUNCDL, NUMPY, {"jax jit": _jax, "torch": _torch})
 
 
 if __name__ == "__main__":

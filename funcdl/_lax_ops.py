@@ -66,6 +66,7 @@ __all__ = [
     "exp2",
     "expand_dims",
     "expm1",
+    "fft",
     "floor",
     "full",
     "full_like",
@@ -172,6 +173,18 @@ def complex(x, y):  # noqa: A001 - lax's name
     if x.dtype.kind != "f":
         x, y = fnp.asarray(x, np.float64), fnp.asarray(y, np.float64)
     return P.binary("complex", x, fnp.asarray(y, x.dtype))
+
+
+def fft(x, fft_type, fft_lengths):
+    """The ``fft_type`` transform (``"FFT"``, ``"IFFT"``, ``"RFFT"``, ``"IRFFT"``, in any case,
+    or an enum member of those names) of the last ``len(fft_lengths)`` axes of ``x``, which
+    must have those lengths (IRFFT: ``n // 2 + 1`` terms in the last).
+
+    >>> fft(np.array([1.0, 0.0, 0.0, 0.0]), "rfft", (4,))
+    array([1.+0.j, 1.+0.j, 1.+0.j])
+    """
+    name = str(getattr(fft_type, "name", fft_type)).upper()
+    return P.fft(fnp.asarray(x), name, fft_lengths)
 
 
 def rsqrt(x):

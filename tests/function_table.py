@@ -191,6 +191,7 @@ SPD_STACK = STACK @ np.swapaxes(STACK, -1, -2)
 TALL, WIDE = floats((5, 3), 7), floats((3, 5), 8)
 RANK2 = floats((4, 2), 9) @ floats((2, 4), 10)
 SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+Z, Z3 = A + 1j * B, floats((2, 3, 4), 11) + 1j * floats((2, 3, 4), 12)
 
 FUNCTIONS = [
     # -- numpy.linalg
@@ -898,4 +899,18 @@ FUNCTIONS = [
     Fn("lax.convert_element_type", lambda m, x: (funcdl.lax.convert_element_type(x, np.float32) if m is fnp
                                                  else x.astype(np.float32)), (A,)),
     Fn("lax.full_like", lambda m, x: funcdl.lax.full_like(x, 3.0) if m is fnp else np.full_like(x, 3.0), (A,)),
+    # -- numpy.fft (complex arguments: Z, Z3)
+    *[Fn(f"fft.{name}", lambda m, a, name=name, kw=kw: getattr(m.fft, name)(a, **kw), (arg,), (0,), note)
+      for name, arg, kw, note in [
+          ("fft", floats((8,), 40), {}, ""), ("fft", Z, dict(n=8, axis=0, norm="ortho"), "n-axis-ortho"),
+          ("ifft", Z, dict(n=3, norm="forward"), "crop-forward"), ("rfft", floats((7,), 41), {}, "odd"),
+          ("rfft", A, dict(n=6, axis=0), "pad-axis0"), ("irfft", Z, {}, ""),
+          ("irfft", Z, dict(n=7, axis=0, norm="ortho"), "odd-axis0-ortho"), ("hfft", Z, dict(n=5), ""),
+          ("ihfft", floats((6,), 42), dict(norm="ortho"), ""), ("fft2", Z3, {}, ""),
+          ("ifft2", Z3, dict(s=(4, 4)), "pad"), ("rfft2", floats((2, 3, 4), 43), {}, ""),
+          ("irfft2", Z3, dict(s=(3, 5)), "odd"), ("fftn", A, {}, "real-input"),
+          ("ifftn", Z3, dict(axes=(0, 2)), "axes02"), ("rfftn", floats((2, 3, 4), 44), dict(s=(2, 6), axes=(0, 2)), ""),
+          ("irfftn", Z3, {}, ""), ("fftshift", A, {}, ""), ("ifftshift", A, dict(axes=0), "axis0")]],
+    Fn("fft.fftfreq", lambda m, d: m.fft.fftfreq(5, d), (np.float64(0.3),), (0,)),
+    Fn("fft.rfftfreq", lambda m, d: m.fft.rfftfreq(6, d), (np.float64(0.3),), (0,)),
 ]

@@ -751,9 +751,49 @@ def _special_contraction_and_indexing_cases():
     return c
 
 
+def _dft_matrix(n, inverse=False):
+    k = np.arange(n)
+    return np.exp((2j if inverse else -2j) * np.pi * np.outer(k, k) / n) / (n if inverse else 1)
+
+
+def _dft_ref(fft_type, lengths):
+    """The transform by explicit DFT matrices over the trailing axes (independent of
+    pocketfft), in the primitive's output dtype."""
+    def apply(x, axis, matrix):
+        return np.moveaxis(np.tensordot(matrix, np.moveaxis(x, axis, 0), axes=(1, 0)), 0, axis)
+
+    def ref(x):
+        k, single = len(lengths), x.dtype in (np.float32, np.complex64)
+        y = x.astype(np.complex128)
+        last = lengths[-1]
+        for i, n in enumerate(lengths):
+            if fft_type == "IRFFT" and i == k - 1:  # complete the last axis's Hermitian spectrum
+                y = np.concatenate([y, np.conj(y[..., 1:last - last // 2][..., ::-1])], axis=-1)
+            y = apply(y, x.ndim - k + i, _dft_matrix(n, fft_type in ("IFFT", "IRFFT")))
+        if fft_type == "RFFT":
+            y = y[..., :last // 2 + 1]
+        if fft_type == "IRFFT":
+            return y.real.astype(np.float32 if single else np.float64)
+        return y.astype(np.complex64 if single else np.complex128)
+    return ref
+
+
+def _fft_cases():
+    def z(shape, seed, dtype=np.float64):
+        return complexify(floats(shape, seed, dtype=dtype), seed)
+    specs = [("FFT", z((5,), 1), (5,)), ("FFT", z((2, 3, 4), 2), (3, 4)), ("IFFT", z((2, 4), 3), (4,)),
+             ("IFFT", z((3, 2), 4), (3, 2)), ("RFFT", floats((2, 6), 5), (6,)), ("RFFT", floats((5,), 6), (5,)),
+             ("RFFT", floats((2, 3, 4), 7), (3, 4)), ("IRFFT", z((2, 4), 8), (6,)), ("IRFFT", z((3,), 9), (5,)),
+             ("IRFFT", z((3, 3), 10), (3, 4)), ("FFT", z((1,), 11), (1,)), ("IRFFT", z((2, 1), 12), (1,)),
+             ("FFT", z((3, 4), 13, np.float32), (4,)), ("RFFT", floats((4,), 14, dtype=np.float32), (4,)),
+             ("IRFFT", z((2, 3), 15, np.float32), (5,))]
+    return [Case("fft", lambda x, t=t, n=n: P.fft(x, t, n), (x,), _dft_ref(t, n), (0,), f"-{t}{len(n)}d")
+            for t, x, n in specs]
+
+
 CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _structural_cases()
          + _reduction_cases() + _contraction_cases() + _decomposition_cases() + _indexing_cases()
-         + _dynamic_slicing_cases()
+         + _dynamic_slicing_cases() + _fft_cases()
          + _random_cases())
 # Special values: zeros, ties, size-1 axes, size-0 dimensions.
 SPECIAL_CASES = (_special_zero_cases() + _special_tie_cases() + _special_structural_cases()

@@ -30,7 +30,7 @@ MISSING = {
         "roots": "needs eig: " + _COMPLEX, "sort_complex": _COMPLEX,
     },
     "numpy.linalg": {"eig": _COMPLEX, "eigvals": _COMPLEX},
-    "numpy.fft": "*" + _LATER + " (item 3)",
+    "numpy.fft": {},
     "scipy.special": {name: _LATER + " (item 5: each needs its own primitive or series)" for name in (
         "bernoulli bessel_jn betainc boxcox boxcox1p comb dawsn erfcx exp1 expi expn fresnel hyp1f1 hyp2f1 "
         "owens_t sici spence sph_harm_y wofz").split()},
@@ -50,7 +50,7 @@ MISSING = {
             "betainc bitcast_convert_type broadcast_like broadcast_shapes clz collapse "
             "conv_general_dilated_local conv_general_dilated_patches conv_general_permutations "
             "conv_general_shape_tuple conv_shape_tuple conv_transpose conv_transpose_shape_tuple "
-            "conv_with_general_padding custom_linear_solve custom_root dtype empty fft gather "
+            "conv_with_general_padding custom_linear_solve custom_root dtype empty gather "
             "igamma_grad_a index_take mulhi nextafter "
             "padtype_to_pads ragged_dot ragged_dot_general random_gamma_grad reduce "
             "reduce_precision reduce_window_shape_tuple rng_bit_generator rng_uniform scaled_dot scatter "

@@ -75,7 +75,7 @@ def test_jit_matches_eager(chunk):
 
 def _example(x, b):
     x = np.asarray(x)
-    return x * (1 + 0.05 * b) if x.dtype.kind == "f" else x
+    return x * (1 + 0.05 * b) if x.dtype.kind in "fc" else x
 
 
 @pytest.mark.parametrize("fn", [f for f in FUNCTIONS if f.vmap and f.jit], ids=lambda fn: fn.id)
@@ -98,7 +98,8 @@ def test_grad_matches_finite_differences(fn):
             args[i] = a
         return fn.call(fnp, *args)
 
-    check_grads(of_diff_args, tuple(np.asarray(fn.args[i], np.float64) for i in fn.diff), order=1)
+    check_grads(of_diff_args, tuple(np.asarray(fn.args[i], np.complex128 if np.iscomplexobj(fn.args[i])
+                                               else np.float64) for i in fn.diff), order=1)
 
 
 @pytest.mark.parametrize("fn", [f for f in FUNCTIONS if not f.jit], ids=lambda fn: fn.id)

@@ -11,8 +11,8 @@ from primitive_table import CASES
 def _assert_close(got, want):
     got, want = np.asarray(got), np.asarray(want)
     assert got.shape == want.shape, (got.shape, want.shape)
-    if want.dtype.kind == "f":
-        tol = 1e-6 if want.dtype == np.float32 else 1e-12
+    if want.dtype.kind in "fc":
+        tol = 1e-6 if want.dtype in (np.float32, np.complex64) else 1e-12
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
     else:
         np.testing.assert_array_equal(got, want)

@@ -65,7 +65,7 @@ from ._value_shapes import (argwhere, bincount, compress, extract, flatnonzero, 
                             nonzero, setdiff1d, setxor1d, trim_zeros, union1d, unique, unique_all,
                             unique_counts, unique_inverse, unique_values)
 from ._tracer_methods import install as _install
-from . import linalg
+from . import fft, linalg
 
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
 complex64, complex128 = _np.complex64, _np.complex128

@@ -10,6 +10,7 @@ rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 - ``reductions``: reduce_sum/prod/max/min, argmax, argmin, cumsum, argsort;
 - ``linalg``: dot_general, conv; ``indexing``: gather, scatter;
 - ``decompositions``: cholesky, triangular_solve, solve, det, slogdet, eigh, svd, qr;
+- ``fft``: the discrete Fourier transforms (FFT, IFFT, RFFT, IRFFT);
 - ``random_bits``: threefry2x32;
 - ``rules`` and ``lowering``: the toolkits the blocks declare their rules with
   (``deflinear``, ``defbilinear``, ``no_derivative``, ``axis_batch``, ... and ``lowers``).
@@ -22,6 +23,7 @@ from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_sli
                               dynamic_update_slice_p)
 from .indexing import gather, gather_p, scatter, scatter_p
 from . import decompositions
+from .fft import fft, fft_p
 from .linalg import conv, conv_output_size, conv_p, dot_general, dot_general_p
 from .random_bits import threefry2x32, threefry2x32_p
 from .reductions import (argmax, argmax_p, argmin, argmin_p, argsort, argsort_p, cumprod, cumsum,

@@ -49,7 +49,7 @@ PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign", "lgamma", "digamma", "i0e",
              "zeta", "igamma", "igammac"}
 
 # Modules of numba functions that lowering templates call as ``module.fn(...)``.
-CALLED_MODULES = ("_special", "_vmath", "_linalg_kernels")
+CALLED_MODULES = ("_special", "_vmath", "_linalg_kernels", "_fft_calls")
 
 
 def needs_cast(prim_name, dtype):

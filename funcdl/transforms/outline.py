@@ -151,6 +151,14 @@ class _Canonical(ast.NodeTransformer):
         self._value_depth -= value
         return node
 
+    def visit_With(self, node):
+        """``with numba.objmode(name='type'):`` declares the names it assigns: renamed too."""
+        for item in node.items:
+            for kw in getattr(item.context_expr, "keywords", ()):
+                kw.arg = self.visit_Name(ast.Name(kw.arg, ast.Store())).id
+        self.generic_visit(node)
+        return node
+
     def visit_keyword(self, node):
         self._value_depth += 1  # dtype=..., axis=...: structure, never a size parameter
         self.generic_visit(node)  # (names in it are still renamed)
