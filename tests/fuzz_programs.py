@@ -277,9 +277,10 @@ REDUCTIONS = [("sum", True), ("mean", True), ("prod", True), ("max", False), ("m
 CATEGORIES = ["unary", "binary", "binary", "reduce", "shape", "index", "where", "at",
               "contract", "cumsum", "control", "unary", "binary", "shape", "index", "compare"]
 # jit programs are few (each is a compilation): more of what code generation can get wrong
-# (broadcasting, indexing, updates, contractions, loops), less of what eager runs already cover.
+# (broadcasting, indexing, updates, contractions, loops, calls out of generated code), less of
+# what eager runs already cover.
 JIT_CATEGORIES = ["binary", "at", "where", "contract", "index", "shape", "reduce", "control",
-                  "binary", "at", "unary", "contract", "cumsum", "compare", "where", "shape"]
+                  "binary", "at", "unary", "contract", "cumsum", "compare", "where", "shape", "fft"]
 
 
 # ------------------------------------------------------------------------ builder
@@ -597,6 +598,23 @@ class Builder:
         axis = self.axis_arg(np.ndim(self.values[x]), tuples=False)
         self.add(f"xp.cumsum({x}, axis={axis!r})" if axis is not None or self.flag() else f"xp.cumsum({x})",
                  (x,))
+
+    def op_fft(self):
+        """A transform with a real result: the real or imaginary part of an FFT, or a
+        filtered round trip through rfft and irfft (linear: smooth everywhere)."""
+        x = self.operand()
+        v = np.asarray(self.values[x])
+        if v.ndim == 0 or v.dtype == np.float16:
+            raise _Reject("fft of a 0-d or float16 value")
+        axis = self.int(-v.ndim, v.ndim - 1)
+        n = self.choice(["", ", n=1", ", n=3", ", n=4"])
+        part = self.choice(["real", "imag"])
+        self.add(self.choice([
+            f"xp.{part}(xp.fft.fft({x}{n}, axis={axis}))",
+            f"xp.{part}(xp.fft.ifft({x}{n}, axis={axis}, norm='ortho'))",
+            f"xp.fft.irfft(xp.fft.rfft({x}, axis={axis}) * 0.5{n}, axis={axis})",
+            f"xp.{part}(xp.fft.fftn({x}))",
+        ]), (x,))
 
     def random_factor_shape(self, n):
         if n == 0:

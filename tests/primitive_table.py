@@ -260,6 +260,11 @@ def _contraction_cases():
     c.append(Case("dot_general", lambda a, b: P.dot_general(a, b, (((1,), (0,)), ((), ()))),
                   (floats((2, 3), 1, dtype=np.float32), floats((3, 2), 2, dtype=np.float32)),
                   lambda a, b: a @ b, (0, 1)))
+    for k, (sa, sb, dims, spec) in enumerate(dot_specs[:4]):  # complex operands: BLAS's zgemm/cgemm
+        dtype = np.float32 if k == 3 else np.float64
+        c.append(Case("dot_general", lambda a, b, d=dims: P.dot_general(a, b, d),
+                      (complexify(floats(sa, k + 20, dtype=dtype), k), complexify(floats(sb, k + 30, dtype=dtype), k + 1)),
+                      lambda a, b, s=spec: np.einsum(s, a, b), (0, 1), "-complex"))
     conv_specs = [  # (x shape, w shape, strides, padding, dilation, groups)
         ((2, 3, 6, 5), (4, 3, 3, 2), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
         ((1, 2, 7, 7), (3, 2, 3, 3), (2, 2), ((1, 1), (2, 0)), (1, 1), 1),
@@ -361,6 +366,18 @@ def _decomposition_cases():
                (0,) if s[-2] >= s[-1] else (), note)
           for k, (s, note) in enumerate([((4, 3), "-tall"), ((3, 3), ""), ((2, 3, 2), "-batch"),
                                          ((2, 4), "-wide")])]
+    eig = P.decompositions.eig
+    def complex_of(x, a):
+        return x.astype(np.complex64 if a.dtype in (np.float32, np.complex64) else np.complex128)
+    c += [Case("eig", lambda a: eig(a, False), (a,), lambda a: [complex_of(np.linalg.eigvals(a), a)], (0,), note,
+               grad_order=1)  # the first derivative's rule uses the eigenvectors, which have none
+          for a, note in [(floats((3, 3), 31), "-complex-pairs"), (floats((2, 3, 3), 32), "-batch"),
+                          (complexify(floats((3, 3), 33), 33), "-complex"),
+                          (floats((3, 3), 34, dtype=np.float32), "")]]
+    c.append(Case("eig", lambda a: eig(a)[0], (floats((3, 3), 35),), lambda a: complex_of(np.linalg.eig(a)[0], a), (),
+                  "-vectors"))
+    c += [Case("solve", solve, (complexify(_conditioned((3, 3), 36), 36), complexify(floats((3, 2), 37), 37)),
+               lin.solve, (0, 1), "-complex")]
     pinv = P.decompositions.pinv
     c += [Case("pinv", lambda a: pinv(a, 1e-12), (a,), lambda a: lin.pinv(a, rcond=1e-12), (0,), note)
           for a, note in [(floats((4, 3), 28), "-tall"), (floats((2, 3), 29), "-wide"),

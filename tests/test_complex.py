@@ -64,8 +64,18 @@ def test_promotion_parts_and_casts_follow_numpy():
 def test_operations_without_a_complex_meaning_raise_naming_themselves():
     with pytest.raises(TypeError, match="floor"):
         fnp.floor(Z)
-    with pytest.raises(TypeError, match="real"):
-        fd.jit(lambda z: fnp.maximum(z, z))(Z)
+    for run in (lambda f: f, fd.jit):  # eager evaluation refuses what jit refuses
+        with pytest.raises(TypeError, match="max: needs real numeric or boolean operands, got complex128"):
+            run(lambda z: fnp.maximum(z, z))(Z)
+
+
+def test_ieee_predicates_and_nan_to_num_look_at_both_parts():
+    z = np.array([1 + 1j, np.inf + 0j, complex(np.nan, np.inf), complex(np.nan, 1), complex(1, -np.inf)])
+    for name in ("isnan", "isfinite", "isinf", "nan_to_num"):
+        want = getattr(np, name)(z)
+        for got in (getattr(fnp, name)(z), fd.jit(getattr(fnp, name))(z)):
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype
 
 
 def test_reductions_norms_and_vdot_of_complex_values_are_numpys():
@@ -81,9 +91,40 @@ def test_reductions_norms_and_vdot_of_complex_values_are_numpys():
     np.testing.assert_allclose(fd.grad(fnp.linalg.norm)(Z), Z.conj() / np.linalg.norm(Z))
 
 
+A = np.array([[1.0, 2.0, 0.5], [-1.0, 0.3, 1.5], [0.2, -0.7, 2.0]])
+
+
+def test_eigenvalues_and_their_derivatives_are_jaxs():
+    np.testing.assert_allclose(fnp.linalg.eigvals(A), [0.64253814 + 1.68754676j, 0.64253814 - 1.68754676j,
+                                                       2.01492373], atol=1e-8)
+    f = lambda a: fnp.sum(fnp.real(fnp.linalg.eigvals(a)) ** 2 + fnp.imag(fnp.linalg.eigvals(a)))  # noqa: E731
+    want = [[1.90906632, 0.16538295, 0.6050728], [-0.18573195, 1.23584969, -0.18010119],
+            [2.23785175, 0.59312249, 3.455084]]
+    np.testing.assert_allclose(fd.grad(f)(A), want, atol=1e-7)
+    np.testing.assert_allclose(fd.jit(fd.grad(f))(A), want, atol=1e-7)
+    g = fd.grad(lambda z: fnp.sum(fnp.abs(fnp.linalg.eigvals(z))))(A + 1j * A.T)
+    np.testing.assert_allclose(g[0], [0.26540306 - 0.26540306j, 0.73899875 + 0.43844841j,
+                                      0.12302918 - 0.32500783j], atol=1e-7)
+
+
+def test_eig_vectors_solve_and_roots():
+    w, v = fd.jit(fnp.linalg.eig)(A)
+    np.testing.assert_allclose(A @ v, v * w, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=0), 1.0)
+    # reverse mode reaches the eigenvalues without differentiating the eigenvectors
+    np.testing.assert_allclose(fd.grad(lambda a: fnp.sum(fnp.real(fnp.linalg.eig(a)[0])))(A), np.eye(3), atol=1e-12)
+    with pytest.raises(TypeError, match="eig: the eigenvectors of a non-symmetric matrix have no derivative"):
+        fd.grad(lambda a: fnp.sum(fnp.abs(fnp.linalg.eig(a)[1])))(A)
+    m = A + 1j * A.T
+    np.testing.assert_allclose(fd.jit(fnp.linalg.solve)(m, Z[:1].repeat(3)), np.linalg.solve(m, Z[:1].repeat(3)))
+    np.testing.assert_allclose(fnp.roots(np.array([0.0, 1.0, -3.0, 2.0, 0.0])), [2, 1, 0])
+    with pytest.raises(fd.errors.ConcretizationError, match="strip_zeros=False"):
+        fd.jit(fnp.roots)(np.array([1.0, -3.0, 2.0]))
+
+
 def test_complex_matrix_decompositions_raise_instead_of_dropping_the_imaginary_part():
     m = np.outer(Z, Z) + np.eye(2)
-    for f in (fnp.linalg.inv, fnp.linalg.det, lambda a: fnp.linalg.norm(a, 2)):
+    for f in (fnp.linalg.cholesky, fnp.linalg.det, lambda a: fnp.linalg.norm(a, 2)):
         with pytest.raises(TypeError, match="complex matrices are not supported yet"):
             f(m)
 

@@ -19,7 +19,6 @@ NAMESPACES = {  # JAX namespace -> funcdl module
 
 _LATER = "not yet: the rest of issue #16"
 _BITCAST = "needs a primitive reading a float's bits (not yet)"
-_COMPLEX = "not yet: complex values work, but a complex eig (LAPACK geev) and complex sort keys are not built"
 _SHARDING = "JAX's multi-device machinery (shardings, collectives over devices, tokens): no counterpart on one host"
 _IMPORTS = "not part of the API: a module JAX's file imports for itself"
 _PRNG_KEYS = "typed PRNG keys: funcdl's keys are plain uint32 arrays"
@@ -27,9 +26,8 @@ _PRNG_KEYS = "typed PRNG keys: funcdl's keys are plain uint32 arrays"
 MISSING = {
     "numpy": {
         "frexp": _BITCAST, "nextafter": _BITCAST, "spacing": _BITCAST,
-        "roots": "needs eig: " + _COMPLEX, "sort_complex": _COMPLEX,
     },
-    "numpy.linalg": {"eig": _COMPLEX, "eigvals": _COMPLEX},
+    "numpy.linalg": {},
     "numpy.fft": {},
     "scipy.special": {name: _LATER + " (item 5: each needs its own primitive or series)" for name in (
         "bernoulli bessel_jn betainc boxcox boxcox1p comb dawsn erfcx exp1 expi expn fresnel hyp1f1 hyp2f1 "

@@ -235,7 +235,7 @@ def test_generator_covers_the_feature_list():
     runs back to the same result."""
     seen, cases = set(), []
 
-    @settings(max_examples=400, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=600, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(case=fp.cases(mode="full") | fp.cases(mode="full", for_jit=True))
     def collect(case):
@@ -269,4 +269,4 @@ FEATURES = ["xp.sin", "xp.exp", "xp.tanh", "xp.log", "xp.sqrt", "xp.abs", "xp.sq
             "reshape", "xp.transpose", "xp.broadcast_to", "xp.expand_dims", "xp.squeeze",
             "xp.concatenate", "xp.flip", "xp.pad", "xp.tile", "xp.repeat", "at(", ".set(", ".add(",
             ".multiply(", "xp.dot", "xp.matmul", "xp.einsum", "xp.tensordot", "xp.cumsum", "lax.cond",
-            "lax.scan", "lax.fori_loop", "lax.while_loop", " < ", "...", "None"]
+            "lax.scan", "lax.fori_loop", "lax.while_loop", " < ", "...", "None", "xp.fft."]

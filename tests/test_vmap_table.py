@@ -67,7 +67,7 @@ def test_vmap_matches_a_loop(case, in_axes):
     assert len(got_leaves) == len(want_leaves)
     for g, w in zip(got_leaves, want_leaves):
         assert np.shape(g) == np.shape(w) and np.asarray(g).dtype == w.dtype
-        np.testing.assert_allclose(g, w, rtol=1e-6 if w.dtype == np.float32 else 1e-12, atol=1e-12)
+        np.testing.assert_allclose(g, w, rtol=1e-6 if w.dtype in (np.float32, np.complex64) else 1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

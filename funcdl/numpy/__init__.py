@@ -50,7 +50,7 @@ from ._shape import (broadcast_arrays, broadcast_to, concatenate, expand_dims, f
                      transpose)
 from ._matrices import (cross, diag, diagflat, diagonal, identity, inner, kron, matrix_transpose,
                         matvec, trace, tri, tril, triu, vdot, vecdot, vecmat)
-from ._polynomials import (convolve, correlate, interp, polyadd, polyder, polyfit, polyint,
+from ._polynomials import (convolve, correlate, interp, polyadd, polyder, polyfit, polyint, roots,
                            polymul, polysub, polyval)
 from ._predicates import (allclose, array_equal, array_equiv, can_cast, finfo, iinfo, isclose,
                           iscomplexobj, isdtype, isrealobj, isscalar, issubdtype, ndim,
@@ -58,7 +58,7 @@ from ._predicates import (allclose, array_equal, array_equiv, can_cast, finfo, i
 from ._statistics import (argsort, average, corrcoef, count_nonzero, cov, cumprod, cumulative_prod,
                           cumulative_sum, diff, digitize, ediff1d, median, nanargmax, nanargmin,
                           nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum,
-                          nanvar, percentile, ptp, quantile, searchsorted, sort, trapezoid)
+                          nanvar, percentile, ptp, quantile, searchsorted, sort, sort_complex, trapezoid)
 from ._stacking import (append, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack,
                         dsplit, dstack, hsplit, hstack, row_stack, vsplit, vstack)
 from ._value_shapes import (argwhere, bincount, compress, extract, flatnonzero, intersect1d, isin,

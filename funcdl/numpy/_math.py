@@ -219,13 +219,19 @@ fabs = _unary_ufunc("abs", np.fabs, "fabs", ">>> fabs(-2)\nnp.float64(2.0)")
 
 
 def sign(x):
-    """Elementwise sign (-1, 0 or 1; nan stays nan).
+    """Elementwise sign (-1, 0 or 1; nan stays nan); of complex values ``z / |z|`` (0 at 0),
+    as numpy 2.
 
     >>> sign(np.array([-3.0, 0.0, 2.0]))
     array([-1.,  0.,  1.])
+    >>> sign(np.array([3 + 4j, 0j]))
+    array([0.6+0.8j, 0. +0.j ])
     """
     (x,), _ = _operands("sign", np.sign, x)
-    return P.unary("sign", x)
+    if x.dtype.kind != "c":
+        return P.unary("sign", x)
+    zero = equal(x, 0)
+    return where(zero, 0, divide(x, where(zero, 1, abs(x))))
 
 
 def square(x):
@@ -366,6 +372,8 @@ def isfinite(x):
     array([ True, False, False])
     """
     x = asarray(x)
+    if x.dtype.kind == "c":  # both parts finite
+        return P.binary("and", isfinite(P.unary("real", x)), isfinite(P.unary("imag", x)))
     return P.unary("isfinite", x) if x.dtype.kind == "f" else P.binary("eq", x, x)
 
 

@@ -3,6 +3,7 @@ units, IEEE predicates, and the functions numpy defines through others), with nu
 dtypes and special values."""
 import numpy as np
 
+from .. import primitives as P
 from ._base import asarray, result_type, to_float
 from ._math import (copysign, divide, equal, floor_divide, greater, isfinite,
                     isnan, less, logaddexp, logical_and, logical_not, logical_or,
@@ -128,6 +129,8 @@ def isinf(x):
     x = asarray(x)
     if x.dtype.kind not in "fc":
         return not_equal(x, x)  # integers are never infinite
+    if x.dtype.kind == "c":  # either part infinite
+        return logical_or(isinf(P.unary("real", x)), isinf(P.unary("imag", x)))
     return logical_not(logical_or(isfinite(x), isnan(x)))
 
 
@@ -157,6 +160,9 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     array([ 0.,  9., -1.])
     """
     x = asarray(x)
+    if x.dtype.kind == "c":  # each part on its own
+        parts = [nan_to_num(P.unary(p, x), copy, nan, posinf, neginf) for p in ("real", "imag")]
+        return P.binary("complex", *parts)
     if x.dtype.kind != "f":
         return x
     info = np.finfo(x.dtype)

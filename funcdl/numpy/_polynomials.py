@@ -4,6 +4,7 @@ elementwise arithmetic."""
 import numpy as np
 
 from .. import primitives as P
+from ..errors import ConcretizationError
 from ._base import asarray, cast, promote, real_only
 from ._indexing import take
 from ._math import add, clip, divide, multiply, remainder, subtract, where
@@ -217,3 +218,42 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     base = divide(linalg.inv(linalg.matmul((lhs / scale).T, lhs / scale)), outer(scale, scale))
     factor = 1.0 if cov == "unscaled" else resids / (x.shape[0] - order)
     return c, (base * factor if y.ndim == 1 else base[:, :, None] * factor)
+
+
+def roots(p, *, strip_zeros=True):
+    """The roots of the polynomial with coefficients ``p`` (highest power first), complex, as
+    the eigenvalues of its companion matrix. ``strip_zeros`` drops leading zeros and turns
+    trailing ones into zero roots, which needs concrete values (outside jit); with
+    ``strip_zeros=False`` (jittable, as in JAX) the leading coefficient must be nonzero.
+    Always complex (numpy returns floats when every root is real).
+
+    >>> roots(np.array([1.0, -3.0, 2.0]))
+    array([2.+0.j, 1.+0.j])
+    """
+    from . import linalg  # noqa: PLC0415 - linalg imports this module's neighbours
+    from ._value_shapes import _known  # noqa: PLC0415
+    p = asarray(p)
+    if p.ndim != 1:
+        raise ValueError(f"roots: needs a 1-d array of coefficients, got shape {p.shape}")
+    p = p if p.dtype.kind in "fc" else cast(p, np.float64)
+    trailing = 0
+    if strip_zeros:
+        values = _known(p, "roots")
+        if values is None:
+            raise ConcretizationError("roots: strip_zeros=True needs concrete coefficients (outside "
+                                      "jit); pass strip_zeros=False under jit, as in JAX")
+        nonzero = np.flatnonzero(values)
+        if nonzero.size:
+            trailing = p.shape[0] - 1 - nonzero[-1]
+            p = p[nonzero[0]:nonzero[-1] + 1]
+        else:
+            p = p[:0]
+    dtype = np.complex64 if p.dtype in (np.float32, np.complex64) else np.complex128
+    zeros = np.zeros(trailing, dtype)
+    n = p.shape[0] - 1
+    if n < 1:
+        return zeros
+    top = reshape(divide(-p[1:], p[0]), (1, n))
+    below = np.eye(n - 1, n, dtype=p.dtype)
+    found = linalg.eigvals(concatenate([top, below], 0))
+    return concatenate([found, zeros], 0) if trailing else found

@@ -7,9 +7,11 @@ differentiable, batched over leading axes, vmappable and jittable.
 5.0
 
 Integer and boolean matrices are computed in float64 (numpy's choice), float16 ones in
-float32. Not here: ``eig`` and ``eigvals`` (their results are complex; funcdl has no complex
-dtypes yet) and ``qr(mode="complete")`` of a tall matrix (numba's LAPACK binding has only
-the reduced factorization).
+float32. ``solve``, ``inv``, ``eig`` and ``eigvals`` take complex matrices; the other
+decompositions raise on them (not built yet). ``eig`` calls LAPACK's geev through numpy,
+also from generated code (numba's own ``eig`` refuses real matrices with complex
+eigenvalues). Not here: ``qr(mode="complete")`` of a tall matrix (numba's LAPACK binding
+has only the reduced factorization).
 """
 import collections
 import math
@@ -25,23 +27,27 @@ from ._matrices import diagonal as _diagonal
 from ._matrices import matrix_transpose, vecdot
 from ._matrices import trace as _trace
 
+EigResult = collections.namedtuple("EigResult", "eigenvalues eigenvectors")
 EighResult = collections.namedtuple("EighResult", "eigenvalues eigenvectors")
 QRResult = collections.namedtuple("QRResult", "Q R")
 SlogdetResult = collections.namedtuple("SlogdetResult", "sign logabsdet")
 SVDResult = collections.namedtuple("SVDResult", "U S Vh")
 
-__all__ = ["cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
-           "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot",
-           "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
-           "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm", "EighResult", "QRResult",
-           "SlogdetResult", "SVDResult", "LinAlgError"]
+__all__ = ["cholesky", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv",
+           "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
+           "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
+           "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm", "EigResult", "EighResult",
+           "QRResult", "SlogdetResult", "SVDResult", "LinAlgError"]
 
 LinAlgError = np.linalg.LinAlgError
 
 
-def _float(x):
-    """``x`` as an array of a LAPACK dtype (float32 or float64)."""
+def _float(x, complex_ok=False):
+    """``x`` as an array of a LAPACK dtype (float32 or float64; complex ones too if
+    ``complex_ok``)."""
     x = _base.asarray(x)
+    if x.dtype.kind == "c" and complex_ok:
+        return x
     if x.dtype.kind == "c":
         raise TypeError(f"funcdl.numpy.linalg: complex matrices are not supported yet (got {x.dtype.name}"
                         f"{list(x.shape)}); only the elementwise, reduction and product operations take "
@@ -57,8 +63,8 @@ def _magnitudes(x):
     return P.unary("abs", x) if x.dtype.kind == "c" else x
 
 
-def _matrices(x, op, square=True):
-    x = _float(x)
+def _matrices(x, op, square=True, complex_ok=False):
+    x = _float(x, complex_ok)
     if x.ndim < 2 or (square and x.shape[-1] != x.shape[-2]):
         what = "square matrices" if square else "matrices"
         raise P.structural.shape_error(f"linalg.{op}", f"needs {what} in the last two axes "
@@ -111,6 +117,26 @@ def eigh(a, UPLO=None, symmetrize_input=True):
     elif UPLO == "U":
         a = _mT(a)
     return EighResult(*D.eigh(a))
+
+
+def eig(a):
+    """``EigResult(eigenvalues, eigenvectors)``: the complex eigenvalues and unit right
+    eigenvectors (columns) of a square matrix, ``a @ v == v * w``. Only the eigenvalues are
+    differentiable (as in JAX); use :func:`eigvals` to differentiate them.
+
+    >>> eig(np.array([[0.0, -1.0], [1.0, 0.0]])).eigenvalues
+    array([0.+1.j, 0.-1.j])
+    """
+    return EigResult(*D.eig(_matrices(a, "eig", complex_ok=True)))
+
+
+def eigvals(a):
+    """The complex eigenvalues of a square matrix (differentiable where they are distinct).
+
+    >>> eigvals(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    array([2.+0.j, 3.+0.j])
+    """
+    return D.eig(_matrices(a, "eigvals", complex_ok=True), vectors=False)[0]
 
 
 def eigvalsh(a, UPLO="L", *, symmetrize_input=True):
@@ -192,8 +218,8 @@ def solve(a, b):
     >>> solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0]))
     array([1. , 0.5])
     """
-    a = _matrices(a, "solve")
-    a, b = _base.promote(a, _float(b))
+    a = _matrices(a, "solve", complex_ok=True)
+    a, b = _base.promote(a, _float(b, complex_ok=True))
     if b.ndim == 1:
         return solve(a, b[:, None])[..., 0]
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
@@ -211,7 +237,7 @@ def inv(a):
     array([[0.5 , 0.  ],
            [0.  , 0.25]])
     """
-    return D.inverse(_matrices(a, "inv"))
+    return D.inverse(_matrices(a, "inv", complex_ok=True))
 
 
 def det(a):

@@ -1,5 +1,5 @@
 """Matrix decompositions and solves: cholesky, triangular_solve, solve, det, slogdet, eigh,
-svd, qr. Each works on the last two axes; leading axes are a batch (the operands of
+svd, qr, pinv, eig. Each works on the last two axes; leading axes are a batch (the operands of
 a solve share theirs). Eager evaluation is numpy.linalg's; jit calls the precompiled
 kernels of ``funcdl/_linalg_kernels.py`` (LAPACK through numba) on the stacked matrices.
 
@@ -13,26 +13,28 @@ import math
 
 import numpy as np
 
+from .. import _numpy_calls
 from ..core import Aval, Primitive, bind, shape_error
-from .elementwise import fnp
-from .lowering import lowers
+from .elementwise import complex_dtype, fnp
+from .lowering import lowers, objmode_call
 from .reductions import others_product
 from .rules import instantiate, move_axis, to_front
 
 # -- shapes and dtypes -------------------------------------------------------------------
 
 
-def _check_matrix(op, x, square=True):
+def _check_matrix(op, x, square=True, complex_ok=False):
     if x.ndim < 2 or (square and x.shape[-1] != x.shape[-2]):
         what = "square matrices" if square else "matrices"
         raise shape_error(op, f"needs {what} in the last two axes (a stack of them for more axes)", x.shape)
-    if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{op}: needs float32 or float64 matrices, got {x.dtype.name} "
-                        "(funcdl.numpy.linalg casts integers to floats)")
+    allowed = (np.float32, np.float64) + ((np.complex64, np.complex128) if complex_ok else ())
+    if x.dtype not in allowed:
+        raise TypeError(f"{op}: needs {' or '.join(np.dtype(d).name for d in allowed)} matrices, got "
+                        f"{x.dtype.name} (funcdl.numpy.linalg casts integers to floats)")
 
 
-def _check_rhs(op, a, b):
-    _check_matrix(op, a)
+def _check_rhs(op, a, b, complex_ok=False):
+    _check_matrix(op, a, complex_ok=complex_ok)
     if b.ndim != a.ndim or b.shape[:-1] != a.shape[:-1] or b.dtype != a.dtype:
         raise shape_error(op, "the right-hand side must be (..., n, k) with the matrix's leading "
                           f"axes and dtype ({a.dtype.name})", a.shape, b.shape)
@@ -185,11 +187,11 @@ lowers(triangular_solve_p)(_kernel_lowering(
 # -- solve: A X = B ----------------------------------------------------------------------------
 
 solve_p = Primitive("solve", lambda a, b: np.linalg.solve(a, b),
-                    lambda a, b: _check_rhs("solve", a, b))
+                    lambda a, b: _check_rhs("solve", a, b, complex_ok=True))
 
 
 def solve(a, b):
-    """``X`` with ``A @ X == B`` (``B`` of shape ``(..., n, k)``)."""
+    """``X`` with ``A @ X == B`` (``B`` of shape ``(..., n, k)``; real or complex)."""
     return bind(solve_p, a, b)
 
 
@@ -490,3 +492,57 @@ def _pinv_vjp(g, a, *, out, rtol):
 pinv_p.jvp, pinv_p.vjp = _pinv_jvp, _pinv_vjp
 pinv_p.batch = _leading_batch(pinv_p)
 lowers(pinv_p)(_kernel_lowering("pinv", lambda eqn: (eqn.params["rtol"],)))
+
+
+# -- eig: eigenvalues (and right eigenvectors) of general matrices ------------------------------
+
+
+def _eig_rule(a, *, vectors):
+    _check_matrix("eig", a, complex_ok=True)
+    dtype = complex_dtype(a.dtype)
+    values = Aval(a.shape[:-1], dtype)
+    return [values, Aval(a.shape, dtype)] if vectors else [values]
+
+
+eig_p = Primitive("eig", lambda a, *, vectors: list(_numpy_calls.eig(a, vectors)), _eig_rule,
+                  multiple_results=True)
+
+
+def eig(a, vectors=True):
+    """``[w, v]`` (``[w]`` without ``vectors``): the complex eigenvalues and unit right
+    eigenvectors (columns) of each square matrix, with ``a @ v == v * w``. Only the
+    eigenvalues are differentiable (in reverse mode also when the eigenvectors are
+    computed but not differentiated); a derivative reaching the eigenvectors raises, as
+    JAX's does: without assumptions on ``a`` it is not defined."""
+    return bind(eig_p, a, vectors=bool(vectors))
+
+
+def _no_eigenvector_derivative(vectors):
+    if vectors:
+        raise TypeError("eig: the eigenvectors of a non-symmetric matrix have no derivative "
+                        "funcdl (or JAX) can define without assumptions on the matrix; "
+                        "differentiate eigvals, or use eigh for symmetric matrices")
+
+
+def _eig_jvp(tangents, primals, out, *, vectors):
+    _no_eigenvector_derivative(vectors)
+    (a,), (ta,) = primals, tangents
+    _, v = eig(a)
+    ta = fnp.asarray(ta, v.dtype)
+    return [fnp.sum(solve(v, ta) * _mT(v), axis=-1)]  # diag(v^-1 da v)
+
+
+def _eig_vjp(gs, a, *, out, vectors):
+    _no_eigenvector_derivative(vectors and gs[1] is not None)
+    v = out[1] if vectors else eig(a)[1]
+    ga = solve(_mT(v), gs[0][..., :, None] * _mT(v))  # v^-T diag(g) v^T
+    return [ga if a.dtype.kind == "c" else fnp.real(ga)]
+
+
+eig_p.jvp, eig_p.vjp = _eig_jvp, _eig_vjp
+eig_p.batch = _leading_batch(eig_p)
+
+
+@lowers(eig_p)
+def _eig_lower(gen, eqn):
+    objmode_call(gen, eqn, f"eig({gen.var(eqn.inputs[0])}, {eqn.params['vectors']!r})")

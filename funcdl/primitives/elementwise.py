@@ -138,8 +138,23 @@ def defbinary(name, impl, kinds, out_dtype=None, *, partials, numba, domain=(REA
     return prim
 
 
+def _real_operands_only(name, impl, kinds):
+    """``impl`` refusing complex operands when ``kinds`` excludes them: eager evaluation
+    does not run the shape rule, and numpy would compute what jit rejects (``sign``,
+    ``maximum`` ...)."""
+    if "c" in kinds:
+        return impl
+
+    def checked(*args):
+        for a in args:
+            if getattr(a, "dtype", None) is not None and a.dtype.kind == "c":
+                _check_kind(name, a.dtype, kinds, _KIND_NAMES[kinds])
+        return impl(*args)
+    return checked
+
+
 def _define(name, impl, kinds, out_dtype, derivative, numba, domain, numba_complex=None):
-    prim = Primitive(name, impl, _elementwise_rule(name, kinds, out_dtype))
+    prim = Primitive(name, _real_operands_only(name, impl, kinds), _elementwise_rule(name, kinds, out_dtype))
     prim.kinds, prim.lower_complex = kinds, numba_complex or numba
     prim.derivative = derivative
     prim.differentiable = tuple(range(len(domain)))

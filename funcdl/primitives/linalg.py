@@ -132,7 +132,7 @@ def _dot_general_lower(gen, eqn):
     size = lambda axes, s: math.prod(s[i] for i in axes)  # noqa: E731
     nb, m, k, n = size(lb, ls), size(lf, ls), size(lc, ls), size(rf, rs)
     name = gen.var(out)
-    if out.aval.dtype.kind != "f":
+    if out.aval.dtype.kind not in "fc":  # BLAS has float and complex products only
         _dot_general_loops(gen, eqn, lf, rf)
         return
     if _dot_2d(gen, lhs, rhs, (lf, lc), (rc, rf), (m, k, n), lb, name, out):

@@ -49,7 +49,31 @@ PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign", "lgamma", "digamma", "i0e",
              "zeta", "igamma", "igammac"}
 
 # Modules of numba functions that lowering templates call as ``module.fn(...)``.
-CALLED_MODULES = ("_special", "_vmath", "_linalg_kernels", "_fft_calls")
+CALLED_MODULES = ("_special", "_vmath", "_linalg_kernels", "_numpy_calls")
+
+
+def _array_type(aval):
+    """numba's name of a C-contiguous array type of ``aval``'s dtype and rank (rank >= 1)."""
+    return f"{aval.dtype.name}[{', '.join([':'] * (len(aval.shape) - 1) + ['::1'])}]"
+
+
+def objmode_call(gen, eqn, call):
+    """Emit ``eqn``'s outputs as ``_numpy_calls.<call>`` (a Python expression over the
+    generated names), run by the interpreter inside ``numba.objmode``: a call out of
+    generated code for what numba cannot compile. The function returns C-contiguous arrays
+    of the outputs' dtypes (a tuple of them for a primitive with multiple results)."""
+    gen.imports.add("from funcdl import _numpy_calls")
+    if not eqn.prim.multiple_results:
+        name = gen.var(eqn.outputs[0])
+        gen.emit(f"with numba.objmode({name}={_array_type(eqn.outputs[0].aval)!r}):")
+        gen.emit(f"{name} = _numpy_calls.{call}", depth=2)
+        return
+    # one tuple out of the block: numba refuses annotated names that are not used after it
+    result = gen.fresh("r")
+    types = "".join(_array_type(v.aval) + ", " for v in eqn.outputs)
+    gen.emit(f"with numba.objmode({result}={f'Tuple(({types}))'!r}):")
+    gen.emit(f"{result} = _numpy_calls.{call}", depth=2)
+    gen.emit(f"{''.join(gen.var(v) + ', ' for v in eqn.outputs)}= {result}")
 
 
 def needs_cast(prim_name, dtype):
