@@ -688,6 +688,10 @@ FUNCTIONS = [
     *[Fn("correlate", lambda m, a, v, mode=mode: m.correlate(a, v, mode), (V, W[:3]), (0, 1), mode)
       for mode in ("full", "same", "valid")],
     Fn("correlate", lambda m, a, v: m.correlate(a, v, "full"), (V[:2], W), (0, 1), "short_first"),
+    *[Fn(name, lambda m, a, v, name=name, mode=mode: getattr(m, name)(a, v, mode), (Z[0], Z[1, :3].conj()), (0, 1),
+         f"complex-{mode}") for name in ("convolve", "correlate") for mode in ("full", "valid")],
+    Fn("correlate", lambda m, a, v: m.correlate(a, v, "same"), (V, Z[2, :3]), (0, 1), "complex-real-mix"),
+    Fn("round", lambda m, a: m.round(a, 1), (Z * 3.3,), note="complex"),
     Fn("polyval", lambda m, p, x: m.polyval(p, x), (V, A), (0, 1)),
     Fn("polyadd", lambda m, a, b: m.polyadd(a, b), (V[:2], W), (0, 1)),
     Fn("polysub", lambda m, a, b: m.polysub(a, b), (V, W[:3]), (0, 1)),

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..core import bind
-from ._base import ARRAY_TYPES, as_array, asarray, cast, promote, real_only, to_float, ufunc_dtypes
+from ._base import ARRAY_TYPES, as_array, asarray, cast, promote, to_float, ufunc_dtypes
 
 _SCALARS = (bool, int, float, complex)
 
@@ -255,11 +255,10 @@ def reciprocal(x):
     return P.binary("div", cast(1, x.dtype), x)
 
 
-@real_only
 def round(x, decimals=0):  # noqa: A001 - numpy name
     """Round half to even to ``decimals`` places, as ``numpy.round``: ``x * 10**d`` is
     rounded and scaled back (for ``d < 0``: ``x / 10**-d`` rounded, times ``10**-d``).
-    Integers are rounded only when ``decimals < 0``.
+    Integers are rounded only when ``decimals < 0``; complex values part by part.
 
     >>> round(np.array([0.5, 1.5, 1.234]), 1)
     array([0.5, 1.5, 1.2])
@@ -268,6 +267,8 @@ def round(x, decimals=0):  # noqa: A001 - numpy name
     """
     x = asarray(x)
     decimals = int(decimals)
+    if x.dtype.kind == "c":
+        return P.binary("complex", round(P.unary("real", x), decimals), round(P.unary("imag", x), decimals))
     if x.dtype == np.bool_:
         if decimals:
             raise TypeError("round: booleans can only be rounded with decimals=0")

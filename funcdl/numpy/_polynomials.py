@@ -19,6 +19,10 @@ def _convolve_full(a, v):
     convolution primitive, in float (integers are computed exactly up to 2**53)."""
     a, v = promote(asarray(a), asarray(v))
     dtype = a.dtype
+    if dtype.kind == "c":  # (ar + i ai) * (vr + i vi), by four real convolutions
+        (ar, ai), (vr, vi) = [(P.unary("real", x), P.unary("imag", x)) for x in (a, v)]
+        return P.binary("complex", subtract(_convolve_full(ar, vr), _convolve_full(ai, vi)),
+                        add(_convolve_full(ar, vi), _convolve_full(ai, vr)))
     if dtype.kind != "f":
         a, v = cast(a, np.float64), cast(v, np.float64)
     n, m = a.shape[0], v.shape[0]
@@ -30,7 +34,6 @@ def _convolve_full(a, v):
     return out
 
 
-@real_only
 def convolve(a, v, mode="full"):
     """The discrete linear convolution of two 1-d arrays (``mode`` "full", "same" or "valid").
 
@@ -54,14 +57,15 @@ def convolve(a, v, mode="full"):
     return full[start:start + length]
 
 
-@real_only
 def correlate(a, v, mode="valid"):
-    """The cross-correlation ``c[k] = sum_n a[n + k] * v[n]`` of two 1-d arrays.
+    """The cross-correlation ``c[k] = sum_n a[n + k] * conj(v[n])`` of two 1-d arrays.
 
     >>> correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
     array([3.5])
     """
     a, v = asarray(a), asarray(v)
+    if v.dtype.kind == "c":
+        v = P.unary("conj", v)
     if v.ndim == 1 and a.ndim == 1 and v.shape[0] > a.shape[0]:
         return flip(convolve(v, flip(a, 0), mode), 0)
     return convolve(a, flip(v, 0) if v.ndim == 1 else v, mode)
