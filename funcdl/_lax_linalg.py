@@ -64,7 +64,8 @@ def triangular_solve(a, b, *, left_side=False, lower=False, transpose_a=False, c
                      unit_diagonal=False):
     """``x`` with ``op(a) @ x == b`` (``left_side``) or ``x @ op(a) == b``, ``a`` triangular
     (only its ``lower`` or upper triangle is read; its diagonal is taken as ones with
-    ``unit_diagonal``); ``op`` transposes when ``transpose_a``.
+    ``unit_diagonal``); ``op`` transposes when ``transpose_a`` and conjugates when
+    ``conjugate_a``.
 
     >>> triangular_solve(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[2.0], [3.0]]),
     ...                  left_side=True, lower=True)
@@ -73,6 +74,8 @@ def triangular_solve(a, b, *, left_side=False, lower=False, transpose_a=False, c
     """
     a, b = fnp.asarray(a), fnp.asarray(b)
     a, b = _linalg._base.promote(_linalg._float(a), b)
+    if conjugate_a:
+        a = fnp.conj(a)
     if unit_diagonal:
         eye = np.eye(a.shape[-1], dtype=a.dtype)
         a = a * (1 - eye) + eye

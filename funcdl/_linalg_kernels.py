@@ -1,6 +1,7 @@
 """Precompiled numba kernels of the matrix decompositions: each takes a stack of matrices
 (shape ``(batch, m, n)``) and applies numba's LAPACK-backed ``np.linalg`` function to
-every one. Compiled once per dtype and kept in numba's disk cache, so a program that
+every one (real or complex; eigenvalues, singular values and log-determinants are
+real). Compiled once per dtype and kept in numba's disk cache, so a program that
 uses them pays only for its own code (``np.linalg`` costs 0.3-1 s of compile time per
 function and dtype)."""
 import numba
@@ -54,7 +55,7 @@ def det(a):
 
 @numba.njit(cache=True)
 def slogdet(a):
-    sign, logdet = np.empty(a.shape[0], dtype=a.dtype), np.empty(a.shape[0], dtype=a.dtype)
+    sign, logdet = np.empty(a.shape[0], dtype=a.dtype), np.empty(a.shape[0], dtype=a.real.dtype)
     for b in range(a.shape[0]):
         sign[b], logdet[b] = np.linalg.slogdet(a[b])
     return sign, logdet
@@ -64,7 +65,7 @@ def slogdet(a):
 def eigh(a):
     """Ascending eigenvalues and eigenvectors (columns); each lower triangle is read."""
     n = a.shape[1]
-    w, v = np.empty((a.shape[0], n), dtype=a.dtype), np.empty_like(a)
+    w, v = np.empty((a.shape[0], n), dtype=a.real.dtype), np.empty_like(a)
     for b in range(a.shape[0]):
         w[b], v[b] = np.linalg.eigh(a[b])
     return w, v
@@ -76,7 +77,7 @@ def svd(a, full_matrices):
     k = min(m, n)
     ucols, vrows = (m, n) if full_matrices else (k, k)
     u = np.empty((a.shape[0], m, ucols), dtype=a.dtype)
-    s = np.empty((a.shape[0], k), dtype=a.dtype)
+    s = np.empty((a.shape[0], k), dtype=a.real.dtype)
     vt = np.empty((a.shape[0], vrows, n), dtype=a.dtype)
     for b in range(a.shape[0]):
         u[b], s[b], vt[b] = np.linalg.svd(a[b], full_matrices=full_matrices)

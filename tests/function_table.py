@@ -72,8 +72,10 @@ class NumpyLaxLinalg:
     """numpy references for ``funcdl.lax.linalg``."""
 
     @staticmethod
-    def triangular_solve(a, b, left_side=False, lower=False, transpose_a=False, unit_diagonal=False):
+    def triangular_solve(a, b, left_side=False, lower=False, transpose_a=False, conjugate_a=False,
+                         unit_diagonal=False):
         t = np.tril(a) if lower else np.triu(a)
+        t = np.conj(t) if conjugate_a else t
         if unit_diagonal:
             t = t - np.diag(np.diag(t)) + np.eye(len(t))
         t = t.T if transpose_a else t
@@ -157,7 +159,14 @@ class Fn:
 def _column_signs_fixed(m, w, v):
     """Eigenvectors with each column's first entry positive (LAPACK's upper- and
     lower-triangle routines may pick other signs)."""
-    return w, v * m.sign(v[..., :1, :])
+    return w, v * m.conj(m.sign(v[..., :1, :]))
+
+
+def _svd_phases_fixed(m, u, s, vh):
+    """The SVD with each left singular vector's first entry real and positive (and the
+    right ones turned to match): LAPACK's phases are arbitrary."""
+    signs = m.sign(u[..., :1, :])
+    return u * m.conj(signs), s, vh * m.swapaxes(signs[..., :s.shape[-1]], -1, -2)
 
 
 def floats(shape, seed=0, lo=-2.0, hi=2.0):
@@ -192,6 +201,12 @@ TALL, WIDE = floats((5, 3), 7), floats((3, 5), 8)
 RANK2 = floats((4, 2), 9) @ floats((2, 4), 10)
 SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
 Z, Z3 = A + 1j * B, floats((2, 3, 4), 11) + 1j * floats((2, 3, 4), 12)
+# complex ones: well conditioned, Hermitian (positive definite), stacked, tall
+WELL_C = WELL + 1j * SQUARE.T
+HERMITIAN = WELL_C + WELL_C.conj().T
+HPD = WELL_C @ WELL_C.conj().T
+STACK_C = STACK + 1j * STACK[::-1]
+TALL_C = TALL + 1j * floats((5, 3), 20)
 
 FUNCTIONS = [
     # -- numpy.linalg
@@ -221,6 +236,34 @@ FUNCTIONS = [
     Fn("linalg.eig", lambda m, a: tuple(x.astype(complex) for x in m.linalg.eig(a)), (SQUARE,)),
     Fn("linalg.solve", lambda m, a, b: m.linalg.solve(a, b), (WELL + 1j * SQUARE.T, Z.T), (0, 1), "complex"),
     Fn("linalg.inv", lambda m, a: m.linalg.inv(a), (WELL + 1j * SQUARE.T,), (0,), "complex"),
+    Fn("linalg.cholesky", lambda m, a: m.linalg.cholesky(a), (HPD,), (0,), "complex"),
+    Fn("linalg.cholesky", lambda m, a: m.linalg.cholesky(a, upper=True), (HPD,), (0,), "complex-upper"),
+    Fn("linalg.eigh", lambda m, a: _column_signs_fixed(m, *m.linalg.eigh(a)), (HERMITIAN,), (0,), "complex"),
+    Fn("linalg.eigh", lambda m, a: _column_signs_fixed(m, *m.linalg.eigh(a, "U")), (HPD,), (0,), "complex-upper"),
+    Fn("linalg.eigvalsh", lambda m, a: m.linalg.eigvalsh(a), (HERMITIAN,), (0,), "complex"),
+    Fn("linalg.svd", lambda m, a: _svd_phases_fixed(m, *m.linalg.svd(a, full_matrices=False)), (TALL_C,), (0,),
+       "complex"),
+    Fn("linalg.svd", lambda m, a: _svd_phases_fixed(m, *m.linalg.svd(a)), (WELL_C,), (0,), "complex-full"),
+    Fn("linalg.svd", lambda m, a: m.linalg.svd(a, compute_uv=False), (STACK_C,), (0,), "complex-values"),
+    Fn("linalg.svd", lambda m, a: _svd_phases_fixed(m, *m.linalg.svd(a, hermitian=True)), (HERMITIAN,), (0,),
+       "complex-hermitian"),
+    Fn("linalg.qr", lambda m, a: tuple(m.linalg.qr(a)), (TALL_C,), (0,), "complex"),
+    Fn("linalg.det", lambda m, a: m.linalg.det(a), (STACK_C,), (0,), "complex"),
+    Fn("linalg.slogdet", lambda m, a: tuple(m.linalg.slogdet(a)), (WELL_C,), (0,), "complex"),
+    Fn("linalg.pinv", lambda m, a: m.linalg.pinv(a), (TALL_C,), (0,), "complex"),
+    Fn("linalg.pinv", lambda m, a: m.linalg.pinv(a, hermitian=True), (HPD,), (0,), "complex-hermitian"),
+    Fn("linalg.lstsq", lambda m, a, b: m.linalg.lstsq(a, b)[0], (TALL_C, floats(5, 21) + 1j), (0, 1), "complex"),
+    Fn("linalg.lstsq", lambda m, a, b: m.linalg.lstsq(a, b)[1], (TALL_C, floats(5, 21) + 1j), (0, 1),
+       "complex-residuals"),
+    Fn("linalg.matrix_rank", lambda m, a: m.linalg.matrix_rank(a), (TALL_C @ TALL_C[:2].T,), note="complex"),
+    Fn("linalg.cond", lambda m, a: m.linalg.cond(a), (WELL_C,), (0,), "complex"),
+    *[Fn("linalg.norm", lambda m, a, o=o: m.linalg.norm(a, o), (WELL_C,), (0,), f"complex-matrix-{o}")
+      for o in ("nuc", 2, -2)],
+    Fn("linalg.tensorsolve", lambda m, a, b: m.linalg.tensorsolve(a, b), (WELL_C.reshape(2, 2, 4), floats((2, 2), 22)),
+       (0, 1), "complex"),
+    Fn("lax.linalg.triangular_solve", lambda m, a, b: lax(m).linalg.triangular_solve(
+        a, b, left_side=True, lower=True, transpose_a=True, conjugate_a=True), (WELL_C, TALL_C[:4] * 1j), (0, 1),
+       "complex-conjugate"),
     Fn("roots", lambda m, p: m.roots(p, strip_zeros=False) if m is fnp else np.roots(p).astype(complex),
        (np.array([2.0, -3.0, -5.0, 6.0]),), (0,)),
     Fn("linalg.det", lambda m, a: m.linalg.det(a), (STACK,), (0,)),

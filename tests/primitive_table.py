@@ -310,9 +310,16 @@ def _conditioned(shape, seed, dtype=np.float64):
     return (floats(shape, seed) + 3.0 * np.eye(shape[-1])).astype(dtype)
 
 
+def _hpd(n, seed, batch=(), dtype=np.complex128):
+    """Well-conditioned Hermitian positive definite matrices."""
+    m = complexify(floats(batch + (n, n), seed), seed)
+    return (m @ np.conj(np.swapaxes(m, -1, -2)) + n * np.eye(n)).astype(dtype)
+
+
 def _column_signs(x, m):
-    """Flip each column of ``x`` so its first row is positive (fixes eigenvector signs)."""
-    return x * m.sign(x[..., :1, :])
+    """Turn each column of ``x`` so its first row is real and positive (fixes the signs or
+    phases of eigenvectors)."""
+    return x * m.conj(m.sign(x[..., :1, :]))
 
 
 def _eigh_fixed(m, eigh):
@@ -326,7 +333,7 @@ def _svd_fixed(m, svd, **kw):
     def f(a):
         u, s, vt = svd(a, **kw)
         signs = m.sign(u[..., :1, :])
-        return u * signs, s, vt * m.swapaxes(signs[..., :s.shape[-1]], -1, -2)
+        return u * m.conj(signs), s, vt * m.swapaxes(signs[..., :s.shape[-1]], -1, -2)
     return f
 
 
@@ -382,6 +389,35 @@ def _decomposition_cases():
     c += [Case("pinv", lambda a: pinv(a, 1e-12), (a,), lambda a: lin.pinv(a, rcond=1e-12), (0,), note)
           for a, note in [(floats((4, 3), 28), "-tall"), (floats((2, 3), 29), "-wide"),
                           (np.eye(3), "-equal-singular-values"), (floats((2, 3, 2), 30), "-batch")]]
+    return c + _complex_decomposition_cases()
+
+
+def _complex_decomposition_cases():
+    """Complex matrices: Hermitian ones for cholesky and eigh (whose derivative rules must
+    ignore the upper triangle and the imaginary parts of the diagonal)."""
+    lin, D = np.linalg, P.decompositions
+    c = [Case("cholesky", D.cholesky, (a,), lin.cholesky, (0,), note)
+         for a, note in [(_hpd(3, 40), "-complex"), (_hpd(3, 41, (2,), np.complex64), "-complex-batch")]]
+    c += [Case("triangular_solve", lambda a, b, t=trans: D.triangular_solve(a, b, True, t),
+               (complexify(_conditioned((3, 3), 42), 42), complexify(floats((3, 2), 43), 43)),
+               lambda a, b, t=trans: lin.solve(np.swapaxes(np.tril(a), -1, -2) if t else np.tril(a), b),
+               (0, 1), f"-complex-trans{trans}") for trans in (True, False)]
+    c += [Case("det", D.det, (a,), lin.det, (0,), "-complex")
+          for a in [complexify(floats((3, 3), 44), 44), complexify(floats((2, 3, 3), 45), 45)]]
+    c += [Case("slogdet", D.slogdet, (complexify(_conditioned((3, 3), 46), 46),),
+               lambda a: list(lin.slogdet(a)), (0,), "-complex")]
+    hermitian_lower = np.tril(complexify(floats((3, 3), 47), 47)) + 3 * np.eye(3)  # upper part and imag diagonal ignored
+    c += [Case("eigh", _eigh_fixed(fd.numpy, D.eigh), (a,), _eigh_fixed(np, lin.eigh), (0,), note)
+          for a, note in [(_hpd(3, 48), "-complex"), (hermitian_lower, "-complex-lower-triangle"),
+                          (_hpd(3, 49, (2,), np.complex64), "-complex-batch")]]
+    c += [Case("svd", _svd_fixed(fd.numpy, D.svd, full_matrices=full), (complexify(floats(s, 50 + k), 50 + k),),
+               _svd_fixed(np, lin.svd, full_matrices=full), (0,), note)
+          for k, (s, full, note) in enumerate([((4, 3), False, "-complex-tall"), ((3, 4), False, "-complex-wide"),
+                                               ((3, 3), True, "-complex-full")])]
+    c += [Case("qr", D.qr, (complexify(floats(s, 54 + k), 54 + k),), lambda a: list(lin.qr(a)), (0,), note)
+          for k, (s, note) in enumerate([((4, 3), "-complex-tall"), ((2, 3, 3), "-complex-batch")])]
+    c += [Case("pinv", lambda a: D.pinv(a, 1e-12), (complexify(floats((4, 3), 56), 56),),
+               lambda a: lin.pinv(a, rcond=1e-12), (0,), "-complex")]
     return c
 
 

@@ -11,7 +11,7 @@ BATCH = 3
 
 
 def _variant(case, i, b):
-    """Example ``b`` of the batched argument ``i``: floats are scaled, integers permuted (so
+    """Example ``b`` of the batched argument ``i``: floats (and complex values) are scaled, integers permuted (so
     indices stay in range and divisors nonzero), booleans flipped (all of them for ``b = 1``,
     at random for ``b = 2``); the case's ``batch_values`` take precedence."""
     if i in case.batch_values:
@@ -19,7 +19,7 @@ def _variant(case, i, b):
     x = np.asarray(case.args[i])
     if b == 0:
         return x
-    if x.dtype.kind == "f":
+    if x.dtype.kind in "fc":
         return x * x.dtype.type(1 + 0.05 * b)
     rng = np.random.default_rng(b)
     if x.dtype.kind == "b":

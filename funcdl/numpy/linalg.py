@@ -7,8 +7,8 @@ differentiable, batched over leading axes, vmappable and jittable.
 5.0
 
 Integer and boolean matrices are computed in float64 (numpy's choice), float16 ones in
-float32. ``solve``, ``inv``, ``eig`` and ``eigvals`` take complex matrices; the other
-decompositions raise on them (not built yet). ``eig`` calls LAPACK's geev through numpy,
+float32; complex64 and complex128 matrices work everywhere (Hermitian ones where numpy
+asks for symmetric ones: ``cholesky``, ``eigh``, ``hermitian=True``). ``eig`` calls LAPACK's geev through numpy,
 also from generated code (numba's own ``eig`` refuses real matrices with complex
 eigenvalues). Not here: ``qr(mode="complete")`` of a tall matrix (numba's LAPACK binding
 has only the reduced factorization).
@@ -42,16 +42,11 @@ __all__ = ["cholesky", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigva
 LinAlgError = np.linalg.LinAlgError
 
 
-def _float(x, complex_ok=False):
-    """``x`` as an array of a LAPACK dtype (float32 or float64; complex ones too if
-    ``complex_ok``)."""
+def _float(x):
+    """``x`` as an array of a LAPACK dtype (float32, float64, complex64 or complex128)."""
     x = _base.asarray(x)
-    if x.dtype.kind == "c" and complex_ok:
-        return x
     if x.dtype.kind == "c":
-        raise TypeError(f"funcdl.numpy.linalg: complex matrices are not supported yet (got {x.dtype.name}"
-                        f"{list(x.shape)}); only the elementwise, reduction and product operations take "
-                        "complex values so far")
+        return x
     if x.dtype == np.float16:
         return _base.cast(x, np.float32)
     return x if x.dtype.kind == "f" else _base.cast(x, np.float64)
@@ -63,8 +58,8 @@ def _magnitudes(x):
     return P.unary("abs", x) if x.dtype.kind == "c" else x
 
 
-def _matrices(x, op, square=True, complex_ok=False):
-    x = _float(x, complex_ok)
+def _matrices(x, op, square=True):
+    x = _float(x)
     if x.ndim < 2 or (square and x.shape[-1] != x.shape[-2]):
         what = "square matrices" if square else "matrices"
         raise P.structural.shape_error(f"linalg.{op}", f"needs {what} in the last two axes "
@@ -76,8 +71,14 @@ def _mT(x):
     return matrix_transpose(x)
 
 
+def _mH(x):
+    from ._arrange import conj  # noqa: PLC0415
+    return conj(matrix_transpose(x))
+
+
 def _symmetrized(a):
-    return (a + _mT(a)) * 0.5
+    """The symmetric (Hermitian, for complex ``a``) part of ``a``."""
+    return (a + _mH(a)) * 0.5
 
 
 def _eye(n, like):
@@ -88,8 +89,8 @@ def _eye(n, like):
 
 
 def cholesky(a, *, upper=False, symmetrize_input=True):
-    """The Cholesky factor of a symmetric positive-definite matrix: lower (``L @ L.T == a``),
-    or upper with ``upper=True``. The input is symmetrized first (as in JAX); with
+    """The Cholesky factor of a symmetric (Hermitian) positive-definite matrix: lower
+    (``L @ L^H == a``), or upper (``L^H``) with ``upper=True``. The input is symmetrized first (as in JAX); with
     ``symmetrize_input=False`` only its lower triangle is read (as in numpy).
 
     >>> cholesky(np.array([[4.0, 2.0], [2.0, 2.0]]))
@@ -98,11 +99,11 @@ def cholesky(a, *, upper=False, symmetrize_input=True):
     """
     a = _matrices(a, "cholesky")
     factor = D.cholesky(_symmetrized(a) if symmetrize_input else a)
-    return _mT(factor) if upper else factor
+    return _mH(factor) if upper else factor
 
 
 def eigh(a, UPLO=None, symmetrize_input=True):
-    """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix, as
+    """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric (Hermitian) matrix, as
     ``EighResult(eigenvalues, eigenvectors)``. The input is symmetrized first (as in JAX);
     otherwise ``UPLO`` ("L", the default, or "U") says which triangle is read.
 
@@ -115,7 +116,7 @@ def eigh(a, UPLO=None, symmetrize_input=True):
     if symmetrize_input:
         a = _symmetrized(a)
     elif UPLO == "U":
-        a = _mT(a)
+        a = _mH(a)
     return EighResult(*D.eigh(a))
 
 
@@ -127,7 +128,7 @@ def eig(a):
     >>> eig(np.array([[0.0, -1.0], [1.0, 0.0]])).eigenvalues
     array([0.+1.j, 0.-1.j])
     """
-    return EigResult(*D.eig(_matrices(a, "eig", complex_ok=True)))
+    return EigResult(*D.eig(_matrices(a, "eig")))
 
 
 def eigvals(a):
@@ -136,7 +137,7 @@ def eigvals(a):
     >>> eigvals(np.array([[2.0, 1.0], [0.0, 3.0]]))
     array([2.+0.j, 3.+0.j])
     """
-    return D.eig(_matrices(a, "eigvals", complex_ok=True), vectors=False)[0]
+    return D.eig(_matrices(a, "eigvals"), vectors=False)[0]
 
 
 def eigvalsh(a, UPLO="L", *, symmetrize_input=True):
@@ -168,7 +169,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index
 
 
 def _hermitian_svd(a):
-    """The SVD of a symmetric matrix from its eigendecomposition."""
+    """The SVD of a symmetric (Hermitian) matrix from its eigendecomposition."""
     from ._indexing import take_along_axis  # noqa: PLC0415
     from ._statistics import argsort  # noqa: PLC0415
     from ._math import sign  # noqa: PLC0415
@@ -177,7 +178,7 @@ def _hermitian_svd(a):
     s = abs(w)
     order = flip(argsort(s, axis=-1), -1)  # descending, ties in numpy's order
     u = take_along_axis(v, order[..., None, :], axis=-1)
-    vh = _mT(u * take_along_axis(sign(w), order, axis=-1)[..., None, :])
+    vh = _mH(u * take_along_axis(sign(w), order, axis=-1)[..., None, :])
     return u, take_along_axis(s, order, axis=-1), vh
 
 
@@ -218,8 +219,8 @@ def solve(a, b):
     >>> solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0]))
     array([1. , 0.5])
     """
-    a = _matrices(a, "solve", complex_ok=True)
-    a, b = _base.promote(a, _float(b, complex_ok=True))
+    a = _matrices(a, "solve")
+    a, b = _base.promote(a, _float(b))
     if b.ndim == 1:
         return solve(a, b[:, None])[..., 0]
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
@@ -237,7 +238,7 @@ def inv(a):
     array([[0.5 , 0.  ],
            [0.  , 0.25]])
     """
-    return D.inverse(_matrices(a, "inv", complex_ok=True))
+    return D.inverse(_matrices(a, "inv"))
 
 
 def det(a):
@@ -293,13 +294,13 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
     s = svdvals(a)
     x = matmul(D.pinv(a, float(rcond)), b)
     rank = _base.cast(matrix_rank(a, tol=s[0] * rcond), np.int32) if min(m, n) else np.int32(0)
-    residual = b - matmul(a, x)
+    residual = _magnitudes(b - matmul(a, x))
     resid = _reductions().sum(residual * residual, axis=0)
     resid = resid.reshape(1) if b.ndim == 1 else resid  # numpy's shape for a vector b
     if numpy_resid:
         rank_value = rank.concrete_value("lstsq(numpy_resid=True)") if _base.is_traced(rank) else rank
         full = int(rank_value) == n and m > n
-        resid = resid if full else np.zeros((0,), a.dtype)
+        resid = resid if full else np.zeros((0,), resid.dtype)
     return x, resid, rank, s
 
 

@@ -3,11 +3,15 @@ svd, qr, pinv, eig. Each works on the last two axes; leading axes are a batch (t
 a solve share theirs). Eager evaluation is numpy.linalg's; jit calls the precompiled
 kernels of ``funcdl/_linalg_kernels.py`` (LAPACK through numba) on the stacked matrices.
 
-cholesky and eigh read the lower triangle only, as numpy's do: their derivative rules
-treat the operand as the symmetric matrix that triangle defines. The derivative rules are
-the standard matrix-calculus results (Murray 2016 for cholesky, Townsend 2016 for the
-SVD); degenerate eigenvalues give infinite eigenvector derivatives, as in JAX, and equal
-singular values contribute none (JAX's convention).
+All of them take complex matrices too (Hermitian ones for cholesky and eigh, whose
+eigenvalues and singular values are real). cholesky and eigh read the lower triangle only,
+as numpy's do: their derivative rules treat the operand as the symmetric (Hermitian)
+matrix that triangle defines. The derivative rules are the standard matrix-calculus
+results (Murray 2016 for cholesky, Townsend 2016 for the SVD) in JAX's forms; degenerate
+eigenvalues give infinite eigenvector derivatives, as in JAX, and equal singular values
+contribute none (JAX's convention). For real matrices the reverse rules are written out;
+for complex ones they are the transposes of the forward rules, derived by funcdl's own
+reverse mode (``ad.transpose_linear``), so the two cannot disagree.
 """
 import math
 
@@ -15,7 +19,7 @@ import numpy as np
 
 from .. import _numpy_calls
 from ..core import Aval, Primitive, bind, shape_error
-from .elementwise import complex_dtype, fnp
+from .elementwise import complex_dtype, fnp, real_dtype
 from .lowering import lowers, objmode_call
 from .reductions import others_product
 from .rules import instantiate, move_axis, to_front
@@ -23,18 +27,18 @@ from .rules import instantiate, move_axis, to_front
 # -- shapes and dtypes -------------------------------------------------------------------
 
 
-def _check_matrix(op, x, square=True, complex_ok=False):
+def _check_matrix(op, x, square=True):
     if x.ndim < 2 or (square and x.shape[-1] != x.shape[-2]):
         what = "square matrices" if square else "matrices"
         raise shape_error(op, f"needs {what} in the last two axes (a stack of them for more axes)", x.shape)
-    allowed = (np.float32, np.float64) + ((np.complex64, np.complex128) if complex_ok else ())
+    allowed = (np.float32, np.float64, np.complex64, np.complex128)
     if x.dtype not in allowed:
         raise TypeError(f"{op}: needs {' or '.join(np.dtype(d).name for d in allowed)} matrices, got "
                         f"{x.dtype.name} (funcdl.numpy.linalg casts integers to floats)")
 
 
-def _check_rhs(op, a, b, complex_ok=False):
-    _check_matrix(op, a, complex_ok=complex_ok)
+def _check_rhs(op, a, b):
+    _check_matrix(op, a)
     if b.ndim != a.ndim or b.shape[:-1] != a.shape[:-1] or b.dtype != a.dtype:
         raise shape_error(op, "the right-hand side must be (..., n, k) with the matrix's leading "
                           f"axes and dtype ({a.dtype.name})", a.shape, b.shape)
@@ -48,6 +52,15 @@ def _mT(x):
     return fnp.swapaxes(x, -1, -2)
 
 
+def _mH(x):
+    """The conjugate transpose (the transpose of a real matrix)."""
+    return fnp.conj(_mT(x))
+
+
+def _is_complex(x):
+    return np.dtype(x.dtype).kind == "c"
+
+
 def _mm(a, b):
     return fnp.matmul(a, b)
 
@@ -56,9 +69,17 @@ def _eye_like(x):
     return np.eye(x.shape[-1], dtype=x.dtype)
 
 
+def _real_eye(x):
+    """The identity of ``x``'s last axis's size, in ``x``'s real dtype."""
+    return np.eye(x.shape[-1], dtype=real_dtype(x.dtype))
+
+
 def _lower_symmetric(x):
-    """The symmetric matrix whose lower triangle is ``x``'s (what cholesky and eigh see)."""
-    return fnp.tril(x) + _mT(fnp.tril(x, -1))
+    """The symmetric (Hermitian) matrix whose lower triangle is ``x``'s: what cholesky and
+    eigh see (LAPACK ignores the imaginary parts of a Hermitian matrix's diagonal)."""
+    if _is_complex(x):
+        x = x - 1j * (fnp.imag(x) * _real_eye(x))
+    return fnp.tril(x) + _mH(fnp.tril(x, -1))
 
 
 def _lower_symmetric_transpose(g):
@@ -75,6 +96,24 @@ def _reciprocal_gaps(w):
     gaps = w[..., None, :] - w[..., :, None]
     equal = fnp.equal(gaps, 0)
     return fnp.where(equal, 0.0, 1.0 / fnp.where(equal, 1.0, gaps))
+
+
+def _real_or_transposed(prim, real_vjp):
+    """``prim``'s reverse rule: ``real_vjp`` for real operands; for complex ones the
+    transpose of ``prim.jvp`` (linear in the tangents), derived by reverse mode."""
+    def vjp(gs, *primals, out, **params):
+        if not any(_is_complex(x) for x in primals):
+            return real_vjp(gs, *primals, out=out, **params)
+        from ..transforms.ad import transpose_linear  # noqa: PLC0415 (the transforms import us)
+        outs = out if prim.multiple_results else [out]
+        gs = gs if prim.multiple_results else [gs]
+
+        def tangent_map(*tangents):
+            result = prim.jvp(list(tangents), primals, out, **params)
+            result = result if prim.multiple_results else [result]
+            return [fnp.zeros_like(o) if t is None else t for t, o in zip(result, outs)]
+        return transpose_linear(tangent_map, [Aval(x.shape, x.dtype) for x in primals], gs)
+    return vjp
 
 
 def _leading_batch(prim):
@@ -117,7 +156,7 @@ cholesky_p = Primitive("cholesky", lambda a: np.linalg.cholesky(a), _cholesky_ru
 
 
 def cholesky(a):
-    """The lower Cholesky factor ``L`` (``L @ L.T`` is ``a``), reading ``a``'s lower triangle."""
+    """The lower Cholesky factor ``L`` (``L @ L^H`` is ``a``), reading ``a``'s lower triangle."""
     return bind(cholesky_p, a)
 
 
@@ -128,8 +167,8 @@ def _phi(x):
 
 def _cholesky_jvp(tangents, primals, out):
     lower = _lower_symmetric(tangents[0])
-    x = triangular_solve(out, _mT(triangular_solve(out, lower, True, False)), True, False)
-    return _mm(out, _phi(_mT(x)))  # L phi(L^-1 dA L^-T)
+    x = triangular_solve(out, _mH(triangular_solve(out, lower, True, False)), True, False)
+    return _mm(out, _phi(_mH(x)))  # L phi(L^-1 dA L^-H)
 
 
 def _cholesky_vjp(g, a, *, out):
@@ -138,7 +177,7 @@ def _cholesky_vjp(g, a, *, out):
     return [_lower_symmetric_transpose(s)]  # from L^-T phi(L^T g) L^-1
 
 
-cholesky_p.jvp, cholesky_p.vjp = _cholesky_jvp, _cholesky_vjp
+cholesky_p.jvp, cholesky_p.vjp = _cholesky_jvp, _real_or_transposed(cholesky_p, _cholesky_vjp)
 cholesky_p.batch = _leading_batch(cholesky_p)
 lowers(cholesky_p)(_kernel_lowering("cholesky"))
 
@@ -187,7 +226,7 @@ lowers(triangular_solve_p)(_kernel_lowering(
 # -- solve: A X = B ----------------------------------------------------------------------------
 
 solve_p = Primitive("solve", lambda a, b: np.linalg.solve(a, b),
-                    lambda a, b: _check_rhs("solve", a, b, complex_ok=True))
+                    lambda a, b: _check_rhs("solve", a, b))
 
 
 def solve(a, b):
@@ -238,11 +277,11 @@ def det(a):
 
 def _cofactor(a):
     """The cofactor matrix (the adjugate's transpose, det(a) inv(a).T) from the SVD, so it is
-    also right for singular matrices: ``det(U) det(V) U diag(prod_{j != i} s_j) V^T``."""
+    also right for singular matrices: ``det(U) det(V^H) conj(U diag(prod_{j != i} s_j) V^H)``."""
     u, s, vt = svd(a, False)
     sign = slogdet(u)[0] * slogdet(vt)[0]
     others = fnp.moveaxis(others_product(fnp.moveaxis(s, -1, 0)), 0, -1)
-    return sign[..., None, None] * _mm(u * others[..., None, :], vt)
+    return sign[..., None, None] * fnp.conj(_mm(u * others[..., None, :], vt))
 
 
 def _det_jvp(tangents, primals, out):
@@ -257,17 +296,24 @@ det_p.jvp, det_p.vjp = _det_jvp, _det_vjp
 det_p.batch = _leading_batch(det_p)
 lowers(det_p)(_kernel_lowering("det"))
 
-slogdet_p = Primitive("slogdet", lambda a: list(np.linalg.slogdet(a)),
-                      lambda a: [_batch_of_matrices("slogdet")(a)] * 2, multiple_results=True)
+def _slogdet_rule(a):
+    sign = _batch_of_matrices("slogdet")(a)
+    return [sign, Aval(sign.shape, real_dtype(a.dtype))]
+
+
+slogdet_p = Primitive("slogdet", lambda a: list(np.linalg.slogdet(a)), _slogdet_rule, multiple_results=True)
 
 
 def slogdet(a):
-    """``(sign, log|det|)`` of each matrix."""
+    """``(sign, log|det|)`` of each matrix (the sign is ``det / |det|`` for complex ones)."""
     return bind(slogdet_p, a)
 
 
 def _slogdet_jvp(tangents, primals, out):
-    return [None, fnp.trace(solve(primals[0], tangents[0]), axis1=-2, axis2=-1)]
+    change = fnp.trace(solve(primals[0], tangents[0]), axis1=-2, axis2=-1)  # tr(A^-1 dA)
+    if not _is_complex(change):
+        return [None, change]
+    return [out[0] * (1j * fnp.imag(change)), fnp.real(change)]
 
 
 def _slogdet_vjp(gs, a, *, out):
@@ -275,7 +321,7 @@ def _slogdet_vjp(gs, a, *, out):
     return [None if g is None else g[..., None, None] * _mT(inverse(a))]
 
 
-slogdet_p.jvp, slogdet_p.vjp = _slogdet_jvp, _slogdet_vjp
+slogdet_p.jvp, slogdet_p.vjp = _slogdet_jvp, _real_or_transposed(slogdet_p, _slogdet_vjp)
 slogdet_p.batch = _leading_batch(slogdet_p)
 lowers(slogdet_p)(_kernel_lowering("slogdet"))
 
@@ -284,25 +330,25 @@ lowers(slogdet_p)(_kernel_lowering("slogdet"))
 
 def _eigh_rule(a):
     _check_matrix("eigh", a)
-    return [Aval(a.shape[:-1], a.dtype), Aval(a.shape, a.dtype)]
+    return [Aval(a.shape[:-1], real_dtype(a.dtype)), Aval(a.shape, a.dtype)]
 
 
 eigh_p = Primitive("eigh", lambda a: list(np.linalg.eigh(a)), _eigh_rule, multiple_results=True)
 
 
 def eigh(a):
-    """``(w, v)``: ascending eigenvalues and eigenvectors (columns of ``v``) of the symmetric
-    matrix ``a``'s lower triangle defines."""
+    """``(w, v)``: ascending (real) eigenvalues and eigenvectors (columns of ``v``) of the
+    symmetric (Hermitian) matrix ``a``'s lower triangle defines."""
     return bind(eigh_p, a)
 
 
 def _eigh_jvp(tangents, primals, out):
     w, v = out
-    x = _mm(_mT(v), _mm(_lower_symmetric(tangents[0]), v))
+    x = _mm(_mH(v), _mm(_lower_symmetric(tangents[0]), v))
     gaps = w[..., None, :] - w[..., :, None]
-    eye = _eye_like(v)
+    eye = _eye_like(w)
     f = 1.0 / (gaps + eye) - eye  # 1/(w_j - w_i) off the diagonal (inf where degenerate)
-    return [fnp.diagonal(x, axis1=-2, axis2=-1), _mm(v, f * x)]
+    return [fnp.real(fnp.diagonal(x, axis1=-2, axis2=-1)), _mm(v, f * x)]
 
 
 def _eigh_vjp(gs, a, *, out):
@@ -317,7 +363,7 @@ def _eigh_vjp(gs, a, *, out):
     return [_lower_symmetric_transpose(_mm(v, _mm(inner, _mT(v))))]
 
 
-eigh_p.jvp, eigh_p.vjp = _eigh_jvp, _eigh_vjp
+eigh_p.jvp, eigh_p.vjp = _eigh_jvp, _real_or_transposed(eigh_p, _eigh_vjp)
 eigh_p.batch = _leading_batch(eigh_p)
 lowers(eigh_p)(_kernel_lowering("eigh"))
 
@@ -329,7 +375,7 @@ def _svd_rule(a, *, full_matrices):
     *batch, m, n = a.shape
     k = min(m, n)
     u_cols, v_rows = (m, n) if full_matrices else (k, k)
-    return [Aval((*batch, m, u_cols), a.dtype), Aval((*batch, k), a.dtype),
+    return [Aval((*batch, m, u_cols), a.dtype), Aval((*batch, k), real_dtype(a.dtype)),
             Aval((*batch, v_rows, n), a.dtype)]
 
 
@@ -338,7 +384,7 @@ svd_p = Primitive("svd", lambda a, *, full_matrices: list(np.linalg.svd(a, full_
 
 
 def svd(a, full_matrices=False):
-    """``(u, s, vt)`` with ``a == (u * s) @ vt``, singular values descending."""
+    """``(u, s, vt)`` with ``a == (u * s) @ vt``, singular values (real) descending."""
     return bind(svd_p, a, full_matrices=bool(full_matrices))
 
 
@@ -354,17 +400,21 @@ def _svd_jvp(tangents, primals, out, *, full_matrices):
     (a,), (ta,) = primals, tangents
     _check_svd_derivative(a, full_matrices)
     u, s, vt = out
-    v = _mT(vt)
-    dp = _mm(_mT(u), _mm(ta, v))
+    v = _mH(vt)
+    dp = _mm(_mH(u), _mm(ta, v))
     f = _reciprocal_gaps(s * s)
-    du = _mm(u, f * (dp * s[..., None, :] + s[..., :, None] * _mT(dp)))
-    dv = _mm(v, f * (s[..., :, None] * dp + _mT(dp) * s[..., None, :]))
+    du = _mm(u, f * (dp * s[..., None, :] + s[..., :, None] * _mH(dp)))
+    dv = _mm(v, f * (s[..., :, None] * dp + _mH(dp) * s[..., None, :]))
+    diagonal = fnp.diagonal(dp, axis1=-2, axis2=-1)
+    if _is_complex(a):  # the phases: the imaginary part of U^H dA V's diagonal goes to U
+        nonzero = fnp.where(fnp.equal(s, 0), 1.0, s)
+        du = du + u * (1j * fnp.imag(diagonal) * fnp.where(fnp.equal(s, 0), 0.0, 1.0 / nonzero))[..., None, :]
     m, n = a.shape[-2:]
     if m > n:
         du = du + (_mm(ta, v) - _mm(u, dp)) / s[..., None, :]
     if n > m:
-        dv = dv + (_mm(_mT(ta), u) - _mm(v, _mT(dp))) / s[..., None, :]
-    return [du, fnp.diagonal(dp, axis1=-2, axis2=-1), _mT(dv)]
+        dv = dv + (_mm(_mH(ta), u) - _mm(v, _mH(dp))) / s[..., None, :]
+    return [du, fnp.real(diagonal), _mH(dv)]
 
 
 def _svd_vjp(gs, a, *, out, full_matrices):
@@ -387,7 +437,7 @@ def _svd_vjp(gs, a, *, out, full_matrices):
     return [_mm(u, _mm(inner, vt)) + extra]
 
 
-svd_p.jvp, svd_p.vjp = _svd_jvp, _svd_vjp
+svd_p.jvp, svd_p.vjp = _svd_jvp, _real_or_transposed(svd_p, _svd_vjp)
 svd_p.batch = _leading_batch(svd_p)
 lowers(svd_p)(_kernel_lowering("svd", lambda eqn: (eqn.params["full_matrices"],)))
 
@@ -427,9 +477,11 @@ def _qr_jvp(tangents, primals, out):
     _check_qr_derivative(a)
     q, r = out
     dx_rinv = _times_r_inverse(ta, r)
-    c = _mm(_mT(q), dx_rinv)
+    c = _mm(_mH(q), dx_rinv)
     low = fnp.tril(c, -1)
-    skew = low - _mT(low)
+    skew = low - _mH(low)  # Q^H dQ: skew-Hermitian, and R's diagonal stays real
+    if _is_complex(c):
+        skew = skew + 1j * (fnp.imag(c) * _real_eye(c))
     return [_mm(q, skew - c) + dx_rinv, _mm(c - skew, r)]
 
 
@@ -445,7 +497,7 @@ def _qr_vjp(gs, a, *, out):
     return [_mT(triangular_solve(r, _mT(total), False, False))]
 
 
-qr_p.jvp, qr_p.vjp = _qr_jvp, _qr_vjp
+qr_p.jvp, qr_p.vjp = _qr_jvp, _real_or_transposed(qr_p, _qr_vjp)
 qr_p.batch = _leading_batch(qr_p)
 lowers(qr_p)(_kernel_lowering("qr"))
 
@@ -476,7 +528,7 @@ def _pinv_projectors(a, p):
 
 def _pinv_jvp(tangents, primals, out, *, rtol):
     (a,), (ta,), p = primals, tangents, out
-    taT, pT = _mT(ta), _mT(p)
+    taT, pT = _mH(ta), _mH(p)
     left, right = _pinv_projectors(a, p)
     return (-_mm(p, _mm(ta, p)) + _mm(_mm(p, pT), _mm(taT, right))
             + _mm(left, _mm(taT, _mm(pT, p))))
@@ -489,7 +541,7 @@ def _pinv_vjp(g, a, *, out, rtol):
             + _mm(_mm(pT, p), _mm(gT, left))]
 
 
-pinv_p.jvp, pinv_p.vjp = _pinv_jvp, _pinv_vjp
+pinv_p.jvp, pinv_p.vjp = _pinv_jvp, _real_or_transposed(pinv_p, _pinv_vjp)
 pinv_p.batch = _leading_batch(pinv_p)
 lowers(pinv_p)(_kernel_lowering("pinv", lambda eqn: (eqn.params["rtol"],)))
 
@@ -498,7 +550,7 @@ lowers(pinv_p)(_kernel_lowering("pinv", lambda eqn: (eqn.params["rtol"],)))
 
 
 def _eig_rule(a, *, vectors):
-    _check_matrix("eig", a, complex_ok=True)
+    _check_matrix("eig", a)
     dtype = complex_dtype(a.dtype)
     values = Aval(a.shape[:-1], dtype)
     return [values, Aval(a.shape, dtype)] if vectors else [values]

@@ -21,7 +21,7 @@ import numpy as np
 from .. import numpy as fnp
 from .. import primitives as P
 from .. import tree_util
-from ..core import (IR, Literal, Trace, Var, aval_of, bind, check_arguments, current_trace, eval_ir,
+from ..core import (IR, Aval, Literal, Trace, Var, aval_of, bind, check_arguments, current_trace, eval_ir,
                     trace_to_ir)
 from ..core import _normalize_argnums  # shared argnum validation
 from ..primitives import rules
@@ -222,6 +222,27 @@ def backward_program(ir, wrt, seed_ones):
     else:
         _BACKWARD_CACHE.move_to_end(key)
     return prog
+
+
+def transpose_linear(linear, in_avals, cotangents):
+    """Apply the transpose of ``linear`` to ``cotangents``: one cotangent per argument.
+
+    ``linear`` takes arrays of ``in_avals`` and returns a list of arrays, linearly (a jvp
+    rule's tangent map); ``cotangents`` has one entry per output (None: zero). The
+    transpose is ``linear``'s reverse-mode derivative, for the pairing Re sum(u * v) of
+    every rule, so a vjp rule built on it agrees with its jvp rule by construction. Its
+    equations are recorded in the current trace.
+
+    >>> transpose_linear(lambda x: [3.0 * x], [Aval((), np.dtype("float64"))], [2.0])
+    [np.float64(6.0)]
+    """
+    ir, _, _ = trace_to_ir(lambda *xs: list(linear(*xs)), list(in_avals), name="transpose_linear")
+    joint = backward_ir(ir, range(len(in_avals)))
+    n_out = len(ir.out_vars)
+    program = dce(IR(joint.in_vars, joint.const_vars, joint.consts, joint.eqns, joint.out_vars[n_out:]))
+    cts = [zeros_like_aval(v.aval) if ct is None else ct
+           for v, ct in zip(ir.out_vars, cotangents) if is_float(v.aval)]
+    return eval_ir(program, [zeros_like_aval(a) for a in in_avals] + cts)
 
 
 def _seed(trace):
