@@ -21,6 +21,8 @@ __all__ = [
     "acos",
     "acosh",
     "add",
+    "approx_max_k",
+    "approx_min_k",
     "argmax",
     "argmin",
     "asin",
@@ -28,7 +30,6 @@ __all__ = [
     "associative_scan",
     "atan",
     "atan2",
-    "complex",
     "atanh",
     "batch_matmul",
     "bessel_i0e",
@@ -39,11 +40,16 @@ __all__ = [
     "bitwise_xor",
     "broadcast",
     "broadcast_in_dim",
+    "broadcast_like",
+    "broadcast_shapes",
     "broadcast_to_rank",
     "broadcasted_iota",
     "cbrt",
     "ceil",
     "clamp",
+    "clz",
+    "collapse",
+    "complex",
     "concatenate",
     "conj",
     "convert_element_type",
@@ -57,7 +63,9 @@ __all__ = [
     "digamma",
     "div",
     "dot",
+    "dtype",
     "dynamic_update_index_in_dim",
+    "empty",
     "eq",
     "erf",
     "erf_inv",
@@ -76,6 +84,7 @@ __all__ = [
     "igammac",
     "imag",
     "index_in_dim",
+    "index_take",
     "integer_pow",
     "iota",
     "is_finite",
@@ -89,6 +98,7 @@ __all__ = [
     "max",
     "min",
     "mul",
+    "mulhi",
     "ne",
     "neg",
     "pad",
@@ -97,6 +107,7 @@ __all__ = [
     "pow",
     "real",
     "reciprocal",
+    "reduce",
     "reduce_and",
     "reduce_max",
     "reduce_min",
@@ -109,8 +120,10 @@ __all__ = [
     "rev",
     "round",
     "rsqrt",
+    "select_n",
     "shift_left",
     "shift_right_arithmetic",
+    "shift_right_logical",
     "sign",
     "sin",
     "sinh",
@@ -118,9 +131,11 @@ __all__ = [
     "slice_in_dim",
     "sort",
     "sort_key_val",
+    "split",
     "sqrt",
     "square",
     "squeeze",
+    "stack",
     "stop_gradient",
     "sub",
     "switch",
@@ -129,6 +144,7 @@ __all__ = [
     "tile",
     "top_k",
     "transpose",
+    "unstack",
     "zeta",
 ]
 
@@ -688,3 +704,266 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     if reverse:
         out = [fnp.flip(x, axis) for x in out]
     return tree_unflatten(tree, out)
+
+
+# -- structure -------------------------------------------------------------------------------
+
+
+def stack(operands, axis=0):
+    """The operands (one shape) stacked along a new ``axis``.
+
+    >>> stack([np.ones(2), np.zeros(2)], 1).shape
+    (2, 2)
+    """
+    return fnp.stack(operands, axis)
+
+
+def unstack(x, axis=0):
+    """The tuple of ``x``'s slices along ``axis`` (the inverse of :func:`stack`).
+
+    >>> [a.shape for a in unstack(np.ones((5, 3)), 1)]
+    [(5,), (5,), (5,)]
+    """
+    x = fnp.asarray(x)
+    return tuple(index_in_dim(x, i, axis, keepdims=False) for i in range(x.shape[axis]))
+
+
+def split(operand, sizes, axis=0):
+    """``operand`` cut along ``axis`` into consecutive pieces of ``sizes`` (which add up to
+    that axis's length).
+
+    >>> [a.shape for a in split(np.ones((5, 3)), (2, 3))]
+    [(2, 3), (3, 3)]
+    """
+    x = fnp.asarray(operand)
+    sizes = [int(n) for n in sizes]
+    if builtins.sum(sizes) != x.shape[axis] or builtins.min(sizes, default=0) < 0:
+        raise P.structural.shape_error("split", f"sizes {sizes} must be nonnegative and add up to the "
+                                       f"length of axis {axis}", x.shape)
+    starts = np.cumsum([0] + sizes)
+    return [slice_in_dim(x, int(a), int(b), 1, axis) for a, b in zip(starts[:-1], starts[1:])]
+
+
+def collapse(operand, start_dimension, stop_dimension=None):
+    """``operand`` with the axes ``start_dimension:stop_dimension`` merged into one.
+
+    >>> collapse(np.ones((2, 3, 4, 5)), 1, 3).shape
+    (2, 12, 5)
+    """
+    x = fnp.asarray(operand)
+    start, stop, _ = builtins.slice(start_dimension, stop_dimension).indices(x.ndim)
+    return fnp.reshape(x, x.shape[:start] + (-1,) + x.shape[stop:])
+
+
+def broadcast_like(arr, like_arr):
+    """``arr`` broadcast to ``like_arr``'s shape.
+
+    >>> broadcast_like(np.ones(3), np.zeros((2, 3))).shape
+    (2, 3)
+    """
+    return fnp.broadcast_to(arr, np.shape(like_arr))
+
+
+def index_take(src, idxs, axes):
+    """``src`` indexed by the integer arrays ``idxs`` along ``axes`` (one each): the
+    indexed axes become one leading axis, the others follow in order.
+
+    >>> index_take(np.arange(24).reshape(2, 3, 4), (np.array([0, 1]), np.array([2, 0])), (0, 2))
+    array([[ 2,  6, 10],
+           [12, 16, 20]])
+    """
+    x = fnp.asarray(src)
+    axes = [int(a) % x.ndim for a in axes]
+    moved = fnp.moveaxis(x, axes, list(range(len(axes))))
+    return moved[tuple(fnp.asarray(i) for i in idxs)]
+
+
+def select_n(which, *cases):
+    """``cases[which]`` elementwise: ``which`` is boolean (two cases) or an integer array
+    (or scalar) indexing the cases, which share one shape and dtype.
+
+    >>> select_n(np.array([0, 2, 1]), np.zeros(3), np.ones(3), np.full(3, 2.0))
+    array([0., 2., 1.])
+    """
+    which = fnp.asarray(which)
+    cases = [fnp.asarray(c) for c in cases]
+    if not cases or any(c.shape != cases[0].shape or c.dtype != cases[0].dtype for c in cases):
+        raise TypeError("select_n: needs at least one case, all of one shape and dtype, got "
+                        + ", ".join(f"{c.dtype.name}{list(c.shape)}" for c in cases))
+    if which.shape not in ((), cases[0].shape) or (which.dtype == np.bool_ and len(cases) > 2) \
+            or which.dtype.kind not in "biu":
+        raise TypeError(f"select_n: which must be boolean (for two cases) or integer, of the cases' "
+                        f"shape {cases[0].shape} or a scalar, got {which.dtype.name}{list(which.shape)}")
+    out = cases[-1]
+    for k in range(len(cases) - 2, -1, -1):
+        out = fnp.where(fnp.equal(which, k) if which.dtype != np.bool_ else fnp.logical_not(which), cases[k], out)
+    return out
+
+
+def empty(shape, dtype, *, out_sharding=None):
+    """An array of ``shape`` and ``dtype`` (zeros: funcdl's arrays have no uninitialized state).
+
+    >>> empty((2,), np.float32)
+    array([0., 0.], dtype=float32)
+    """
+    return fnp.zeros(shape, dtype)
+
+
+def dtype(x):
+    """The dtype of an array, scalar or dtype-like ``x`` (Python scalars: int64, float64,
+    complex128, bool, as numpy).
+
+    >>> dtype(1.0), dtype(np.float32)
+    (dtype('float64'), dtype('float32'))
+    """
+    if isinstance(x, (type, np.dtype, str)):
+        return np.dtype(x)
+    return fnp.asarray(x).dtype
+
+
+def broadcast_shapes(*shapes):
+    """The shape the ``shapes`` broadcast to (numpy's rules).
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+
+
+# -- bits -----------------------------------------------------------------------------------
+
+
+def _unsigned(x):
+    return np.dtype(f"u{x.dtype.itemsize}")
+
+
+def shift_right_logical(x, y):
+    """``x >> y`` shifting in zeros (for signed ``x`` too); 0 for shifts of at least the
+    bit width.
+
+    >>> shift_right_logical(np.array([-8], np.int32), np.array([1], np.int32))
+    array([2147483644], dtype=int32)
+    """
+    x, y = fnp.asarray(x), fnp.asarray(y)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"shift_right_logical: needs integers, got {x.dtype.name}")
+    if x.dtype.kind == "u":
+        return fnp.right_shift(x, y)
+    u = _unsigned(x)
+    return fnp.right_shift(x.astype(u), y.astype(u)).astype(x.dtype)
+
+
+def clz(x):
+    """The number of leading zero bits of each integer (its width for 0).
+
+    >>> clz(np.array([0, 1, -1, 255], np.int32))
+    array([32, 31,  0, 24], dtype=int32)
+    """
+    x = fnp.asarray(x)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"clz: needs integers, got {x.dtype.name}")
+    u = x.astype(_unsigned(x))
+    bits = 8 * x.dtype.itemsize
+    count = fnp.zeros(x.shape, x.dtype)
+    step = bits // 2
+    while step:  # binary search for the highest set bit
+        high = fnp.equal(fnp.right_shift(u, np.asarray(bits - step, u.dtype)), 0)
+        count = count + fnp.where(high, step, 0).astype(x.dtype)
+        u = fnp.where(high, fnp.left_shift(u, np.asarray(step, u.dtype)), u)
+        step //= 2
+    return count + fnp.equal(u, 0).astype(x.dtype)
+
+
+def mulhi(x, y, /):
+    """The high half of the double-width product of two integers of one dtype (as XLA's).
+
+    >>> mulhi(np.array([-3], np.int32), np.array([5], np.int32))
+    array([-1], dtype=int32)
+    """
+    x, y = fnp.asarray(x), fnp.asarray(y)
+    if x.dtype != y.dtype or x.dtype.kind not in "iu":
+        raise TypeError(f"mulhi: needs integers of one dtype, got {x.dtype.name} and {y.dtype.name}")
+    bits = 8 * x.dtype.itemsize
+    if bits < 64:
+        wide = np.dtype(f"{x.dtype.kind}{2 * x.dtype.itemsize}")
+        return fnp.right_shift(x.astype(wide) * y.astype(wide), np.asarray(bits, wide)).astype(x.dtype)
+    u64, half, mask = np.dtype(np.uint64), np.uint64(32), np.uint64(0xFFFFFFFF)
+    a, b = x.astype(u64), y.astype(u64)
+    low = lambda v: fnp.bitwise_and(v, mask)  # noqa: E731
+    a_lo, a_hi, b_lo, b_hi = low(a), fnp.right_shift(a, half), low(b), fnp.right_shift(b, half)
+    lo_lo, hi_lo, lo_hi = a_lo * b_lo, a_hi * b_lo, a_lo * b_hi
+    middle = fnp.right_shift(lo_lo, half) + low(hi_lo) + low(lo_hi)
+    high = a_hi * b_hi + fnp.right_shift(hi_lo, half) + fnp.right_shift(lo_hi, half) + fnp.right_shift(middle, half)
+    if x.dtype.kind == "i":  # two's complement: subtract the other operand for each negative one
+        high = high - fnp.where(fnp.less(x, 0), b, np.uint64(0)) - fnp.where(fnp.less(y, 0), a, np.uint64(0))
+    return high.astype(x.dtype)
+
+
+# -- reductions -----------------------------------------------------------------------------
+
+
+def _approx_k(operand, k, reduction_dimension, descending):
+    x = fnp.moveaxis(fnp.asarray(operand), reduction_dimension, -1)
+    order = fnp.argsort(x, axis=-1, descending=descending)[..., :k]
+    values = fnp.take_along_axis(x, order, -1)
+    return [fnp.moveaxis(values, -1, reduction_dimension),
+            fnp.moveaxis(order.astype(np.int32), -1, reduction_dimension)]
+
+
+def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95, reduction_input_size_override=-1,
+                 aggregate_to_topk=True):
+    """``[values, indices]`` of the ``k`` largest entries along ``reduction_dimension``,
+    largest first. Exact (as JAX's on a CPU): ``recall_target`` is met with recall 1.
+
+    >>> approx_max_k(np.array([1.0, 5.0, 3.0]), 2)
+    [array([5., 3.]), array([1, 2], dtype=int32)]
+    """
+    return _approx_k(operand, k, reduction_dimension, True)
+
+
+def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95, reduction_input_size_override=-1,
+                 aggregate_to_topk=True):
+    """``[values, indices]`` of the ``k`` smallest entries along ``reduction_dimension``,
+    smallest first (exact, as :func:`approx_max_k`).
+
+    >>> approx_min_k(np.array([1.0, 5.0, 3.0]), 2)
+    [array([1., 3.]), array([0, 2], dtype=int32)]
+    """
+    return _approx_k(operand, k, reduction_dimension, False)
+
+
+def reduce(operands, init_values, computation, dimensions, out_sharding=None):
+    """Reduce ``operands`` (an array or a pytree of arrays of one shape) over ``dimensions``
+    with the associative and commutative ``computation(a, b)`` (on pytrees like
+    ``operands``), starting from ``init_values``. Applied pairwise: log2(n) vectorized
+    calls of ``computation``.
+
+    >>> reduce(np.arange(6.0).reshape(2, 3), 1.0, mul, (1,))
+    array([ 0., 60.])
+    """
+    from .tree_util import tree_flatten, tree_unflatten
+    leaves, tree = tree_flatten(operands)
+    inits, init_tree = tree_flatten(init_values)
+    if init_tree != tree:
+        raise TypeError(f"reduce: init_values must have the structure of operands ({tree}), got {init_tree}")
+    leaves = [fnp.asarray(x) for x in leaves]
+    shape = leaves[0].shape
+    if any(x.shape != shape for x in leaves):
+        raise TypeError(f"reduce: the operands must have one shape, got {[x.shape for x in leaves]}")
+    dims = sorted(int(d) % len(shape) for d in dimensions)
+    kept = [n for i, n in enumerate(shape) if i not in dims]
+    flat = [fnp.reshape(fnp.moveaxis(x, dims, list(range(len(dims)))), (-1, *kept)) for x in leaves]
+
+    def combine(a, b):
+        return tree_flatten(computation(tree_unflatten(tree, a), tree_unflatten(tree, b)))[0]
+    while flat[0].shape[0] > 1:
+        n = flat[0].shape[0]
+        half = n // 2
+        paired = combine([x[:half] for x in flat], [x[half:2 * half] for x in flat])
+        flat = [fnp.concatenate([p, x[2 * half:]], 0) for p, x in zip(paired, flat)]
+    inits = [fnp.broadcast_to(fnp.asarray(v, x.dtype), kept) for v, x in zip(inits, leaves)]
+    if flat[0].shape[0] == 0:
+        out = inits
+    else:
+        out = combine(inits, [x[0] for x in flat])
+    return tree_unflatten(tree, [fnp.asarray(o).astype(x.dtype) for o, x in zip(out, leaves)])

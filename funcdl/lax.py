@@ -8,6 +8,8 @@ array([4., 6., 6., 4.])
 """
 import builtins
 import enum
+import typing
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -318,26 +320,41 @@ def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers):
         return dimension_numbers
     lhs, rhs, out = dimension_numbers
     if all(isinstance(s, str) for s in dimension_numbers):
-        return ConvDimensionNumbers(_spec(lhs, "NC", ndim), _spec(rhs, "OI", ndim), _spec(out, "NC", ndim))
+        if any(len(s) != ndim for s in dimension_numbers):
+            raise ValueError(f"conv: layouts {tuple(dimension_numbers)} must name each of the {ndim} axes")
+        return ConvDimensionNumbers(*conv_general_permutations(dimension_numbers))
     return ConvDimensionNumbers(lhs, rhs, out)
 
 
-def _spec(layout, leading, ndim):
-    """Axis indices of a layout string: its two named axes, then its spatial axes in order."""
-    if len(layout) != ndim or len(set(layout)) != ndim or not set(leading) <= set(layout):
-        raise ValueError(f"conv: layout {layout!r} must name each of the {ndim} axes once, with "
-                         f"{leading[0]!r} and {leading[1]!r}")
-    spatial = [i for i, c in enumerate(layout) if c not in leading]
-    return (layout.index(leading[0]), layout.index(leading[1]), *spatial)
+def conv_general_permutations(dimension_numbers):
+    """The axis permutations ``(lhs_perm, rhs_perm, out_perm)`` of layout strings: the two
+    named axes (N, C; or O, I for the kernel), then the spatial axes in the kernel's order.
+
+    >>> conv_general_permutations(("NHWC", "HWIO", "NHWC"))
+    ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    """
+    lhs, rhs, out = dimension_numbers
+    for layout, leading in ((lhs, "NC"), (rhs, "OI"), (out, "NC")):
+        spatial = [c for c in layout if c not in leading]
+        if (len(set(layout)) != len(layout) or not set(leading) <= set(layout)
+                or sorted(spatial) != sorted(c for c in rhs if c not in "OI")):
+            raise ValueError(f"conv: layout {layout!r} must name each axis once, with {leading[0]!r} and "
+                             f"{leading[1]!r} and the kernel's spatial axes (dimension_numbers "
+                             f"{tuple(dimension_numbers)})")
+
+    def permutation(layout, leading):
+        spatial = sorted((i for i, c in enumerate(layout) if c not in leading), key=lambda i: rhs.index(layout[i]))
+        return (layout.index(leading[0]), layout.index(leading[1]), *spatial)
+    return permutation(lhs, "NC"), permutation(rhs, "OI"), permutation(out, "NC")
 
 
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
                          dimension_numbers=None, feature_group_count=1, batch_group_count=1,
                          precision=None, preferred_element_type=None):
-    """JAX's general 2-D convolution: any layouts (``dimension_numbers``, e.g.
-    ``('NHWC', 'HWIO', 'NHWC')``), ``padding`` "VALID", "SAME" or (lo, hi) pairs, input
-    dilation (``lhs_dilation``, the transposed convolution) and kernel dilation, grouped
-    features.
+    """JAX's general convolution over one or two spatial axes: any layouts
+    (``dimension_numbers``, e.g. ``('NHWC', 'HWIO', 'NHWC')``), ``padding`` "VALID", "SAME"
+    or (lo, hi) pairs, input dilation (``lhs_dilation``, the transposed convolution) and
+    kernel dilation, grouped features.
 
     >>> x, w = np.ones((1, 4, 4, 2)), np.ones((3, 3, 2, 5))
     >>> conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")).shape
@@ -346,8 +363,15 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, r
     _check_precision(precision)
     lhs, rhs = fnp.asarray(lhs), fnp.asarray(rhs)
     dn = conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers)
+    if lhs.ndim == 3:  # one spatial axis: convolve with a second one of size 1
+        one = ConvDimensionNumbers(*(spec + (3,) for spec in dn))
+        padding = padding if isinstance(padding, str) else [tuple(padding[0]), (0, 0)]
+        widen = lambda v: None if v is None else (*(v if isinstance(v, Sequence) else (v,)), 1)  # noqa: E731
+        return conv_general_dilated(lhs[..., None], rhs[..., None], widen(window_strides), padding,
+                                    widen(lhs_dilation), widen(rhs_dilation), one, feature_group_count,
+                                    batch_group_count, precision, preferred_element_type)[..., 0]
     if lhs.ndim != 4:
-        raise ValueError(f"conv_general_dilated: funcdl convolves over two spatial dimensions; "
+        raise ValueError(f"conv_general_dilated: funcdl convolves over one or two spatial dimensions; "
                          f"got a {lhs.ndim}-d input")
     if batch_group_count != 1:
         raise ValueError("conv_general_dilated: batch_group_count other than 1 is not supported; "
@@ -366,6 +390,179 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, r
              feature_group_count=feature_group_count)
     return fnp.transpose(y, np.argsort(dn.out_spec))
 
+
+def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, precision=None,
+                              preferred_element_type=None):
+    """:func:`conv_general_dilated` in the NCHW/OIHW layout.
+
+    >>> conv_with_general_padding(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), (1, 1), "VALID", None, None).shape
+    (1, 1, 2, 2)
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                precision=precision, preferred_element_type=preferred_element_type)
+
+
+def _conv_transpose_padding(k, s, padding):
+    """The (lo, hi) padding of the dilated input that makes a transposed convolution the
+    gradient of the strided one ("SAME": output size ``s`` times the input's)."""
+    mode = padding.upper()
+    if mode == "SAME":
+        total = k + s - 2
+        lo = k - 1 if s > k - 1 else -(-total // 2)
+    elif mode == "VALID":
+        total = k + s - 2 + builtins.max(k - s, 0)
+        lo = k - 1
+    else:
+        raise ValueError(f"conv_transpose: padding must be 'SAME', 'VALID' or (lo, hi) pairs, got {padding!r}")
+    return lo, total - lo
+
+
+def _transpose_pads(kernel_spatial, strides, padding, rhs_dilation):
+    dilation = (1,) * len(kernel_spatial) if rhs_dilation is None else tuple(rhs_dilation)
+    effective = [(k - 1) * d + 1 for k, d in zip(kernel_spatial, dilation)]
+    if isinstance(padding, str):
+        return [_conv_transpose_padding(k, s, padding) for k, s in zip(effective, strides)]
+    return [tuple(p) for p in padding]
+
+
+def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numbers=None,
+                   transpose_kernel=False, precision=None, preferred_element_type=None):
+    """The transposed (fractionally strided) convolution, as JAX's: the input dilated by
+    ``strides`` and convolved with stride 1. Layouts default to TensorFlow's (NHWC, HWIO);
+    ``transpose_kernel=True`` flips the kernel's spatial axes and swaps its feature axes
+    (the exact gradient of ``conv_general_dilated``).
+
+    >>> conv_transpose(np.ones((1, 3, 3, 2)), np.ones((3, 3, 2, 4)), (2, 2), "SAME").shape
+    (1, 6, 6, 4)
+    """
+    lhs, rhs = fnp.asarray(lhs), fnp.asarray(rhs)
+    if dimension_numbers is None and lhs.ndim in (3, 4):
+        dimension_numbers = ("NHWC", "HWIO", "NHWC") if lhs.ndim == 4 else ("NHC", "HIO", "NHC")
+    dn = conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers)
+    kernel_spatial = [rhs.shape[i] for i in dn.rhs_spec[2:]]
+    pads = _transpose_pads(kernel_spatial, strides, padding, rhs_dilation)
+    if transpose_kernel:
+        rhs = fnp.swapaxes(fnp.flip(rhs, dn.rhs_spec[2:]), dn.rhs_spec[0], dn.rhs_spec[1])
+    return conv_general_dilated(lhs, rhs, (1,) * len(kernel_spatial), pads, strides, rhs_dilation, dn,
+                                precision=precision, preferred_element_type=preferred_element_type)
+
+
+def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding, lhs_dilation=None,
+                                 rhs_dilation=None, dimension_numbers=None, precision=None,
+                                 preferred_element_type=None):
+    """The patches a convolution with a ``filter_shape`` kernel would see, one output
+    feature per (input feature, kernel position), in that order: the convolution with an
+    identity kernel (grouped by input feature).
+
+    >>> conv_general_dilated_patches(np.ones((1, 2, 4, 4)), (3, 3), (1, 1), "VALID").shape
+    (1, 18, 2, 2)
+    """
+    lhs = fnp.asarray(lhs)
+    filter_shape = tuple(int(k) for k in filter_shape)
+    dn = conv_dimension_numbers(lhs.shape, (1, 1) + filter_shape, dimension_numbers)
+    channels, size = lhs.shape[dn.lhs_spec[1]], int(np.prod(filter_shape))
+    eye = np.eye(size, dtype=lhs.dtype if preferred_element_type is None else preferred_element_type)
+    kernel = np.broadcast_to(eye, (channels, size, size)).reshape((channels * size, 1) + filter_shape)  # OIHW
+    oihw = ConvDimensionNumbers(dn.lhs_spec, tuple(range(kernel.ndim)), dn.out_spec)
+    return conv_general_dilated(lhs, kernel, window_strides, padding, lhs_dilation, rhs_dilation, oihw,
+                                feature_group_count=channels, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+# -- shapes of convolutions and windows (pure functions of shapes) -----------------------------
+
+
+def padtype_to_pads(in_shape, window_shape, window_strides, padding):
+    """Explicit (lo, hi) pads for "SAME" (the extra one at the end), "SAME_LOWER" (at the
+    start) or "VALID".
+
+    >>> padtype_to_pads((5, 6), (3, 2), (2, 2), "SAME")
+    [(1, 1), (0, 0)]
+    """
+    mode = getattr(padding, "name", padding).upper()
+    if mode == "VALID":
+        return [(0, 0)] * len(in_shape)
+    if mode not in ("SAME", "SAME_LOWER"):
+        raise ValueError(f"padtype_to_pads: padding must be 'SAME', 'SAME_LOWER' or 'VALID', got {padding!r}")
+    pads = []
+    for n, k, s in zip(in_shape, window_shape, window_strides):
+        total = builtins.max((-(-int(n) // int(s)) - 1) * int(s) + int(k) - int(n), 0)
+        small, large = total // 2, total - total // 2
+        pads.append((small, large) if mode == "SAME" else (large, small))
+    return pads
+
+
+def conv_shape_tuple(lhs_shape, rhs_shape, strides, pads, batch_group_count=1):
+    """The output shape of an NCHW/OIHW convolution with explicit ``pads`` (or a padding
+    name).
+
+    >>> conv_shape_tuple((2, 3, 9, 8), (4, 3, 3, 2), (2, 1), ((1, 1), (0, 0)))
+    (2, 4, 5, 7)
+    """
+    if isinstance(pads, str):
+        pads = padtype_to_pads(lhs_shape[2:], rhs_shape[2:], strides, pads)
+    spatial = [builtins.max((int(n) + lo + hi - int(k)) // int(s) + 1, 0)
+               for n, k, s, (lo, hi) in zip(lhs_shape[2:], rhs_shape[2:], strides, pads)]
+    return (int(lhs_shape[0]) // batch_group_count, int(rhs_shape[0]), *spatial)
+
+
+def _in_layouts(lhs_shape, rhs_shape, dimension_numbers):
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    return dn, [lhs_shape[i] for i in dn.lhs_spec], [rhs_shape[i] for i in dn.rhs_spec]
+
+
+def _out_layout(shape, dn):
+    return tuple(int(shape[i]) for i in np.argsort(dn.out_spec))
+
+
+def conv_general_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dimension_numbers):
+    """The output shape of :func:`conv_general_dilated` (without dilation).
+
+    >>> conv_general_shape_tuple((2, 9, 8, 3), (3, 2, 3, 4), (2, 1), "SAME", ("NHWC", "HWIO", "NHWC"))
+    (2, 5, 8, 4)
+    """
+    dn, lhs, rhs = _in_layouts(lhs_shape, rhs_shape, dimension_numbers)
+    return _out_layout(conv_shape_tuple(lhs, rhs, window_strides, padding), dn)
+
+
+def conv_transpose_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dimension_numbers):
+    """The output shape of :func:`conv_transpose`.
+
+    >>> conv_transpose_shape_tuple((2, 9, 8, 3), (3, 2, 3, 4), (2, 3), "VALID", ("NHWC", "HWIO", "NHWC"))
+    (2, 19, 24, 4)
+    """
+    dn, lhs, rhs = _in_layouts(lhs_shape, rhs_shape, dimension_numbers)
+    pads = _transpose_pads(rhs[2:], window_strides, padding, None)
+    spatial = [(int(n) - 1) * int(s) - int(k) + 2 + lo + hi
+               for n, k, s, (lo, hi) in zip(lhs[2:], rhs[2:], window_strides, pads)]
+    return _out_layout((lhs[0], rhs[0], *spatial), dn)
+
+
+def reduce_window_shape_tuple(operand_shape, window_dimensions, window_strides, padding, base_dilation=None,
+                              window_dilation=None):
+    """The output shape of :func:`reduce_window` with explicit (lo, hi) ``padding``.
+
+    >>> reduce_window_shape_tuple((5, 6), (2, 3), (1, 2), ((1, 0), (0, 1)))
+    (5, 3)
+    """
+    ones = (1,) * len(operand_shape)
+    base = ones if base_dilation is None else base_dilation
+    dilation = ones if window_dilation is None else window_dilation
+    out = []
+    for n, k, s, (lo, hi), b, d in zip(operand_shape, window_dimensions, window_strides, padding, base, dilation):
+        padded = (int(n) - 1) * int(b) + 1 + lo + hi
+        size = (padded - ((int(k) - 1) * int(d) + 1)) // int(s) + 1
+        if size < 0:
+            raise ValueError(f"reduce_window_shape_tuple: window {tuple(window_dimensions)} is larger than "
+                             f"the padded operand {tuple(operand_shape)}")
+        out.append(size)
+    return tuple(out)
+
+
+# JAX's type aliases of these arguments
+ConvGeneralDilatedDimensionNumbers = typing.Union[None, ConvDimensionNumbers, tuple[str, str, str]]
+DotDimensionNumbers = tuple[tuple[Sequence[int], Sequence[int]], tuple[Sequence[int], Sequence[int]]]
+PrecisionLike = typing.Union[None, str, Precision, tuple[str, str], tuple[Precision, Precision]]
 
 _REDUCERS = {"add": ("reduce_sum", 0), "max": ("reduce_max", None), "min": ("reduce_min", None)}
 

@@ -139,6 +139,28 @@ def lax(m):
     return funcdl.lax if m is fnp else NumpyLax
 
 
+def _patches(x, filter_shape, strides):
+    """What lax.conv_general_dilated_patches computes (NCHW, no padding), by slicing."""
+    (kh, kw), (sh, sw) = filter_shape, strides
+    n, c, h, w = x.shape
+    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+    out = np.zeros((n, c * kh * kw, ho, wo))
+    for ch in range(c):
+        for a in range(kh):
+            for b in range(kw):
+                out[:, ch * kh * kw + a * kw + b] = x[:, ch, a:a + (ho - 1) * sh + 1:sh, b:b + (wo - 1) * sw + 1:sw]
+    return out
+
+
+def _mulhi64(x, y):
+    """The high 64 bits of exact (Python integer) products."""
+    return np.array([(int(a) * int(b)) >> 64 for a, b in zip(x.ravel(), y.ravel())]).astype(np.int64).reshape(x.shape)
+
+
+def _clz32(x):
+    return np.array([32 - int(v).bit_length() for v in x.ravel().view(np.uint32)], np.int32).reshape(x.shape)
+
+
 @dataclasses.dataclass
 class Fn:
     name: str
@@ -558,6 +580,31 @@ FUNCTIONS = [
     Fn("lax.conv_general_dilated", lambda m, x, w: lax(m).conv_general_dilated(
         x, w, (1, 1), ((0, 0), (0, 0)), rhs_dilation=(2, 1), dimension_numbers=("NHWC", "OIHW", "NCHW")),
        (floats((2, 6, 4, 2), 14), floats((3, 2, 2, 2), 15)), (0, 1), "rhs_dilated"),
+    Fn("lax.conv_general_dilated", lambda m, x, w: (
+        funcdl.lax.conv_general_dilated(x, w, (2,), ((1, 1),), (1,), (2,), ("NHC", "HIO", "NHC")) if m is fnp else
+        NumpyLax.conv_general_dilated(x[:, :, None], w[:, None], (2, 1), ((1, 1), (0, 0)), rhs_dilation=(2, 1),
+                                      dimension_numbers=("NHWC", "HWIO", "NHWC"))[:, :, 0]),
+       (floats((2, 7, 3), 17), floats((3, 3, 4), 18)), (0, 1), "1d"),
+    # conv_transpose: the input dilated by the strides, padded by JAX's rule (SAME, k=3, s=2: (2, 1);
+    # VALID, k=3, s=2: (2, 2); k=2, s=3: (1, 2)), then convolved
+    Fn("lax.conv_transpose", lambda m, x, w: (
+        funcdl.lax.conv_transpose(x, w, (2, 2), "SAME") if m is fnp else
+        NumpyLax.conv_general_dilated(x, w, (1, 1), ((2, 1), (2, 1)), lhs_dilation=(2, 2),
+                                      dimension_numbers=("NHWC", "HWIO", "NHWC"))),
+       (floats((1, 3, 3, 2), 19), floats((3, 3, 2, 3), 20)), (0, 1), "same"),
+    Fn("lax.conv_transpose", lambda m, x, w: (
+        funcdl.lax.conv_transpose(x, w, (2, 3), "VALID", dimension_numbers=("NCHW", "OIHW", "NCHW"),
+                                  transpose_kernel=True) if m is fnp else
+        NumpyLax.conv_general_dilated(x, np.swapaxes(w[:, :, ::-1, ::-1], 0, 1), (1, 1), ((2, 2), (1, 2)),
+                                      lhs_dilation=(2, 3))),
+       (floats((1, 2, 3, 3), 21), floats((2, 4, 3, 2), 22)), (0, 1), "valid-transpose_kernel"),
+    Fn("lax.conv_general_dilated_patches", lambda m, x: (
+        funcdl.lax.conv_general_dilated_patches(x, (2, 3), (1, 2), "VALID") if m is fnp else _patches(x, (2, 3), (1, 2))),
+       (floats((2, 2, 4, 7), 23),), (0,)),
+    Fn("lax.conv_with_general_padding", lambda m, x, w: (
+        funcdl.lax.conv_with_general_padding(x, w, (1, 1), ((1, 0), (2, 1)), (2, 1), (1, 2)) if m is fnp else
+        NumpyLax.conv_general_dilated(x, w, (1, 1), ((1, 0), (2, 1)), (2, 1), (1, 2))),
+       (floats((1, 3, 4, 3), 24), floats((2, 3, 2, 2), 25)), (0, 1)),
     Fn("lax.reduce_window", lambda m, x: lax(m).reduce_window(
         x, -np.inf, m.maximum if m is fnp else np.max, (2, 2), (1, 2), ((0, 1), (1, 0))),
        (distinct((4, 5)),), (0,), "max"),
@@ -960,6 +1007,41 @@ FUNCTIONS = [
     Fn("lax.convert_element_type", lambda m, x: (funcdl.lax.convert_element_type(x, np.float32) if m is fnp
                                                  else x.astype(np.float32)), (A,)),
     Fn("lax.full_like", lambda m, x: funcdl.lax.full_like(x, 3.0) if m is fnp else np.full_like(x, 3.0), (A,)),
+    Fn("lax.stack", lambda m, a, b: funcdl.lax.stack([a, b], 1) if m is fnp else np.stack([a, b], 1), (A, B), (0, 1)),
+    Fn("lax.unstack", lambda m, x: funcdl.lax.unstack(x, 1) if m is fnp else tuple(x[:, i] for i in range(4)), (A,), (0,)),
+    Fn("lax.split", lambda m, x: (funcdl.lax.split(x, (1, 0, 3), 1) if m is fnp else
+                                  (x[:, :1], x[:, 1:1], x[:, 1:])), (A,), (0,)),
+    Fn("lax.collapse", lambda m, x: funcdl.lax.collapse(x, 0, 2) if m is fnp else x.reshape(6, 4),
+       (floats((2, 3, 4), 30),), (0,)),
+    Fn("lax.broadcast_like", lambda m, v, a: funcdl.lax.broadcast_like(v, a) if m is fnp else np.broadcast_to(v, a.shape),
+       (V, A), (0,)),
+    Fn("lax.index_take", lambda m, x: (funcdl.lax.index_take(x, (np.array([3, 1, 0]), np.array([0, 2, 2])), (2, 0))
+                                       if m is fnp else np.moveaxis(x, (2, 0), (0, 1))[[3, 1, 0], [0, 2, 2]]),
+       (floats((3, 2, 4), 31),), (0,)),
+    Fn("lax.select_n", lambda m, w, a, b: (funcdl.lax.select_n(w, a, b, a * 2) if m is fnp else np.choose(w, [a, b, a * 2])),
+       (np.random.default_rng(33).integers(0, 3, (3, 4)).astype(np.int32), A, B), (1, 2)),
+    Fn("lax.select_n", lambda m, w, a, b: funcdl.lax.select_n(w, a, b) if m is fnp else np.where(w, b, a),
+       (A > 0, A, B), (1, 2), "bool"),
+    Fn("lax.shift_right_logical", lambda m, x, s: (funcdl.lax.shift_right_logical(x, s) if m is fnp else np.where(
+        (s < 0) | (s >= 32), 0, x.view(np.uint32) >> np.clip(s, 0, 31).astype(np.uint32)).astype(np.uint32).view(np.int32)),
+       (I1 * 1000, SHIFTS)),
+    Fn("lax.clz", lambda m, x: funcdl.lax.clz(x) if m is fnp else _clz32(x), (I1 * 1000,)),
+    Fn("lax.mulhi", lambda m, x, y: (funcdl.lax.mulhi(x, y) if m is fnp else
+                                     ((x.astype(np.int64) * y) >> 32).astype(np.int32)), (I1 * 10 ** 7, I2 * 10 ** 7)),
+    Fn("lax.mulhi", lambda m, x, y: funcdl.lax.mulhi(x, y) if m is fnp else _mulhi64(x, y),
+       (I1.astype(np.int64) * 10 ** 16, I2.astype(np.int64) * -10 ** 16 + 7), note="int64"),
+    Fn("lax.approx_max_k", lambda m, x: (tuple(funcdl.lax.approx_max_k(x, 2, 0)) if m is fnp else
+                                         (-np.sort(-x, 0)[:2], np.argsort(-x, 0, kind="stable")[:2].astype(np.int32))),
+       (distinct((3, 4)),), (0,)),
+    Fn("lax.approx_min_k", lambda m, x: (tuple(funcdl.lax.approx_min_k(x, 3)) if m is fnp else
+                                         (np.sort(x)[..., :3], np.argsort(x, kind="stable")[..., :3].astype(np.int32))),
+       (distinct((3, 4)),), (0,)),
+    Fn("lax.reduce", lambda m, x: funcdl.lax.reduce(x, 1.0, funcdl.lax.mul, (1,)) if m is fnp else x.prod(1),
+       (floats((3, 5), 34),), (0,)),
+    Fn("lax.reduce", lambda m, x, i: (funcdl.lax.reduce(
+        (x, i), (np.inf, np.int32(0)), lambda a, b: (fnp.minimum(a[0], b[0]), fnp.where(a[0] <= b[0], a[1], b[1])), (0,))
+        if m is fnp else (x.min(0), np.take_along_axis(i, x.argmin(0)[None], 0)[0])),
+       (distinct((5, 3)), np.arange(15, dtype=np.int32).reshape(5, 3)), (0,), "argmin-pairs"),
     # -- numpy.fft (complex arguments: Z, Z3)
     *[Fn(f"fft.{name}", lambda m, a, name=name, kw=kw: getattr(m.fft, name)(a, **kw), (arg,), (0,), note)
       for name, arg, kw, note in [

@@ -76,6 +76,47 @@ def test_conv_dimension_numbers_and_errors():
     assert same.shape == (1, 2, 2, 5)
 
 
+def test_convolution_shape_helpers_match_jax():
+    # values from JAX 0.10.2
+    assert lax.padtype_to_pads((5, 6), (3, 2), (2, 2), "SAME") == [(1, 1), (0, 0)]
+    assert lax.padtype_to_pads((6,), (3,), (2,), "SAME_LOWER") == [(1, 0)]
+    assert lax.padtype_to_pads((5, 6), (3, 2), (2, 2), "VALID") == [(0, 0), (0, 0)]
+    assert lax.conv_shape_tuple((2, 3, 9, 8), (4, 3, 3, 2), (2, 1), ((1, 1), (0, 0))) == (2, 4, 5, 7)
+    assert lax.conv_shape_tuple((2, 3, 9, 8), (4, 3, 3, 2), (2, 1), "SAME") == (2, 4, 5, 8)
+    nhwc = ("NHWC", "HWIO", "NHWC")
+    assert lax.conv_general_shape_tuple((2, 9, 8, 3), (3, 2, 3, 4), (2, 1), "SAME", nhwc) == (2, 5, 8, 4)
+    assert lax.conv_transpose_shape_tuple((2, 9, 8, 3), (3, 2, 4, 3), (2, 1), "SAME", ("NHWC", "HWOI", "NHWC")) \
+        == (2, 18, 8, 4)
+    assert lax.conv_transpose_shape_tuple((2, 9, 8, 3), (3, 2, 3, 4), (2, 3), "VALID", nhwc) == (2, 19, 24, 4)
+    assert lax.conv_transpose_shape_tuple((2, 9, 8, 3), (3, 2, 3, 4), (2, 3), ((1, 2), (0, 1)), nhwc) == (2, 18, 22, 4)
+    assert lax.reduce_window_shape_tuple((5, 6), (2, 3), (1, 2), ((1, 0), (0, 1)), (2, 1), (1, 2)) == (9, 2)
+    assert lax.conv_general_permutations(("NCWH", "OIHW", "NHCW")) == ((0, 1, 3, 2), (0, 1, 2, 3), (0, 2, 1, 3))
+    assert lax.broadcast_shapes((2, 1), (3,)) == (2, 3)
+    assert lax.dtype(3) == np.int64 and lax.dtype(np.float32) == np.float32
+    assert lax.empty((2,), np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="padding must be 'SAME', 'VALID'"):
+        lax.conv_transpose(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1)), (2, 2), "FULL")
+    with pytest.raises(TypeError, match="select_n: which must be boolean"):
+        lax.select_n(np.array([True]), np.ones(1), np.ones(1), np.ones(1))
+
+
+def test_stax_transposed_convolutions_match_jax():
+    """Same key, same parameters and outputs as jax.example_libraries.stax (JAX 0.10.2)."""
+    from funcdl.example_libraries import stax
+    x = np.arange(2 * 5 * 5 * 3, dtype=np.float32).reshape(2, 5, 5, 3) / 50
+    for layer, inputs, shape, w0, total, y0 in [
+            (stax.ConvTranspose(4, (3, 3), (2, 2), "SAME"), x, (2, 10, 10, 4),
+             [0.19067803, -0.1727803, -0.14333263], 97.81182861, [-0.01565853, 0.01049824, -0.00755546]),
+            (stax.Conv1DTranspose(2, (3,), (2,), "VALID"), x[:, 0], (2, 11, 2),
+             [0.39077371, -0.3540943, -0.2937445], -8.03009701, [0.02218661, -0.00348407, -0.00744228])]:
+        out_shape, (W, b) = layer[0](fd.random.PRNGKey(0), inputs.shape)
+        y = fd.jit(layer[1])((W, b), inputs)
+        assert out_shape == shape and y.shape == shape
+        np.testing.assert_allclose(np.ravel(W)[:3], w0, rtol=1e-6)
+        np.testing.assert_allclose(float(np.sum(y)), total, rtol=1e-5)
+        np.testing.assert_allclose(np.ravel(y)[:3], y0, rtol=1e-5, atol=1e-7)
+
+
 def test_reduce_window_errors_and_init_value():
     x = np.arange(4.0)
     np.testing.assert_array_equal(lax.reduce_window(x, 10.0, lax.add, (2,), (2,)), [11.0, 15.0])

@@ -28,7 +28,7 @@ from ..nn.activations import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid,
                               standardize)
 from ..nn.initializers import glorot_normal, normal, ones, zeros
 
-__all__ = ["Dense", "GeneralConv", "Conv", "BatchNorm", "elementwise", "Tanh", "Relu", "Exp",
+__all__ = ["Dense", "GeneralConv", "Conv", "GeneralConvTranspose", "ConvTranspose", "Conv1DTranspose", "BatchNorm", "elementwise", "Tanh", "Relu", "Exp",
            "LogSoftmax", "Softmax", "Softplus", "Sigmoid", "Elu", "LeakyRelu", "Selu", "Gelu",
            "MaxPool", "SumPool", "AvgPool", "Flatten", "Identity", "FanOut", "FanInSum",
            "FanInConcat", "Dropout", "serial", "parallel", "shape_dependent",
@@ -122,6 +122,48 @@ Conv.__doc__ = """``GeneralConv`` with NHWC inputs and outputs and HWIO kernels.
 
 >>> Conv(8, (3, 3), padding='SAME')[0](random.PRNGKey(0), (1, 5, 5, 3))[0]
 (1, 5, 5, 8)
+"""
+
+
+def GeneralConvTranspose(dimension_numbers, out_chan, filter_shape, strides=None, padding="VALID",
+                         W_init=None, b_init=normal(1e-6)):
+    """A transposed convolution (``lax.conv_transpose``) with the layouts
+    ``dimension_numbers = (lhs, rhs, out)``, over one or two spatial axes.
+
+    >>> GeneralConvTranspose(('NHWC', 'HWIO', 'NHWC'), 4, (3, 3), (2, 2), 'SAME')[0](random.PRNGKey(0), (1, 5, 5, 3))[0]
+    (1, 10, 10, 4)
+    """
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    filter_shape = tuple(filter_shape)
+    strides = (1,) * len(filter_shape) if strides is None else tuple(strides)
+    W_init = W_init or glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))
+
+    def init_fun(rng, input_shape):
+        spatial = iter(filter_shape)
+        kernel_shape = tuple(out_chan if d == "O" else input_shape[lhs_spec.index("C")] if d == "I" else next(spatial)
+                             for d in rhs_spec)
+        output_shape = lax.conv_transpose_shape_tuple(input_shape, kernel_shape, strides, padding, dimension_numbers)
+        bias_shape = tuple(out_chan if d == "C" else 1 for d in out_spec)
+        k1, k2 = random.split(rng)
+        return output_shape, (W_init(k1, kernel_shape), b_init(k2, bias_shape))
+
+    def apply_fun(params, inputs, **kwargs):
+        W, b = params
+        return lax.conv_transpose(inputs, W, strides, padding, dimension_numbers=dimension_numbers) + b
+    return init_fun, apply_fun
+
+
+ConvTranspose = functools.partial(GeneralConvTranspose, ("NHWC", "HWIO", "NHWC"))
+ConvTranspose.__doc__ = """``GeneralConvTranspose`` with NHWC inputs and outputs and HWIO kernels.
+
+>>> ConvTranspose(8, (3, 3), (2, 2))[0](random.PRNGKey(0), (1, 5, 5, 3))[0]
+(1, 11, 11, 8)
+"""
+Conv1DTranspose = functools.partial(GeneralConvTranspose, ("NHC", "HIO", "NHC"))
+Conv1DTranspose.__doc__ = """``GeneralConvTranspose`` over one spatial axis: NHC inputs and outputs, HIO kernels.
+
+>>> Conv1DTranspose(8, (3,), (2,), 'SAME')[0](random.PRNGKey(0), (1, 5, 3))[0]
+(1, 10, 8)
 """
 
 
