@@ -33,6 +33,7 @@ __all__ = [
     "atanh",
     "batch_matmul",
     "bessel_i0e",
+    "betainc",
     "bessel_i1e",
     "bitwise_and",
     "bitwise_not",
@@ -170,6 +171,7 @@ def _special(name):
 
 lgamma, digamma, polygamma, zeta = (_special(n) for n in ("gammaln", "digamma", "polygamma", "zeta"))
 igamma, igammac = _special("gammainc"), _special("gammaincc")
+betainc = _special("betainc")
 bessel_i0e, bessel_i1e = _special("i0e"), _special("i1e")
 eq, ne, lt, le, gt, ge = (fnp.equal, fnp.not_equal, fnp.less, fnp.less_equal, fnp.greater,
                           fnp.greater_equal)

@@ -319,6 +319,45 @@ def igammac(a, x):
 
 
 @numba.njit(cache=True)
+def _betainc_fraction(a, b, x):
+    """The continued fraction of ``I_x(a, b)`` (modified Lentz; converges fast for
+    ``x < (a + 1) / (a + b + 2)``), without its prefactor ``x^a (1-x)^b / (a B(a, b))``."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) >= tiny else tiny)
+    h = d
+    for m in range(1, 100000):
+        for aa in (m * (b - m) * x / ((a + 2 * m - 1.0) * (a + 2 * m)),
+                   -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1.0))):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) >= tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) >= tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < _EPS:
+            break
+    return h
+
+
+@numba.njit(cache=True)
+def betainc(a, b, x):
+    """The regularized incomplete beta function ``I_x(a, b)`` (scipy's betainc): the
+    continued fraction, on the side of ``x`` where it converges fast."""
+    a, b, x = np.float64(a), np.float64(b), np.float64(x)
+    if math.isnan(a) or math.isnan(b) or math.isnan(x) or a < 0.0 or b < 0.0 or x < 0.0 or x > 1.0 \
+            or (a == 0.0 and b == 0.0):
+        return np.nan
+    if a == 0.0 or x == 1.0:
+        return 1.0
+    if b == 0.0 or x == 0.0:
+        return 0.0
+    log_front = a * math.log(x) + b * math.log1p(-x) - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _betainc_fraction(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betainc_fraction(b, a, 1.0 - x) / b
+
+
+@numba.njit(cache=True)
 def _bessel_ie(nu, x):
     """``exp(-|x|) I_nu(|x|)`` for nu in {0, 1}: the power series up to 20, the asymptotic
     series above (its smallest term there is below 1e-17)."""
@@ -369,6 +408,9 @@ def i1e(x):
 def _ufunc(name):
     scalar = {"erf": erf, "erfc": erfc, "erfinv": erfinv, "erfinv_xlaf": erfinv_xlaf,
               "lgamma": lgamma, "digamma": digamma, "i0e": i0e, "i1e": i1e}.get(name)
+    if name == "betainc":
+        return numba.vectorize(["float32(float32, float32, float32)", "float64(float64, float64, float64)"],
+                               cache=True)(lambda a, b, x: betainc(a, b, x))
     if scalar is None:  # binary
         scalar2 = {"zeta": zeta, "polygamma": polygamma, "igamma": igamma, "igammac": igammac}[name]
         return numba.vectorize(["float32(float32, float32)", "float64(float64, float64)"],

@@ -437,6 +437,10 @@ FUNCTIONS = [
        (1,), rtol=1e-11),
     Fn("special.gammaincc", lambda m, a, x: sp(m).special.gammaincc(a, x), (positive((3, 4)), positive((4,), 6) * 2),
        (1,), rtol=1e-11),
+    Fn("special.betainc", lambda m, a, b, x: sp(m).special.betainc(a, b, x),
+       (positive((3, 4)), positive((4,), 7) * 4, floats((3, 1), 8, 0.02, 0.98)), (2,), rtol=1e-11),
+    Fn("lax.betainc", lambda m, a, b, x: (funcdl.lax.betainc(a, b, x) if m is fnp else scipy.special.betainc(a, b, x)),
+       (positive((4,)), np.float64(0.5), floats((4,), 9, 0.0, 1.0)), (2,), rtol=1e-11),
     Fn("special.gamma", lambda m, a: sp(m).special.gamma(a * 3 + 0.01), (A,), (0,), rtol=1e-11),
     Fn("special.gammasgn", lambda m, a: sp(m).special.gammasgn(a * 3 + 0.01), (A,)),
     Fn("special.beta", lambda m, a, b: sp(m).special.beta(a, b), (positive((3, 4)), positive((4,), 7)), (0, 1),
@@ -508,6 +512,10 @@ FUNCTIONS = [
          (floats((3, 3), 8, 0.05, 0.95), positive((3,), 4), positive((3,), 5)), (0, 1, 2), rtol=1e-10)
       for fn in ("logpdf", "pdf")],
     Fn("stats.beta.logpdf", lambda m, x: sp(m).stats.beta.logpdf(x, 2.0, 3.0, -1.0, 2.0), (A,), note="support"),
+    *[Fn(f"stats.beta.{fn}", lambda m, x, a, b, fn=fn: getattr(sp(m).stats.beta, fn)(x, a, b, -0.5, 2.0),
+         (floats((3, 3), 8, -0.4, 1.4), positive((3,), 4), positive((3,), 5)), (0,), rtol=1e-10)
+      for fn in ("cdf", "logcdf", "sf", "logsf")],
+    Fn("stats.beta.cdf", lambda m, x: sp(m).stats.beta.cdf(x, 2.0, 3.0), (A,), note="support"),
     *[Fn(f"stats.pareto.{fn}", lambda m, x, b, fn=fn: getattr(sp(m).stats.pareto, fn)(x, b, 0.5, 1.5),
          (positive((3, 3)) + 1.5, positive((3,), 4)), (0, 1), rtol=1e-11)
       for fn in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")],

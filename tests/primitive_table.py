@@ -61,6 +61,7 @@ def distinct(shape, seed=0, dtype=np.float64):
 
 
 BROADCAST_PAIRS = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((4, 1, 3), (2, 1))]
+BROADCAST_TRIPLES = [((3,), (3,), (3,)), ((2, 3), (3,), ()), ((2, 1), (1, 3), (2, 3)), ((), (), (4,))]
 
 # Elementwise primitives declare where their inputs live (``prim.domain``, see
 # funcdl/primitives/elementwise.py); these generators sample those domains.
@@ -96,6 +97,7 @@ REFERENCES = {"erf": scipy.special.erf, "erfc": scipy.special.erfc, "erf_inv": s
               "digamma": scipy.special.digamma, "i0e": scipy.special.i0e, "i1e": scipy.special.i1e,
               "polygamma": scipy.special.polygamma, "zeta": scipy.special.zeta,
               "igamma": scipy.special.gammainc, "igammac": scipy.special.gammaincc,
+              "betainc": scipy.special.betainc,
               "div": np.true_divide, "complex": lambda x, y: x + 1j * y}
 
 
@@ -123,6 +125,7 @@ def _rows(arity):
 
 UNARY = [(name, gens[0], ref, diff) for name, gens, ref, diff in _rows(1)]
 BINARY = [(name, gens[0], gens[1], ref, diff) for name, gens, ref, diff in _rows(2)]
+TERNARY = _rows(3)
 
 
 def _takes_complex(name):
@@ -152,6 +155,12 @@ def _elementwise_cases():
             for k, ((sx, sy), dtype) in enumerate([(((2, 3), (3,)), np.float64), (((3,), (3,)), np.float32)]):
                 x, y = complexify(gen_x(sx, k + 11).astype(dtype), k), complexify(gen_y(sy, k + 13).astype(dtype), k + 1)
                 cases.append(Case(name, lambda x, y, name=name: P.binary(name, x, y), (x, y), ref, diff, "complex"))
+    for name, gens, ref, diff in TERNARY:
+        for k, shapes in enumerate(BROADCAST_TRIPLES):
+            args = tuple(gen(shape, k + 5 * i) for i, (gen, shape) in enumerate(zip(gens, shapes)))
+            cases.append(Case(name, lambda *xs, name=name: P.ternary(name, *xs), args, ref, diff))
+        args = tuple(gen((3,), 9 + i).astype(np.float32) for i, gen in enumerate(gens))
+        cases.append(Case(name, lambda *xs, name=name: P.ternary(name, *xs), args, ref, diff))
     ints = [("add", np.add), ("mul", np.multiply), ("div", np.floor_divide), ("rem", np.remainder),
             ("max", np.maximum), ("lt", np.less), ("eq", np.equal)]
     for name, ref in ints:

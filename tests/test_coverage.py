@@ -30,7 +30,7 @@ MISSING = {
     "numpy.linalg": {},
     "numpy.fft": {},
     "scipy.special": {name: _LATER + " (item 5: each needs its own primitive or series)" for name in (
-        "bernoulli bessel_jn betainc boxcox boxcox1p comb dawsn erfcx exp1 expi expn fresnel hyp1f1 hyp2f1 "
+        "bernoulli bessel_jn boxcox boxcox1p comb dawsn erfcx exp1 expi expn fresnel hyp1f1 hyp2f1 "
         "owens_t sici spence sph_harm_y wofz").split()},
     "nn": {"get_scaled_dot_general_config": _LATER, "scaled_dot_general": _LATER, "scaled_matmul": _LATER},
     "random": {**{name: _LATER + " (item 7: the gamma-family samplers and the discrete ones that "
@@ -52,7 +52,7 @@ MISSING = {
         **{name: "XLA's stateful or backend-defined random bits: funcdl's keys are explicit and give JAX's "
                  "numbers" for name in ("rng_uniform", "rng_bit_generator")},
         **{name: _LATER for name in (
-            "betainc conv_general_dilated_local igamma_grad_a random_gamma_grad ragged_dot ragged_dot_general "
+            "conv_general_dilated_local igamma_grad_a random_gamma_grad ragged_dot ragged_dot_general "
             "scaled_dot").split()}},
     "tree": {"broadcast": _LATER, "reduce_associative": _LATER, "static": _LATER},
     "example_libraries.stax": {name: _IMPORTS for name in "glorot jnp randn".split()},

@@ -3,7 +3,8 @@ name, numpy impl, shape rule, binding function, derivative rules (jvp, vjp), bat
 rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 ``funcdl.nn`` compose everything else from them.
 
-- ``elementwise``: the broadcasting elementwise primitives (``defunary`` / ``defbinary``,
+- ``elementwise``: the broadcasting elementwise primitives (``defunary`` / ``defbinary`` /
+  ``defternary``,
   one call each), and ``select``, ``convert``, ``stop_gradient``;
 - ``structural``: broadcast_to, reshape, transpose, slice, rev, pad, concatenate;
 - ``dynamic_slicing``: dynamic_slice, dynamic_update_slice (windows at runtime offsets);
@@ -18,7 +19,8 @@ rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 Control-flow primitives are defined in ``funcdl.control_flow``, the call primitives in
 ``funcdl.transforms``."""
 from .elementwise import (ZERO, Linear, binary, broadcast_shapes, complex_dtype, convert, convert_p,
-                          elementwise_prims, real_dtype, select, select_p, stop_gradient_p, unary)
+                          elementwise_prims, real_dtype, select, select_p, stop_gradient_p, ternary,
+                          unary)
 from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_slice,
                               dynamic_update_slice_p)
 from .indexing import gather, gather_p, scatter, scatter_p

@@ -138,6 +138,14 @@ def defbinary(name, impl, kinds, out_dtype=None, *, partials, numba, domain=(REA
     return prim
 
 
+def defternary(name, impl, kinds, *, partials, numba, domain, differentiable=(0, 1, 2)):
+    """Define a broadcasting ternary elementwise primitive, as :func:`defbinary`:
+    ``partials(a, b, c, out, need_a, need_b, need_c)`` gives the three derivatives."""
+    prim = _define(name, impl, kinds, None, partials, numba, domain)
+    prim.differentiable = differentiable
+    return prim
+
+
 def _real_operands_only(name, impl, kinds):
     """``impl`` refusing complex operands when ``kinds`` excludes them: eager evaluation
     does not run the shape rule, and numpy would compute what jit rejects (``sign``,
@@ -238,6 +246,15 @@ def _igamma_partials(sign):
         density = fnp.exp((a - 1.0) * fnp.log(safe) - safe - unary("lgamma", a))
         return None, sign * fnp.where(positive, density, 0.0)
     return partials
+
+
+def _betainc_partials(a, b, x, out, need_a, need_b, need_x):
+    """d/dx I_x(a, b) = x^(a-1) (1-x)^(b-1) / B(a, b) (a and b have none, as in JAX)."""
+    inside = fnp.logical_and(fnp.greater(x, 0.0), fnp.less(x, 1.0))
+    safe = fnp.where(inside, x, 0.5)
+    log_beta = unary("lgamma", a) + unary("lgamma", b) - unary("lgamma", a + b)
+    density = fnp.exp((a - 1.0) * fnp.log(safe) + (b - 1.0) * fnp.log1p(-safe) - log_beta)
+    return None, None, fnp.where(inside, density, 0.0)
 
 
 def _erfc(x):
@@ -413,6 +430,9 @@ igamma_p = defbinary("igamma", _special_impl("igamma"), FLOAT, partials=_igamma_
 igammac_p = defbinary("igammac", _special_impl("igammac"), FLOAT, partials=_igamma_partials(-1.0),
                       numba="_special.igammac({0}, {1})", domain=((0.5, 3.0), (0.2, 4.0)),
                       differentiable=(1,))
+betainc_p = defternary("betainc", _special_impl("betainc"), FLOAT, partials=_betainc_partials,
+                       numba="_special.betainc({0}, {1}, {2})",
+                       domain=((0.5, 3.0), (0.5, 3.0), (0.05, 0.95)), differentiable=(2,))
 bitwise_and_p = defbinary("bitwise_and", np.bitwise_and, INTEGER, partials=ZERO, numba="({0} & {1})",
                           domain=("ints", "ints"))
 bitwise_or_p = defbinary("bitwise_or", np.bitwise_or, INTEGER, partials=ZERO, numba="({0} | {1})",
@@ -487,6 +507,10 @@ def unary(name, x):
 
 def binary(name, x, y):
     return bind(elementwise_prims[name], x, y)
+
+
+def ternary(name, a, b, c):
+    return bind(elementwise_prims[name], a, b, c)
 
 
 # ---------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def helper_source(name):
 # variants with ``{f}``: ``_vmath.exp{f}`` is ``_vmath.expf`` for float32 operands, and
 # ``{bits}`` is the first operand's width in bits.)
 PROMOTING = {"erf", "erf_inv", "pow", "rem", "sign", "lgamma", "digamma", "i0e", "i1e", "polygamma",
-             "zeta", "igamma", "igammac"}
+             "zeta", "igamma", "igammac", "betainc"}
 
 # Modules of numba functions that lowering templates call as ``module.fn(...)``.
 CALLED_MODULES = ("_special", "_vmath", "_linalg_kernels", "_numpy_calls")

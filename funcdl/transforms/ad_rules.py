@@ -25,7 +25,7 @@ def _unary_rules(name, derivative):
 def no_derivative_error(name, operand):
     """The error for a derivative asked of an operand that has none (polygamma's order, ...)."""
     return TypeError(f"{name}: operand {operand} has no derivative (JAX defines none either); "
-                     "differentiate with respect to the other operand only, or wrap this one in "
+                     "differentiate with respect to the other operands only, or wrap this one in "
                      "stop_gradient")
 
 
@@ -41,22 +41,23 @@ def _scale(g, d):
     return fnp.multiply(g, d)
 
 
-def _binary_rules(name, partials, differentiable):
-    """Rules from ``partials(x, y, out) -> (dout/dx, dout/dy)`` (None: not needed)."""
+def _nary_rules(name, partials, differentiable):
+    """Rules from ``partials(*operands, out, *needed) -> one dout/d(operand) each`` (None:
+    not needed): binary and ternary primitives."""
     def jvp(tangents, primals, out):
-        x, y = primals
         for i, t in enumerate(tangents):
             if t is not None and i not in differentiable:
                 raise no_derivative_error(name, i)
-        dx, dy = partials(x, y, out, tangents[0] is not None, tangents[1] is not None)
-        terms = [_scale(t, d) for t, d in zip(tangents, (dx, dy)) if t is not None]
-        total = terms[0] if len(terms) == 1 else fnp.add(*terms)
+        ds = partials(*primals, out, *[t is not None for t in tangents])
+        terms = [_scale(t, d) for t, d in zip(tangents, ds) if t is not None]
+        total = terms[0]
+        for term in terms[1:]:
+            total = fnp.add(total, term)
         return total if shape_of(total) == shape_of(out) else fnp.broadcast_to(total, shape_of(out))
 
-    def vjp(g, x, y, *, out):
-        dx, dy = partials(x, y, out, not _is_constant(x), not _is_constant(y))
-        return [None if dx is None else unbroadcast(_scale(g, dx), shape_of(x)),
-                None if dy is None else unbroadcast(_scale(g, dy), shape_of(y))]
+    def vjp(g, *operands, out):
+        ds = partials(*operands, out, *[not _is_constant(x) for x in operands])
+        return [None if d is None else unbroadcast(_scale(g, d), shape_of(x)) for x, d in zip(operands, ds)]
     return jvp, vjp
 
 
@@ -68,7 +69,7 @@ def elementwise_rules(prim):
     if isinstance(prim.derivative, P.Linear):
         return {"jvp": prim.derivative.jvp, "vjp": prim.derivative.vjp}
     jvp, vjp = (_unary_rules(prim.name, prim.derivative) if prim.arity == 1
-                else _binary_rules(prim.name, prim.derivative, prim.differentiable))
+                else _nary_rules(prim.name, prim.derivative, prim.differentiable))
     return {"jvp": jvp, "vjp": vjp}
 
 
