@@ -191,6 +191,13 @@ def _svd_phases_fixed(m, u, s, vh):
     return u * m.conj(signs), s, vh * m.swapaxes(signs[..., :s.shape[-1]], -1, -2)
 
 
+def _with_nans(z):
+    """``z`` with a nan in its first row's real part and one in its last row's imaginary part."""
+    z = z.copy()
+    z[0, 1], z[-1, 2] = complex(np.nan, 1.0), complex(1.0, np.nan)
+    return z
+
+
 def floats(shape, seed=0, lo=-2.0, hi=2.0):
     return np.random.default_rng(seed).uniform(lo, hi, size=shape)
 
@@ -728,6 +735,12 @@ FUNCTIONS = [
     Fn("cov", lambda m, x: m.cov(x, bias=True, fweights=np.array([1, 2, 1, 3]), aweights=np.array([0.5, 1.0, 2.0, 1.0])),
        (A,), (0,), "weights"),
     Fn("cov", lambda m, x: m.cov(x), (V,), (0,), "vector"),
+    Fn("cov", lambda m, x: m.cov(x, aweights=np.array([0.5, 1.0, 2.0, 1.0])), (Z,), (0,), "complex"),
+    Fn("corrcoef", lambda m, x: m.corrcoef(x), (Z,), (0,), "complex"),
+    Fn("nanmean", lambda m, x: m.nanmean(x, axis=1), (_with_nans(Z),), (0,), "complex"),
+    Fn("nanvar", lambda m, x: m.nanvar(x, axis=0, ddof=1), (_with_nans(Z),), (0,), "complex"),
+    Fn("nanstd", lambda m, x: m.nanstd(x), (_with_nans(Z),), (0,), "complex"),
+    Fn("nanvar", lambda m, x: m.nanvar(x, axis=1), (_with_nans(Z).real,), (0,), "real-with-nans"),
     Fn("corrcoef", lambda m, x: m.corrcoef(x), (A,), (0,)),
     # -- rearranging, grids and constructors
     Fn("roll", lambda m, a: m.roll(a, 2), (A,), (0,)),
@@ -797,6 +810,8 @@ FUNCTIONS = [
     Fn("polyder", lambda m, p: m.polyder(p, 2), (V,), (0,)),
     Fn("polyint", lambda m, p: m.polyint(p, 2, k=[1.0, 2.0]), (V,), (0,)),
     Fn("interp", lambda m, x, fp: m.interp(x, np.array([-1.0, 0.0, 0.5, 1.5]), fp), (A * 1.2, V), (0, 1)),
+    Fn("interp", lambda m, x, fp: m.interp(x, np.array([-1.0, 0.0, 0.5, 1.5]), fp, right=2j), (A * 1.2, Z[0]), (0, 1),
+       "complex"),
     Fn("interp", lambda m, x: m.interp(x, np.array([0.0, 1.0, 2.0]), np.array([0.0, 5.0, 1.0]), left=-1.0, right=9.0),
        (np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0]),), note="edges"),
     Fn("interp", lambda m, x: m.interp(x, np.array([350.0, 10.0, 90.0]), np.array([1.0, 2.0, 3.0]), period=360),
@@ -880,6 +895,7 @@ FUNCTIONS = [
        (np.array([5, 0, -1]), np.array([3, 9, 0])), note="wrap_F"),
     Fn("unravel_index", lambda m, i: m.unravel_index(i, (3, 4)), (np.array([11, 0, 5]),)),
     Fn("gradient", lambda m, a: m.gradient(a), (A,), (0,)),
+    Fn("gradient", lambda m, y, x: m.gradient(y, x, axis=1), (Z, np.cumsum(positive((4,)))), (0, 1), "complex"),
     Fn("gradient", lambda m, a: m.gradient(a, 0.5, axis=1), (A,), (0,), "spacing"),
     Fn("gradient", lambda m, y, x: m.gradient(y, x), (V, np.cumsum(positive((4,)))), (0, 1), "coordinates"),
     Fn("unwrap", lambda m, p: m.unwrap(p), (np.array([0.0, 3.0, -3.0, 2.5, -2.9]),), (0,)),

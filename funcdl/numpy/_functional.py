@@ -236,7 +236,6 @@ def unravel_index(indices, shape):
     return tuple(remainder(idx // int(s), n) if n else idx * 0 for s, n in zip(strides, shape))
 
 
-@real_only
 def gradient(f, *varargs, axis=None, edge_order=1):
     """Second-order central differences inside, first-order one-sided ones at the edges (as
     numpy with ``edge_order=1``); spacing scalars or coordinate arrays in ``varargs``.
@@ -247,7 +246,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     if edge_order != 1:
         raise ValueError("gradient: only edge_order=1 is supported")
     y = asarray(f)
-    y = y if y.dtype.kind == "f" else cast(y, np.float64)
+    y = y if y.dtype.kind in "fc" else cast(y, np.float64)
     axes = list(range(y.ndim)) if axis is None else (
         [normalize_axis(axis, y.ndim, "gradient")] if np.ndim(axis) == 0 else
         [normalize_axis(a, y.ndim, "gradient") for a in axis])

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..errors import ConcretizationError
-from ._base import asarray, cast, promote, real_only
+from ._base import asarray, cast, promote
 from ._indexing import take
 from ._math import add, clip, divide, multiply, remainder, subtract, where
 from ._shape import concatenate, flip, pad, reshape
@@ -152,15 +152,22 @@ def polyint(p, m=1, k=None):
     return p
 
 
-@real_only
 def interp(x, xp, fp, left=None, right=None, period=None):
     """The piecewise-linear interpolant through ``(xp, fp)`` (``xp`` increasing) at ``x``;
     ``left``/``right`` (default ``fp[0]``/``fp[-1]``) outside, or periodic with ``period``.
+    Complex ``fp`` interpolates the real and imaginary parts (as numpy).
 
     >>> interp(np.array([0.5, 2.5, 9.0]), np.array([0.0, 1.0, 3.0]), np.array([0.0, 10.0, 20.0]))
     array([ 5. , 17.5, 20. ])
     """
     x, xp, fp = asarray(x), asarray(xp), asarray(fp)
+    if x.dtype.kind == "c" or xp.dtype.kind == "c":
+        raise TypeError(f"interp: x and xp must be real, got {x.dtype.name} and {xp.dtype.name}")
+    if fp.dtype.kind == "c":
+        from ._arrange import imag, real  # noqa: PLC0415
+        part = lambda v, f: None if v is None else f(asarray(v))  # noqa: E731
+        return add(interp(x, xp, real(fp), part(left, real), part(right, real), period),
+                   multiply(1j, interp(x, xp, imag(fp), part(left, imag), part(right, imag), period)))
     if xp.ndim != 1 or fp.ndim != 1 or xp.shape != fp.shape:
         raise ValueError(f"interp: xp and fp must be 1-d of one length, got {xp.shape} and {fp.shape}")
     x, xp, fp = (a if a.dtype.kind == "f" else cast(a, np.float64) for a in (x, xp, fp))

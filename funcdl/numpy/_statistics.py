@@ -200,7 +200,7 @@ def digitize(x, bins, right=False):
 
 def _without_nan(a, fill):
     x = as_array(a, None, "nan reduction")
-    return (x, where(isnan(x), fill, x)) if x.dtype.kind == "f" else (x, x)
+    return (x, where(isnan(x), fill, x)) if x.dtype.kind in "fc" else (x, x)
 
 
 def nansum(a, axis=None, dtype=None, keepdims=False):
@@ -223,11 +223,10 @@ def nanprod(a, axis=None, dtype=None, keepdims=False):
 
 
 def _count(x, axis, keepdims):
-    valid = logical_not(isnan(x)) if x.dtype.kind == "f" else equal(x, x)
+    valid = logical_not(isnan(x)) if x.dtype.kind in "fc" else equal(x, x)
     return sum(valid, axis=axis, keepdims=keepdims)
 
 
-@real_only
 def nanmean(a, axis=None, dtype=None, keepdims=False):
     """:func:`mean` over the elements that are not nan (nan for all-nan slices).
 
@@ -237,24 +236,30 @@ def nanmean(a, axis=None, dtype=None, keepdims=False):
     x, filled = _without_nan(a, 0)
     total = sum(filled, axis=axis, dtype=dtype, keepdims=keepdims)
     count = _count(x, axis, keepdims)
-    return divide(total, count).astype(total.dtype if total.dtype.kind == "f" else np.float64)
+    return divide(total, count).astype(total.dtype if total.dtype.kind in "fc" else np.float64)
 
 
-@real_only
 def nanvar(a, axis=None, dtype=None, keepdims=False, ddof=0):
-    """:func:`var` over the elements that are not nan.
+    """:func:`var` over the elements that are not nan (the mean of ``|x - mean|**2``, real,
+    for complex ``a``).
 
     >>> nanvar(np.array([1.0, np.nan, 3.0]))
     np.float64(1.0)
     """
-    x, _ = _without_nan(a, 0)
-    centered = subtract(x, nanmean(x, axis=axis, keepdims=True))
-    squares = where(isnan(x), 0, multiply(centered, centered)) if x.dtype.kind == "f" else centered * centered
+    x, filled = _without_nan(a, 0)
+    centered = subtract(filled, nanmean(x, axis=axis, keepdims=True))
+    if x.dtype.kind in "fc":  # zero at the nans before squaring: no nan reaches the derivative
+        centered = where(isnan(x), 0, centered)
+    squares = _squared_magnitudes(centered)
     count = _count(x, axis, keepdims)
     return divide(sum(squares, axis=axis, keepdims=keepdims), subtract(count, ddof))
 
 
-@real_only
+def _squared_magnitudes(x):
+    from ._arrange import conj, real  # noqa: PLC0415
+    return real(multiply(x, conj(x))) if x.dtype.kind == "c" else multiply(x, x)
+
+
 def nanstd(a, axis=None, dtype=None, keepdims=False, ddof=0):
     """:func:`std` over the elements that are not nan.
 
@@ -484,10 +489,10 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     return sum(multiply(mid, d), axis=axis)
 
 
-@real_only
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of ``m`` (columns when not
-    ``rowvar``), optionally weighted by integer ``fweights`` and ``aweights``.
+    ``rowvar``), optionally weighted by integer ``fweights`` and ``aweights``; for complex
+    variables, ``E[(x - mean) conj(y - mean)]`` (as numpy).
 
     >>> cov(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
     array([[ 1., -1.],
@@ -503,8 +508,9 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         yy = reshape(yy, (1, -1)) if yy.ndim < 2 else yy
         yy = yy if rowvar or asarray(y).ndim == 1 else moveaxis(yy, 0, 1)
         x = concatenate([x, yy], 0)
-    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    x = x if x.dtype.kind in "fc" else x.astype(np.float64)
     ddof = (0 if bias else 1) if ddof is None else ddof
+    from ._arrange import conj  # noqa: PLC0415
     w = None
     for weights in (fweights, aweights):
         if weights is not None:
@@ -514,29 +520,30 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         avg = mean(x, axis=1, keepdims=True)
         fact = x.shape[1] - ddof
         centered = subtract(x, avg)
-        c = divide(dot(centered, moveaxis(centered, 0, 1)), fact)
+        c = divide(dot(centered, conj(moveaxis(centered, 0, 1))), fact)
     else:
         w_sum = sum(w)
         avg = divide(sum(multiply(x, w), axis=1, keepdims=True), w_sum)
         fact = w_sum - ddof if aweights is None else \
             w_sum - ddof * sum(multiply(w, asarray(aweights).astype(x.dtype))) / w_sum
         centered = subtract(x, avg)
-        c = divide(dot(multiply(centered, w), moveaxis(centered, 0, 1)), fact)
+        c = divide(dot(multiply(centered, w), conj(moveaxis(centered, 0, 1))), fact)
     return squeeze(c) if c.shape == (1, 1) else c
 
 
-@real_only
 def corrcoef(x, y=None, rowvar=True):
     """Pearson correlation coefficients: :func:`cov` normalised by the standard deviations
-    (clipped to [-1, 1]).
+    (clipped to [-1, 1], each part for complex ones).
 
     >>> corrcoef(np.array([[0.0, 1.0, 2.0], [0.0, 2.0, 4.0]]))
     array([[1., 1.],
            [1., 1.]])
     """
+    from ._arrange import imag, real  # noqa: PLC0415
     c = cov(x, y, rowvar)
     if c.ndim == 0:
         return divide(c, c)
-    d = sqrt(diag(c))
+    d = sqrt(real(diag(c)))
     c = divide(divide(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
-    return where(greater(c, 1), 1.0, where(less(c, -1), -1.0, c)).astype(c.dtype)
+    clip = lambda v: where(greater(v, 1), 1.0, where(less(v, -1), -1.0, v)).astype(v.dtype)  # noqa: E731
+    return add(clip(real(c)), multiply(1j, clip(imag(c)))) if c.dtype.kind == "c" else clip(c)
