@@ -33,6 +33,7 @@ __all__ = [
     "atanh",
     "batch_matmul",
     "bessel_i0e",
+    "bitcast_convert_type",
     "betainc",
     "bessel_i1e",
     "bitwise_and",
@@ -102,6 +103,7 @@ __all__ = [
     "mulhi",
     "ne",
     "neg",
+    "nextafter",
     "pad",
     "polygamma",
     "population_count",
@@ -969,3 +971,22 @@ def reduce(operands, init_values, computation, dimensions, out_sharding=None):
     else:
         out = combine(inits, [x[0] for x in flat])
     return tree_unflatten(tree, [fnp.asarray(o).astype(x.dtype) for o, x in zip(out, leaves)])
+
+
+def bitcast_convert_type(operand, new_dtype):
+    """``operand``'s bits read as ``new_dtype`` (integer or float; a narrower dtype adds a
+    trailing axis, a wider one consumes it). Its derivative is zero, as in JAX.
+
+    >>> bitcast_convert_type(np.float32(1.0), np.int32)
+    np.int32(1065353216)
+    """
+    return P.bitcast(fnp.asarray(operand), new_dtype)
+
+
+def nextafter(x1, x2):
+    """lax's name for ``funcdl.numpy.nextafter``: the float after ``x1`` towards ``x2``.
+
+    >>> float(nextafter(np.float32(1.0), np.float32(2.0)))
+    1.0000001192092896
+    """
+    return fnp.nextafter(x1, x2)

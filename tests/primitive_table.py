@@ -560,6 +560,20 @@ def _random_cases():
     return cases
 
 
+def _bitcast_cases():
+    """Each width change (same, narrower: a trailing axis; wider: consuming it), scalars too;
+    the references read the bits with numpy's ``view``."""
+    special = np.array([0.0, -0.0, np.inf, -np.nan, 1e-310, -2.5])
+    cases = [Case("bitcast", lambda x, d=d: P.bitcast(x, d), (x,), lambda x, d=d: np.ascontiguousarray(x).view(d).reshape(
+        x.shape + (x.itemsize // np.dtype(d).itemsize,) if np.dtype(d).itemsize < x.itemsize else x.shape), (), note)
+        for x, d, note in [(special, np.int64, "-same"), (floats((2, 3), 60).astype(np.float32), np.uint16, "-narrower"),
+                           (np.float64(1.5), np.uint64, "-scalar"), (special.astype(np.float32), np.uint8, "-bytes")]]
+    wide = _rng(61).integers(0, 2 ** 16, (3, 2)).astype(np.uint16)
+    cases.append(Case("bitcast", lambda x: P.bitcast(x, np.float32), (wide,),
+                      lambda x: np.ascontiguousarray(x).view(np.float32).reshape(3), (), "-wider"))
+    return cases
+
+
 def _custom_sin_mul():
     import funcdl as fd
     import funcdl.numpy as fnp
@@ -856,7 +870,7 @@ def _fft_cases():
 CASES = (_control_flow_cases() + _transform_cases() + _elementwise_cases() + _structural_cases()
          + _reduction_cases() + _contraction_cases() + _decomposition_cases() + _indexing_cases()
          + _dynamic_slicing_cases() + _fft_cases()
-         + _random_cases())
+         + _random_cases() + _bitcast_cases())
 # Special values: zeros, ties, size-1 axes, size-0 dimensions.
 SPECIAL_CASES = (_special_zero_cases() + _special_tie_cases() + _special_structural_cases()
                  + _special_reduction_cases() + _special_contraction_and_indexing_cases())

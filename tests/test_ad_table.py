@@ -60,6 +60,7 @@ NOT_GRADIENT_CHECKED = {
     **dict.fromkeys(["bitwise_and", "bitwise_or", "bitwise_xor", "invert", "popcount", "shift_left",
                      "shift_right", "gcd", "lcm"], "integer operands and output: no derivative"),
     "threefry2x32": "uint32 random bits: no derivative",
+    "bitcast": "a value's bits: zero derivative by declaration (as JAX's bitcast_convert_type)",
     "stop_gradient": "zero derivative by definition (not the finite difference of the "
                      "identity); tested in test_autodiff.test_stop_gradient",
 }

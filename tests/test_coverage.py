@@ -18,15 +18,12 @@ NAMESPACES = {  # JAX namespace -> funcdl module
 }
 
 _LATER = "not yet: the rest of issue #16"
-_BITCAST = "needs a primitive reading a float's bits (not yet)"
 _SHARDING = "JAX's multi-device machinery (shardings, collectives over devices, tokens): no counterpart on one host"
 _IMPORTS = "not part of the API: a module JAX's file imports for itself"
 _PRNG_KEYS = "typed PRNG keys: funcdl's keys are plain uint32 arrays"
 
 MISSING = {
-    "numpy": {
-        "frexp": _BITCAST, "nextafter": _BITCAST, "spacing": _BITCAST,
-    },
+    "numpy": {},
     "numpy.linalg": {},
     "numpy.fft": {},
     "scipy.special": {name: _LATER + " (item 5: each needs its own primitive or series)" for name in (
@@ -43,7 +40,7 @@ MISSING = {
         "ppermute precv psend pshuffle psum psum_scatter pswapaxes ragged_all_to_all "
         "with_sharding_constraint optimization_barrier platform_dependent composite dce_sink "
         "shape_as_value stage").split()},
-        **{name: _BITCAST for name in "bitcast_convert_type nextafter reduce_precision".split()},
+        "reduce_precision": _LATER + " (rounding a float's mantissa and exponent to fewer bits)",
         **{name: _LATER + " (XLA's general gather/scatter dimension numbers; numpy indexing and .at[] "
                           "cover numpy's forms)" for name in (
             "gather scatter scatter_add scatter_apply scatter_max scatter_min scatter_mul scatter_sub").split()},

@@ -40,9 +40,9 @@ from ._math import (abs, absolute, acos, acosh, add, arccos, arccosh, arcsin, ar
                     bitwise_and, bitwise_count, bitwise_invert, bitwise_left_shift, bitwise_not,
                     bitwise_or, bitwise_right_shift, bitwise_xor, gcd, invert, lcm, left_shift,
                     right_shift)
-from ._math_composed import (deg2rad, degrees, divmod, float_power, fmax, fmin, heaviside, i0,
+from ._math_composed import (deg2rad, degrees, divmod, float_power, fmax, fmin, frexp, heaviside, i0,
                              isinf, isneginf, isposinf, ldexp, logaddexp2, logical_xor, modf,
-                             nan_to_num, rad2deg, radians, signbit, sinc)
+                             nan_to_num, nextafter, rad2deg, radians, signbit, sinc, spacing)
 from ._reductions import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod,
                           std, sum, var)
 from ._shape import (broadcast_arrays, broadcast_to, concatenate, expand_dims, flip, moveaxis,

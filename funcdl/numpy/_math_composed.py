@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import primitives as P
 from ._base import asarray, result_type, to_float
-from ._math import (copysign, divide, equal, floor_divide, greater, isfinite,
+from ._math import (abs, copysign, divide, equal, floor_divide, greater, isfinite,
                     isnan, less, logaddexp, logical_and, logical_not, logical_or,
                     maximum, minimum, multiply, not_equal, power, remainder, sin, subtract,
                     trunc, where)
@@ -219,3 +219,81 @@ def ldexp(x1, x2):
     two = np.asarray(2.0, x1.dtype)
     return multiply(multiply(x1, power(two, half.astype(x1.dtype))),
                     power(two, subtract(x2, half).astype(x1.dtype)))
+
+
+# -- a float's bits (the bitcast primitive) --------------------------------------------------
+
+
+def _float_layout(x, op):
+    """``x`` as floats, with the unsigned dtype of their width, and the mantissa width and
+    exponent bias of their dtype."""
+    x = to_float(x, op)
+    info = np.finfo(x.dtype)
+    return x, np.dtype(f"u{x.dtype.itemsize}"), info.nmant, 1 - info.minexp
+
+
+def _bits(x, dtype, mask, shift=0):
+    from ._math import bitwise_and, right_shift  # noqa: PLC0415
+    bits = P.bitcast(x, dtype)
+    return bitwise_and(right_shift(bits, np.asarray(shift, dtype)) if shift else bits, np.asarray(mask, dtype))
+
+
+def frexp(x):
+    """``(mantissa, exponent)`` with ``x == mantissa * 2**exponent``, ``0.5 <= |mantissa| < 1``
+    (0, inf and nan come back as they are, with exponent 0). The mantissa is
+    differentiable: ``2**-exponent``.
+
+    >>> frexp(np.array([8.0, -0.75, 0.0]))
+    (array([ 0.5 , -0.75,  0.  ]), array([4, 0, 0], dtype=int32))
+    """
+    x = to_float(x, "frexp")
+    if x.dtype == np.float16:  # its values and mantissas are float32's
+        mantissa, exponent = frexp(x.astype(np.float32))
+        return mantissa.astype(np.float16), exponent
+    x, unsigned, nmant, bias = _float_layout(x, "frexp")
+    tiny = np.finfo(x.dtype).tiny
+    subnormal = logical_and(not_equal(x, 0), less(abs(x), tiny))
+    scaled = where(subnormal, multiply(x, np.asarray(2.0 ** nmant, x.dtype)), x)  # now a normal number
+    field = _bits(scaled, unsigned, (1 << (8 * x.dtype.itemsize - 1 - nmant)) - 1, nmant)
+    exponent = subtract(subtract(field.astype(np.int32), np.int32(bias - 1)), where(subnormal, np.int32(nmant), np.int32(0)))
+    special = logical_or(equal(x, 0), logical_not(isfinite(x)))
+    exponent = where(special, np.int32(0), exponent)
+    return where(special, x, ldexp(x, -exponent)), exponent
+
+
+def nextafter(x1, x2):
+    """The float after ``x1`` in the direction of ``x2`` (``x2`` itself when they are equal;
+    nan when either is). Its derivative is 1 in ``x1`` (the step is constant) and 0 in ``x2``.
+
+    >>> bool(nextafter(1.0, 2.0) - 1.0 == np.finfo(np.float64).eps)
+    True
+    """
+    from ..transforms import stop_gradient  # noqa: PLC0415
+    from ._math import add  # noqa: PLC0415
+    dtype = result_type(to_float(x1, "nextafter"), to_float(x2, "nextafter"))
+    if dtype == np.float16:
+        raise TypeError("nextafter: float16 is not supported (jitted code has no float16 arrays); "
+                        "use float32")
+    x1, x2 = asarray(x1).astype(dtype), asarray(x2).astype(dtype)
+    signed = np.dtype(f"i{dtype.itemsize}")
+    bits = P.bitcast(x1, signed)
+    away_from_zero = equal(greater(x2, x1), greater(x1, 0))
+    stepped = P.bitcast(add(bits, where(away_from_zero, signed.type(1), signed.type(-1))), dtype)
+    smallest = copysign(P.bitcast(np.asarray(1, signed), dtype), x2)  # from zero: the smallest subnormal
+    after = where(equal(x1, 0), smallest, stepped)
+    after = where(logical_or(isnan(x1), isnan(x2)), np.asarray(np.nan, dtype), where(equal(x1, x2), x2, after))
+    finite = logical_and(isfinite(x1), isfinite(after))
+    return where(finite, add(x1, stop_gradient(subtract(where(finite, after, 0), where(finite, x1, 0)))), after)
+
+
+def spacing(x):
+    """The distance from ``x`` to the next float away from zero (negative for negative
+    ``x``; nan for inf and nan), as numpy.
+
+    >>> bool(spacing(1.0) == np.finfo(np.float64).eps)
+    True
+    """
+    from ..transforms import stop_gradient  # noqa: PLC0415
+    x = to_float(x, "spacing")
+    away = where(less(x, 0), np.asarray(-np.inf, x.dtype), np.asarray(np.inf, x.dtype))  # up from -0.0 too
+    return stop_gradient(subtract(nextafter(x, away), x))

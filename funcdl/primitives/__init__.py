@@ -12,7 +12,7 @@ rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 - ``linalg``: dot_general, conv; ``indexing``: gather, scatter;
 - ``decompositions``: cholesky, triangular_solve, solve, det, slogdet, eigh, svd, qr;
 - ``fft``: the discrete Fourier transforms (FFT, IFFT, RFFT, IRFFT);
-- ``random_bits``: threefry2x32;
+- ``random_bits``: threefry2x32; ``bitcast``: an element's bits as another dtype;
 - ``rules`` and ``lowering``: the toolkits the blocks declare their rules with
   (``deflinear``, ``defbilinear``, ``no_derivative``, ``axis_batch``, ... and ``lowers``).
 
@@ -21,6 +21,7 @@ Control-flow primitives are defined in ``funcdl.control_flow``, the call primiti
 from .elementwise import (ZERO, Linear, binary, broadcast_shapes, complex_dtype, convert, convert_p,
                           elementwise_prims, real_dtype, select, select_p, stop_gradient_p, ternary,
                           unary)
+from .bitcast import bitcast, bitcast_p
 from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_slice,
                               dynamic_update_slice_p)
 from .indexing import gather, gather_p, scatter, scatter_p
