@@ -12,7 +12,10 @@ polynomial for the inverse error function and equals JAX's in about 99 % of draw
 are 1 ulp away); samplers that go through ``exp``, ``log`` or ``tan`` (``gumbel``,
 ``exponential``, ...) agree with JAX's to an ulp or two, because XLA's float32 ``log`` is
 not numpy's. For the same reason, those samplers can differ by an ulp between eager
-evaluation and ``jit``; all others are bitwise the same in both.
+evaluation and ``jit``; all others are bitwise the same in both. The gamma family
+(``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``) runs JAX's
+Marsaglia-Tsang rejection sampler with JAX's keys per element, so it accepts the same
+proposals and agrees to a few ulps.
 
 >>> import funcdl.random as random
 >>> k1, k2 = random.split(random.key(0))
@@ -676,3 +679,156 @@ def orthogonal(key, n, shape=(), dtype=np.float32, m=None):
     q, r = fnp.linalg.qr(z)
     x = fnp.multiply(q, fnp.expand_dims(fnp.sign(fnp.diagonal(r, axis1=-2, axis2=-1)), -2))
     return fnp.swapaxes(x, -1, -2) if n < m else x
+
+
+# -- the gamma family: JAX's Marsaglia-Tsang rejection sampler, one key per element ---------
+
+
+def _gamma_one(k, alpha, log_space):
+    """One Gamma(alpha) sample (its log with ``log_space``), drawn as JAX draws it: alphas
+    below 1 are boosted to alpha + 1 and scaled back by ``u ** (1 / alpha)``."""
+    from .control_flow import while_loop  # noqa: PLC0415
+    t = alpha.dtype.type
+    zero, one, third = t(0), t(1), t(1.0 / 3.0)
+    boost = fnp.greater_equal(alpha, one)
+    boosted = fnp.where(boost, alpha, fnp.add(alpha, one))
+    d = fnp.subtract(boosted, third)
+    c = fnp.divide(third, fnp.sqrt(d))
+
+    def rejected(state):
+        _, x2, v, u = state
+        squeeze = fnp.greater_equal(u, fnp.subtract(one, fnp.multiply(t(0.0331), fnp.multiply(x2, x2))))
+        bound = fnp.add(fnp.multiply(x2, t(0.5)), fnp.multiply(d, fnp.add(fnp.subtract(one, v), fnp.log(v))))
+        return fnp.logical_and(squeeze, fnp.greater_equal(fnp.log(u), bound))
+
+    def next_normal(state):
+        kk, sub = split(state[0])
+        x = normal(sub, (), alpha.dtype)
+        return kk, x, fnp.add(one, fnp.multiply(x, c))
+
+    def propose(state):
+        kk, x_key, u_key = split(state[0], 3)
+        _, x, v = while_loop(lambda s: fnp.less_equal(s[2], zero), next_normal, (x_key, zero, t(-1)))
+        return kk, fnp.multiply(x, x), fnp.multiply(fnp.multiply(v, v), v), uniform(u_key, (), alpha.dtype)
+
+    kk, sub = split(k)
+    _, _, v, _ = while_loop(rejected, propose, (kk, zero, one, t(2)))
+    if log_space:
+        log_u = fnp.negative(exponential(sub, (), alpha.dtype))
+        log_boost = fnp.where(fnp.logical_or(boost, fnp.equal(log_u, zero)), zero,
+                              fnp.multiply(log_u, fnp.divide(one, alpha)))
+        return fnp.add(fnp.add(fnp.log(d), fnp.log(v)), log_boost)
+    u = fnp.subtract(one, uniform(sub, (), alpha.dtype))
+    return fnp.multiply(fnp.multiply(d, v), fnp.where(boost, one, fnp.power(u, fnp.divide(one, alpha))))
+
+
+def _gamma(k, a, shape, dtype, op, log_space):
+    from .core import is_differentiated  # noqa: PLC0415
+    from .transforms import vmap  # noqa: PLC0415
+    dtype = _float_dtype(dtype, op)
+    shape = _real_shape(shape, op, a)
+    if is_differentiated(a):
+        raise TypeError(f"random.{op}: the derivative of the samples with respect to the shape "
+                        "parameter (JAX's implicit reparameterization, random_gamma_grad) is not "
+                        "built yet; wrap it in stop_gradient")
+    alphas = fnp.reshape(fnp.broadcast_to(fnp.asarray(a, dtype), shape), (-1,))
+    n = alphas.shape[0]
+    if n == 0:
+        return fnp.zeros(shape, dtype)
+    keys = split(k, n)
+    return fnp.reshape(vmap(lambda kk, alpha: _gamma_one(kk, alpha, log_space))(keys, alphas), shape)
+
+
+def gamma(key, a, shape=None, dtype=np.float32):
+    """Gamma(a) samples (unit scale), JAX's numbers for the same key (to an ulp or two of
+    float32 ``log``). Not differentiable in ``a`` yet.
+
+    >>> bool((gamma(key(0), 0.5, (100,)) > 0).all())
+    True
+    """
+    return _gamma(_check_key(key, "gamma"), a, shape, dtype, "gamma", False)
+
+
+def loggamma(key, a, shape=None, dtype=np.float32):
+    """The logs of Gamma(a) samples, computed in log space (accurate for small ``a``).
+
+    >>> bool((loggamma(key(0), 0.01, (10,)) < 0).all())
+    True
+    """
+    return _gamma(_check_key(key, "loggamma"), a, shape, dtype, "loggamma", True)
+
+
+def beta(key, a, b, shape=None, dtype=np.float32):
+    """Beta(a, b) samples: ``Ga / (Ga + Gb)`` from two log-gamma draws (JAX's numbers).
+
+    >>> x = beta(key(0), 2.0, 3.0, (100,))
+    >>> bool(((x > 0) & (x < 1)).all())
+    True
+    """
+    k = _check_key(key, "beta")
+    dtype = _float_dtype(dtype, "beta")
+    shape = _real_shape(shape, "beta", a, b)
+    key_a, key_b = split(k)
+    log_a = loggamma(key_a, fnp.broadcast_to(fnp.asarray(a, dtype), shape), shape, dtype)
+    log_b = loggamma(key_b, fnp.broadcast_to(fnp.asarray(b, dtype), shape), shape, dtype)
+    top = fnp.maximum(log_a, log_b)
+    ga, gb = fnp.exp(fnp.subtract(log_a, top)), fnp.exp(fnp.subtract(log_b, top))
+    return fnp.divide(ga, fnp.add(ga, gb))
+
+
+def dirichlet(key, alpha, shape=None, dtype=np.float32):
+    """Dirichlet(alpha) samples over ``alpha``'s last axis: the softmax of log-gamma draws.
+
+    >>> dirichlet(key(0), np.ones(3), (2,)).sum(-1).round(5)
+    array([1., 1.], dtype=float32)
+    """
+    k = _check_key(key, "dirichlet")
+    dtype = _float_dtype(dtype, "dirichlet")
+    if np.ndim(alpha) < 1:
+        raise ValueError(f"random.dirichlet: alpha needs at least one axis, got {np.ndim(alpha)}")
+    shape = np.shape(alpha)[:-1] if shape is None else _shape(shape, "dirichlet")
+    logs = loggamma(k, fnp.asarray(alpha, dtype), tuple(shape) + np.shape(alpha)[-1:], dtype)
+    from .nn.activations import softmax  # noqa: PLC0415
+    return softmax(logs, axis=-1)
+
+
+def chisquare(key, df, shape=None, dtype=np.float32):
+    """Chi-square(df) samples: ``2 exp(loggamma(df / 2))``.
+
+    >>> bool((chisquare(key(0), 3.0, (10,)) > 0).all())
+    True
+    """
+    k = _check_key(key, "chisquare")
+    dtype = _float_dtype(dtype, "chisquare")
+    half = fnp.divide(fnp.asarray(df, dtype), dtype.type(2))
+    return fnp.multiply(fnp.exp(loggamma(k, half, _real_shape(shape, "chisquare", df), dtype)), dtype.type(2))
+
+
+def f(key, dfnum, dfden, shape=None, dtype=np.float32):
+    """F(dfnum, dfden) samples: the ratio of two scaled chi-square draws.
+
+    >>> bool((f(key(0), 3.0, 5.0, (10,)) > 0).all())
+    True
+    """
+    k = _check_key(key, "f")
+    dtype = _float_dtype(dtype, "f")
+    shape = _real_shape(shape, "f", dfnum, dfden)
+    dfnum, dfden = fnp.asarray(dfnum, dtype), fnp.asarray(dfden, dtype)
+    key_den, key_num = split(k)
+    num = fnp.divide(chisquare(key_num, dfnum, shape, dtype), dfnum)
+    return fnp.divide(num, fnp.divide(chisquare(key_den, dfden, shape, dtype), dfden))
+
+
+def t(key, df, shape=None, dtype=np.float32):
+    """Student's t(df) samples: ``normal * sqrt((df / 2) / gamma(df / 2))``.
+
+    >>> t(key(0), 4.0, (3,)).shape
+    (3,)
+    """
+    k = _check_key(key, "t")
+    dtype = _float_dtype(dtype, "t")
+    shape = _real_shape(shape, "t", df)
+    key_n, key_g = split(k)
+    n = normal(key_n, shape, dtype)
+    half = fnp.divide(fnp.asarray(df, dtype), dtype.type(2))
+    return fnp.multiply(n, fnp.sqrt(fnp.divide(half, gamma(key_g, half, shape, dtype))))

@@ -237,3 +237,20 @@ def test_loop_bodies_are_outlined_into_shared_kernels_bitwise(outlined):
     with flag("jit_outline", False):
         whole = fd.jit(fd.grad(lambda w, xs, h0: fnp.sum(_loops(w, xs, h0, 2)[0])))(*args[:3])
     assert _bitwise_equal(grads, whole)
+
+
+def test_a_kernel_takes_only_the_names_it_reads_before_assigning():
+    """A reduction's accumulator is assigned, then read: it is no input of its kernel, even
+    where an enclosing loop has bound it on an earlier iteration (a kernel that took it
+    failed on the first iteration: a nested while_loop under vmap)."""
+    group = ["s = False", "for i1 in range(3):", "    s = _max(s, a[i1] < b[i1])"]
+    driver, (kernel,) = outline(["a", "b"], [group], "return (s,)", {"s": "np.bool_"})
+    assert kernel.params == ("a0", "a1", "n0")
+
+    def nested(a):
+        def outer(s):
+            x, y = fd.lax.while_loop(lambda q: q[1] < s[1] + a, lambda q: (q[0] + 1.0, q[1] * 2.0), s)
+            return x, y + 1.0
+        return fd.lax.while_loop(lambda s: s[1] < 10.0 * a, outer, (0.0, 1.0))[0]
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(fd.jit(fd.vmap(nested))(x), fd.vmap(nested)(x))

@@ -71,6 +71,21 @@ def _loads_stores(tree):
     return loads, stores
 
 
+def _exposed_loads(tree):
+    """The names ``tree`` reads before it assigns them: what a kernel of it takes as inputs.
+    Only top-level assignments count as definite (a loop's body may not run); an augmented
+    assignment reads its target."""
+    exposed, assigned = set(), set()
+    for stmt in tree.body:
+        loads, stores = _loads_stores(stmt)
+        if isinstance(stmt, ast.AugAssign):
+            loads = loads | stores
+        exposed |= loads - assigned
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            assigned |= stores
+    return exposed
+
+
 def _is_matrix(node):
     """A name or a transposed name (``x``, ``x.T``): an operand numpy's dot takes as is."""
     if isinstance(node, ast.Attribute) and node.attr == "T":
@@ -293,7 +308,7 @@ class _Outliner:
             live = set(live) | set().union(*(_loads_stores(t)[0] for t in tail))
             group = [line for line in group if _is_comment(line)] + ast.unparse(tree).splitlines()
         order = [n.id for n in _names(tree)]
-        inputs = sorted((loads & defined) - self.globals, key=order.index)
+        inputs = sorted((_exposed_loads(tree) & defined) - self.globals, key=order.index)
         outputs = sorted(stores & live, key=order.index)
         code = [line for line in group if not _is_comment(line)]
         kernel, call = _kernel_of(code, inputs, outputs, self.globals)
