@@ -277,8 +277,9 @@ def _bad(path, what):
 
 
 def load(path, types=()):
-    """Load the pytree saved at ``path`` by :func:`save`; ``types`` are namedtuple classes
-    to rebuild (see the module docstring: nothing named by the file is imported).
+    """Load the pytree saved at ``path`` (or an open binary file) by :func:`save`; ``types``
+    are namedtuple classes to rebuild (see the module docstring: nothing named by the file
+    is imported).
 
     Raises ``FileNotFoundError`` when there is no file, and ``ValueError`` naming the file
     when it is truncated, corrupted (checksum mismatch), of a newer format version, or not
@@ -290,49 +291,56 @@ def load(path, types=()):
     >>> load(p)["a"]
     (1.5, None)
     """
+    if hasattr(path, "read"):  # an open binary file (e.g. io.BytesIO)
+        return _load_from(path, getattr(path, "name", "<file object>"), types)
     path = os.fspath(path)
     with open(path, "rb") as f:
+        return _load_from(f, path, types)
+
+
+def _load_from(f, path, types):
+    """The pytree in the open ``.npz`` file ``f`` (``path`` names it in errors)."""
+    try:
+        z = np.load(f, allow_pickle=False)
+    except Exception as e:
+        raise _bad(path, f"it is not a readable .npz archive (truncated or foreign file: "
+                         f"{type(e).__name__}: {e})") from e
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise _bad(path, "it holds a single .npy array, not an .npz archive")
+    with z:
+        if _HEADER not in z.files:
+            raise _bad(path, f"it has no {_HEADER!r} header (a plain .npz file, not written "
+                             f"by fd.save?)")
         try:
-            z = np.load(f, allow_pickle=False)
+            header = json.loads(bytes(z[_HEADER]).decode("utf-8"))
+            magic, version = header.get("magic"), header.get("version")
         except Exception as e:
-            raise _bad(path, f"it is not a readable .npz archive (truncated or foreign file: "
-                             f"{type(e).__name__}: {e})") from e
-        if not isinstance(z, np.lib.npyio.NpzFile):
-            raise _bad(path, "it holds a single .npy array, not an .npz archive")
-        with z:
-            if _HEADER not in z.files:
-                raise _bad(path, f"it has no {_HEADER!r} header (a plain .npz file, not written "
-                                 f"by fd.save?)")
+            raise _bad(path, f"its header is damaged ({type(e).__name__}: {e})") from e
+        if magic != MAGIC:
+            raise _bad(path, f"its header has magic {magic!r}, expected {MAGIC!r}")
+        if not isinstance(version, int) or version > VERSION:
+            raise _bad(path, f"it has format version {version!r}, but this funcdl reads "
+                             f"versions up to {VERSION} (written by a newer funcdl?)")
+        try:
+            tree_spec, meta, digest = header["tree"], header["leaves"], header["sha256"]
+            expected = [(str(d), tuple(int(s) for s in shape)) for d, shape in meta]
+        except Exception as e:
+            raise _bad(path, f"its header is malformed ({type(e).__name__}: {e})") from e
+        names = {f"leaf_{i}" for i in range(len(expected))}
+        if set(z.files) != names | {_HEADER}:
+            raise _bad(path, f"it holds arrays {sorted(set(z.files) - {_HEADER})}, but its "
+                             f"header describes {len(expected)} leaves")
+        leaves = []
+        for i, (dtype, shape) in enumerate(expected):
             try:
-                header = json.loads(bytes(z[_HEADER]).decode("utf-8"))
-                magic, version = header.get("magic"), header.get("version")
+                a = z[f"leaf_{i}"]
             except Exception as e:
-                raise _bad(path, f"its header is damaged ({type(e).__name__}: {e})") from e
-            if magic != MAGIC:
-                raise _bad(path, f"its header has magic {magic!r}, expected {MAGIC!r}")
-            if not isinstance(version, int) or version > VERSION:
-                raise _bad(path, f"it has format version {version!r}, but this funcdl reads "
-                                 f"versions up to {VERSION} (written by a newer funcdl?)")
-            try:
-                tree_spec, meta, digest = header["tree"], header["leaves"], header["sha256"]
-                expected = [(str(d), tuple(int(s) for s in shape)) for d, shape in meta]
-            except Exception as e:
-                raise _bad(path, f"its header is malformed ({type(e).__name__}: {e})") from e
-            names = {f"leaf_{i}" for i in range(len(expected))}
-            if set(z.files) != names | {_HEADER}:
-                raise _bad(path, f"it holds arrays {sorted(set(z.files) - {_HEADER})}, but its "
-                                 f"header describes {len(expected)} leaves")
-            leaves = []
-            for i, (dtype, shape) in enumerate(expected):
-                try:
-                    a = z[f"leaf_{i}"]
-                except Exception as e:
-                    raise _bad(path, f"leaf {i} cannot be read, the file is truncated or "
-                                     f"corrupted ({type(e).__name__}: {e})") from e
-                if a.dtype.str != dtype or a.shape != shape:
-                    raise _bad(path, f"leaf {i} is {a.dtype.str}{list(a.shape)}, but the header "
-                                     f"says {dtype}{list(shape)}")
-                leaves.append(a)
+                raise _bad(path, f"leaf {i} cannot be read, the file is truncated or "
+                                 f"corrupted ({type(e).__name__}: {e})") from e
+            if a.dtype.str != dtype or a.shape != shape:
+                raise _bad(path, f"leaf {i} is {a.dtype.str}{list(a.shape)}, but the header "
+                                 f"says {dtype}{list(shape)}")
+            leaves.append(a)
     if _checksum(tree_spec, meta, leaves) != digest:
         raise _bad(path, "checksum mismatch: the data was corrupted after it was written")
     try:

@@ -12,8 +12,8 @@ class Config:
 
     _defaults = {"disable_jit": False, "debug_nans": False, "check_ir": False, "jit_boundscheck": False,
                  "jit_cache_size": 64, "jit_outline": True, "jit_background": False,
-                 "jit_compile_workers": 1}
-    _minimum = {"jit_compile_workers": 0}
+                 "jit_compile_workers": 1, "distributed_check_every": 0}
+    _minimum = {"jit_compile_workers": 0, "distributed_check_every": 0}
 
     def __init__(self):
         for name, value in self._defaults.items():
@@ -35,7 +35,10 @@ class Config:
         later calls switch to the compiled code when it is ready (results then agree to float
         tolerance, not bit for bit; ``jit(f, background=...)`` sets it per function);
         ``jit_compile_workers``: how many worker processes compile the kernels of a new
-        program, in parallel with the caller (0: the caller compiles them alone).
+        program, in parallel with the caller (0: the caller compiles them alone);
+        ``distributed_check_every``: every K-th ``distributed.data_parallel`` call (and
+        ``train.fit(distributed=True)`` step) checks that the params are bitwise identical on
+        every process (0: never).
         """
         if name not in self._defaults:
             raise ValueError(f"config.update: unknown flag {name!r}; known flags: {sorted(self._defaults)}")

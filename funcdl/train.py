@@ -6,14 +6,15 @@ shuffled mini-batches through one (jitted) step — ``value_and_grad(loss_fn)``,
 validation and optional early stopping, and returns the final parameters, optimizer
 state and a ``history`` of per-epoch lists (the functional counterpart of Keras's
 ``Model.fit``). Ctrl-C returns what was trained so far, a non-finite loss stops training
-with :class:`NonFiniteLossError`, and ``checkpoint=``/``resume=`` let a killed run continue
-bit-for-bit.
+with :class:`NonFiniteLossError`, ``checkpoint=``/``resume=`` let a killed run continue
+bit-for-bit, and ``distributed=True`` trains data-parallel across MPI processes.
 
 >>> import numpy as np
 >>> x = np.arange(6, dtype=np.float32)
 >>> evaluate(lambda p, b: ((b[0] * p) ** 2).mean(), np.float32(1.0), (x,), batch_size=4)
 9.166666666666666
 """
+import io
 import math
 import os
 import sys
@@ -265,6 +266,8 @@ class _Config(NamedTuple):
     checkpoint_every: int
     key: np.ndarray
     epoch_keys: Any
+    dist: Any                # funcdl.distributed in a distributed run, else None
+    writes: bool             # this process prints and writes checkpoints (process 0)
 
 
 class _Run:
@@ -336,17 +339,29 @@ def _training_arrays(train_data, batch_size, drop_last):
     return arrays, bare, steps
 
 
-def _make_step(loss_and_aux, optimizer, jit):
+def _make_step(loss_and_aux, optimizer, jit, dist):
     """The training step ``(params, opt_state, batch) -> (params, opt_state, (loss, aux))``:
     ``value_and_grad``, ``optimizer.update``, ``apply_updates``. It is pure, so a call that
-    is interrupted or fails leaves the caller's state as it was."""
+    is interrupted or fails leaves the caller's state as it was. In a distributed run the
+    loss, aux and gradients of each process's shard of the batch are averaged (one
+    collective) between the two jitted halves."""
     vg = transforms.value_and_grad(loss_and_aux, has_aux=True)
+
+    def update(params, opt_state, grads):
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optim.apply_updates(params, updates), opt_state
 
     def step(params, opt_state, batch):
         value, grads = vg(params, batch)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optim.apply_updates(params, updates), opt_state, value
-    return _jitted(step, jit)
+        return update(params, opt_state, grads) + (value,)
+    if dist is None:
+        return _jitted(step, jit)
+    averaged_vg, update = dist.data_parallel(_jitted(vg, jit), batch_argnum=1), _jitted(update, jit)
+
+    def distributed_step(params, opt_state, batch):
+        value, grads = averaged_vg(params, batch)
+        return update(params, opt_state, grads) + (value,)
+    return distributed_step
 
 
 def _make_eval(loss_and_aux, metrics, with_loss):
@@ -412,7 +427,11 @@ def _validate(cfg, run, eval_all):
     if cfg.eval_data is None:
         return {}
     run.phase = "validating"
-    results = evaluate(eval_all, run.state[0], cfg.eval_data, cfg.eval_batch_size)
+    def average(params, data):
+        return evaluate(eval_all, params, data, cfg.eval_batch_size)
+    if cfg.dist is not None:  # each process its share of the examples, then the weighted mean
+        average = cfg.dist.data_parallel(average, batch_argnum=1)
+    results = {k: float(v) for k, v in average(run.state[0], cfg.eval_data).items()}
     names = (["loss"] if cfg.on_val else []) + list(cfg.metrics)  # val_loss first, then as given
     return {("val_" if cfg.on_val else "") + k: results[k] for k in names}
 
@@ -520,7 +539,8 @@ def _snapshot(cfg, run):
 
 
 def _save_snapshot(cfg, run):
-    checkpoints.save(cfg.checkpoint, run.snapshot)
+    if cfg.writes:
+        checkpoints.save(cfg.checkpoint, run.snapshot)
     run.saved = run.snapshot["epoch"]
 
 
@@ -545,9 +565,10 @@ def _refill(path, what, leaves, structure, template):
     return treedef.unflatten(leaves)
 
 
-def _load_run(path, key, params, opt_state):
-    """The ``_Run`` saved at ``path``; ``params``/``opt_state`` give the structures."""
-    ck = checkpoints.load(path)  # ValueError if corrupted or not a funcdl checkpoint
+def _load_run(path, source, key, params, opt_state):
+    """The ``_Run`` saved at ``path`` (read from ``source``, the path or an open file);
+    ``params``/``opt_state`` give the structures."""
+    ck = checkpoints.load(source)  # ValueError if corrupted or not a funcdl checkpoint
     if not (isinstance(ck, dict) and ck.get("format") == _CKPT_FORMAT):
         raise ValueError(f"train.fit: {path!r} is a funcdl checkpoint but not one written by "
                          f"train.fit(checkpoint=...), so it cannot be resumed from")
@@ -583,7 +604,7 @@ def _start(cfg, params, opt_state, resume, bar):
         return _Run(params, opt_state)
     path = os.fspath(cfg.checkpoint)
     try:
-        run = _load_run(path, cfg.key, params, opt_state)
+        run = _load_run(path, _checkpoint_source(cfg, path), cfg.key, params, opt_state)
     except FileNotFoundError:
         bar.message(f"fit: no checkpoint at {path!r} yet; starting from epoch 1")
         return _Run(params, opt_state)
@@ -594,6 +615,45 @@ def _start(cfg, params, opt_state, resume, bar):
     return run
 
 
+def _checkpoint_source(cfg, path):
+    """What to load the checkpoint from: its path or, in a distributed run, the bytes
+    process 0 read from it, on every process (raises FileNotFoundError on all of them)."""
+    if cfg.dist is None:
+        return path
+    data = None
+    if cfg.dist.process_index() == 0:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            pass
+    data = cfg.dist.broadcast_bytes(data)
+    if data is None:
+        raise FileNotFoundError(path)
+    return io.BytesIO(data)
+
+
+# ---------------------------------------------------------------------------
+# fit: distributed
+# ---------------------------------------------------------------------------
+
+def _distributed(on):
+    """``funcdl.distributed``, joined, for ``distributed=True``; else None."""
+    if not on:
+        return None
+    from . import distributed as dist  # ImportError naming the extra without mpi4py
+    dist.initialize()
+    return dist
+
+
+def _check_replicas(cfg, run):
+    """Every process must start from the same params, optimizer state and data."""
+    cfg.dist.check_identical(run.state, "train.fit(distributed=True): the initial params and "
+                                        "optimizer state (use the same key on every process)")
+    cfg.dist.check_identical(cfg.train, "train.fit(distributed=True): the training arrays (load "
+                                        "the same data on every process)")
+
+
 # ---------------------------------------------------------------------------
 # fit
 # ---------------------------------------------------------------------------
@@ -601,7 +661,7 @@ def _start(cfg, params, opt_state, resume, bar):
 def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_data=None,
         metrics=None, jit=True, progress=True, early_stopping=None, has_aux=None,
         drop_last=True, opt_state=None, val_batch_size=None, on_nan="raise",
-        checkpoint=None, checkpoint_every=1, resume=False):
+        checkpoint=None, checkpoint_every=1, resume=False, distributed=False):
     """Train ``params`` by minimising ``loss_fn`` with ``optimizer``; returns
     ``(params, opt_state, history)``.
 
@@ -648,6 +708,14 @@ def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_
       serve as templates: the saved ones must match their structure, shapes and dtypes, and
       ``key`` must be the saved one (else ``ValueError``, as for a corrupted file). ``epochs``
       may be raised on resume to train further; a run that early stopping ended stays ended.
+    - ``distributed=True`` (launched with ``mpiexec -n N``, ``pip install "funcdl[mpi]"``):
+      every process runs ``fit`` with the same arguments and takes its share of each
+      shuffled batch (``batch_size`` stays the global batch); the loss, aux and gradients
+      are averaged over the processes each step, as are the epoch-end metrics (each process
+      evaluates its share of the examples), so N processes train as one does, to float
+      tolerance, with identical params on all of them. ``loss_fn`` must be a mean over its
+      batch. Only process 0 prints and writes the checkpoint; ``resume`` reads process 0's
+      file on every process. See :mod:`funcdl.distributed`.
 
     >>> import numpy as np, funcdl as fd
     >>> from funcdl import random
@@ -680,19 +748,23 @@ def fit(loss_fn, params, optimizer, train_data, *, epochs, batch_size, key, val_
     elif metrics:
         eval_data = train_arrays[0] if bare else train_arrays
     key = np.asarray(key)
+    dist = _distributed(distributed)
     cfg = _Config(epochs=int(epochs), steps=steps, batch_size=batch_size, drop_last=drop_last,
                   train=train_arrays, bare=bare, eval_data=eval_data,
                   eval_batch_size=val_batch_size or batch_size, on_val=val_data is not None,
                   metrics=metrics, early_stopping=early_stopping, check_nan=on_nan == "raise",
                   checkpoint=checkpoint, checkpoint_every=int(checkpoint_every), key=key,
-                  epoch_keys=random.split(key, epochs) if epochs else [])
-    bar = _Progress(None if progress is False or progress is None else
+                  epoch_keys=random.split(key, epochs) if epochs else [], dist=dist,
+                  writes=dist is None or dist.process_index() == 0)
+    bar = _Progress(None if progress is False or progress is None or not cfg.writes else
                     sys.stderr if progress is True else progress, epochs)
     loss_and_aux = _with_aux(loss_fn, has_aux)
-    step = _make_step(loss_and_aux, optimizer, jit)
+    step = _make_step(loss_and_aux, optimizer, jit, dist)
     eval_all = _make_eval(loss_and_aux, metrics, val_data is not None)
     run = _start(cfg, params, optimizer.init(params) if opt_state is None else opt_state,
                  resume, bar)
+    if dist is not None:
+        _check_replicas(cfg, run)
     try:
         _epoch_loop(cfg, run, step, eval_all, bar)
     except KeyboardInterrupt:
