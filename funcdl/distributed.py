@@ -216,7 +216,12 @@ def _pack(arrays):
     return packed
 
 
-def _unpack(packed, arrays, result_dtype=lambda a: a.dtype):
+def _sum_dtype(a):
+    """The dtype of a sum of ``a`` over processes: ``a``'s, or int64 for bools (numpy's)."""
+    return np.dtype(np.int64) if a.dtype == np.bool_ else a.dtype
+
+
+def _unpack(packed, arrays, result_dtype=_sum_dtype):
     out = [None] * len(arrays)
     for buffer, layout in packed.values():
         for i, lo in layout:
@@ -249,8 +254,7 @@ def psum(tree):
     arrays, treedef = _flatten(tree, "psum")
     packed = _pack(arrays)
     _allreduce_packed(packed, "psum")
-    keep = lambda a: np.int64 if a.dtype == np.bool_ else a.dtype
-    return treedef.unflatten(_unpack(packed, arrays, keep))
+    return treedef.unflatten(_unpack(packed, arrays, _sum_dtype))
 
 
 def pmean(tree):
@@ -264,7 +268,7 @@ def pmean(tree):
     _allreduce_packed(packed, "pmean")
     n = _Job.comm.Get_size()
     means = [np.asarray(s / np.asarray(n, s.dtype if s.dtype.kind in "fc" else np.float64))
-             for s in _unpack(packed, arrays)]
+             for s in _unpack(packed, arrays, _sum_dtype)]
     return treedef.unflatten(means)
 
 
@@ -430,5 +434,4 @@ def _weighted_sum(tree, weight):
     arrays, treedef = _flatten(tree, "data_parallel")
     packed = _pack(arrays)
     _allreduce_packed(packed, "data_parallel", scale=weight)
-    keep = lambda a: np.int64 if a.dtype == np.bool_ else a.dtype
-    return treedef.unflatten(_unpack(packed, arrays, keep))
+    return treedef.unflatten(_unpack(packed, arrays, _sum_dtype))
