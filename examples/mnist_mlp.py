@@ -3,6 +3,7 @@ jitted training step, per-epoch validation accuracy and time.
 
     python examples/mnist_mlp.py                       # ReLU + Adam (the main demo)
     python examples/mnist_mlp.py --activation sigmoid --optimizer sgd --lr 0.5
+    mpiexec -n 2 python examples/mnist_mlp.py --distributed   # data-parallel on 2 processes
 """
 import argparse
 
@@ -55,11 +56,18 @@ def main(argv=None):
     parser.add_argument("--background", action="store_true",
                         help="start training at once on the IR interpreter while the step compiles "
                              "(config jit_background; results then differ in the last bits)")
+    parser.add_argument("--distributed", action="store_true",
+                        help="train data-parallel across the processes of mpiexec -n N "
+                             "(pip install \"funcdl[mpi]\"); --batch-size stays the global batch")
     args = parser.parse_args(argv)
     fd.config.update("jit_background", args.background)
 
+    say = print
+    if args.distributed:  # one line of output from the job, not one per process
+        from funcdl import distributed
+        say = print if distributed.process_index() == 0 else (lambda *a: None)
     (x_train, y_train), (x_test, y_test) = data.mnist()
-    print(f"MNIST subset: {len(x_train)} training, {len(x_test)} test images")
+    say(f"MNIST subset: {len(x_train)} training, {len(x_test)} test images")
     loss, accuracy = make_model(args.activation)
     if args.optimizer == "adam":
         optimizer = optim.adam(args.lr or 1e-3)
@@ -70,9 +78,9 @@ def main(argv=None):
     params, _, history = train.fit(loss, params, optimizer, (x_train, y_train), epochs=args.epochs,
                                    batch_size=args.batch_size, key=train_key,
                                    val_data=(x_test, y_test), metrics={"accuracy": accuracy},
-                                   jit=not args.no_jit)
+                                   jit=not args.no_jit, distributed=args.distributed)
     test_acc = train.evaluate(accuracy, params, (x_test, y_test), batch_size=500)
-    print(f"test accuracy {test_acc:.4f}  (total training time {sum(history['time']):.1f} s)")
+    say(f"test accuracy {test_acc:.4f}  (total training time {sum(history['time']):.1f} s)")
     return test_acc
 
 

@@ -55,6 +55,7 @@ class _Job:
     check_comm = None    # structure checks (a separate context: never matched with data)
     timeout = DEFAULT_TIMEOUT
     checked = set()      # (collective, signature) pairs all processes agreed on
+    wire = {}            # dtype -> the reusable buffer collectives pack into
     previous_hook = None
 
 
@@ -113,6 +114,9 @@ def process_count():
     return _Job.comm.Get_size()
 
 
+ABORT_GRACE_SECONDS = 1.0  # lets mpiexec forward the report before the abort ends the job
+
+
 def _abort_on_uncaught(kind, value, tb):
     """``sys.excepthook`` of a multi-process job: report, then abort every process."""
     _Job.previous_hook(kind, value, tb)
@@ -120,6 +124,7 @@ def _abort_on_uncaught(kind, value, tb):
     sys.stderr.write(f"funcdl.distributed: process {rank} of {size} failed with "
                      f"{kind.__name__}: {value}; aborting all {size} processes\n")
     sys.stderr.flush()
+    time.sleep(ABORT_GRACE_SECONDS)  # the launcher forwards output asynchronously
     MPI.COMM_WORLD.Abort(1)
 
 
@@ -127,22 +132,47 @@ def _abort_on_uncaught(kind, value, tb):
 # waiting with a timeout, and structure checks
 # ---------------------------------------------------------------------------
 
+SPIN_SECONDS = 0.25  # poll without pausing this long: MPI moves data only while polled
+
+
 def _wait(request, what):
-    """Complete ``request`` or raise :class:`DistributedError` after the timeout."""
-    for _ in range(2000):  # the common case: the others are already there
-        if request.Test():
-            return
-    deadline, pause = time.monotonic() + _Job.timeout, 1e-5
+    """Complete ``request`` or raise :class:`DistributedError` after the timeout.
+
+    MPI progresses a non-blocking collective only inside MPI calls, so the wait polls
+    continuously at first (as MPI's blocking calls do) and only a long wait (another
+    process compiling, or failed) pauses between polls, up to 1 ms."""
+    start = time.monotonic()
+    spin_until, deadline, pause = start + SPIN_SECONDS, start + _Job.timeout, 1e-5
+    polls = 0
     while not request.Test():
-        if time.monotonic() > deadline:
-            rank, size = _Job.comm.Get_rank(), _Job.comm.Get_size()
-            raise DistributedError(
-                f"distributed.{what}: process {rank} of {size} waited {_Job.timeout:g} s for "
-                f"the other processes to join the collective; one of them failed, exited or "
-                f"is stuck (its own error, if any, is in its output). Raise the limit with "
-                f"distributed.initialize(timeout=...) if a step legitimately takes longer")
-        time.sleep(pause)
-        pause = min(2 * pause, 2e-3)
+        polls += 1
+        if polls % 64:
+            continue
+        now = time.monotonic()
+        if now > deadline:
+            raise _timed_out(what)
+        if now > spin_until:
+            time.sleep(pause)
+            pause = min(2 * pause, 1e-3)
+
+
+def _together(what):
+    """Return once every process has reached this collective (or raise after the timeout).
+
+    The data then moves with MPI's blocking calls, which cannot time out but are fast
+    (MPICH: a 100k-float allreduce takes 0.15 ms blocking, 0.55 ms non-blocking): they
+    start only when every process is there to complete them."""
+    if _Job.comm.Get_size() > 1:
+        _wait(_Job.check_comm.Ibarrier(), what)
+
+
+def _timed_out(what):
+    rank, size = _Job.comm.Get_rank(), _Job.comm.Get_size()
+    return DistributedError(
+        f"distributed.{what}: process {rank} of {size} waited {_Job.timeout:g} s for "
+        f"the other processes to join the collective; one of them failed, exited or "
+        f"is stuck (its own error, if any, is in its output). Raise the limit with "
+        f"distributed.initialize(timeout=...) if a step legitimately takes longer")
 
 
 def _describe(leaves, treedef):
@@ -200,8 +230,21 @@ def _flatten(tree, what, extra=""):
 _WIRE = {np.dtype(np.bool_): np.dtype(np.int64), np.dtype(np.float16): np.dtype(np.float32)}
 
 
+def _wire_buffer(dtype, size):
+    """A ``size``-element view of this process's reusable buffer of ``dtype``.
+
+    MPI moves a buffer it has seen before about 5x faster than fresh memory (MPICH,
+    100k floats between two processes: 60 us against 300 us), so the packed buffers persist
+    between calls, at the memory of the largest pytree reduced; results are copied out."""
+    buffer = _Job.wire.get(dtype)
+    if buffer is None or buffer.size < size:
+        buffer = _Job.wire[dtype] = np.empty(size, dtype)
+    return buffer[:size]
+
+
 def _pack(arrays):
-    """``{wire dtype: (buffer, [(leaf index, offset), ...])}``, the dtypes in a fixed order."""
+    """``{wire dtype: (buffer, [(leaf index, offset), ...])}``, the dtypes in a fixed order;
+    the buffers are reused by the next call (see :func:`_wire_buffer`)."""
     groups = {}
     for i, a in enumerate(arrays):
         groups.setdefault(_WIRE.get(a.dtype, a.dtype), []).append(i)
@@ -209,7 +252,7 @@ def _pack(arrays):
     for dtype in sorted(groups, key=lambda d: d.str):
         index = groups[dtype]
         offsets = np.cumsum([0] + [arrays[i].size for i in index])
-        buffer = np.empty(int(offsets[-1]), dtype)
+        buffer = _wire_buffer(dtype, int(offsets[-1]))
         for i, lo, hi in zip(index, offsets[:-1], offsets[1:]):
             buffer[lo:hi] = arrays[i].ravel()
         packed[dtype] = (buffer, list(zip(index, offsets[:-1])))
@@ -226,18 +269,21 @@ def _unpack(packed, arrays, result_dtype=_sum_dtype):
     for buffer, layout in packed.values():
         for i, lo in layout:
             a = arrays[i]
-            out[i] = buffer[lo:lo + a.size].reshape(a.shape).astype(result_dtype(a), copy=False)
+            out[i] = buffer[lo:lo + a.size].reshape(a.shape).astype(result_dtype(a))  # a copy
     return out
 
 
 def _allreduce_packed(packed, what, scale=None):
     """Sum every buffer over the processes, in place; ``scale`` first multiplies the
     floating-point buffers of this process (a weighted sum)."""
-    for buffer, _ in packed.values():
-        if scale is not None and buffer.dtype.kind in "fc":
-            buffer *= buffer.dtype.type(scale)
-        if _Job.comm.Get_size() > 1:
-            _wait(_Job.comm.Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM), what)
+    if scale is not None:
+        for buffer, _ in packed.values():
+            if buffer.dtype.kind in "fc":
+                buffer *= buffer.dtype.type(scale)
+    if _Job.comm.Get_size() > 1:
+        _together(what)
+        for buffer, _ in packed.values():
+            _Job.comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
 
 
 # ---------------------------------------------------------------------------
@@ -284,7 +330,8 @@ def all_gather(tree):
     mine = _bytes_of(arrays)
     everyone = np.empty((size, mine.size), np.uint8)
     if size > 1:
-        _wait(_Job.comm.Iallgather(mine, everyone), "all_gather")
+        _together("all_gather")
+        _Job.comm.Allgather(mine, everyone)
     else:
         everyone[0] = mine
     out, offset = [], 0
@@ -309,7 +356,8 @@ def broadcast(tree, root=0):
     arrays, treedef = _flatten(tree, "broadcast", f" from root {int(root)}")
     buffer = _bytes_of(arrays)
     if size > 1:
-        _wait(_Job.comm.Ibcast(buffer, root=int(root)), "broadcast")
+        _together("broadcast")
+        _Job.comm.Bcast(buffer, root=int(root))
     out, offset = [], 0
     for a in arrays:
         out.append(buffer[offset:offset + a.nbytes].copy().view(a.dtype).reshape(a.shape))

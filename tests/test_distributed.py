@@ -130,10 +130,24 @@ def test_import_without_mpi4py_names_the_extra(monkeypatch):
 
 
 def test_fit_distributed_without_mpi4py_names_the_extra(monkeypatch):
+    import funcdl
     from funcdl import optim, random, train
     monkeypatch.setitem(sys.modules, "mpi4py", None)
     monkeypatch.delitem(sys.modules, "funcdl.distributed", raising=False)
+    monkeypatch.delattr(funcdl, "distributed", raising=False)  # as if never imported
     x = np.ones((4, 2), np.float32)
     with pytest.raises(ImportError, match=r"pip install \"funcdl\[mpi\]\""):
         train.fit(lambda w, b: (b[0] @ w).mean(), np.ones(2, np.float32), optim.sgd(0.1), (x,),
                   epochs=1, batch_size=2, key=random.key(0), distributed=True)
+
+
+@needs_mpi
+def test_the_mnist_example_trains_on_two_processes():
+    env = dict(os.environ, OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+    proc = subprocess.run([MPIEXEC, "-n", "2", sys.executable, "examples/mnist_mlp.py",
+                           "--distributed", "--epochs", "1"], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    reports = [line for line in proc.stdout.splitlines() if "test accuracy" in line]
+    assert len(reports) == 1, proc.stdout  # process 0 alone prints
+    assert float(reports[0].split()[2]) > 0.8
