@@ -54,7 +54,7 @@ class _Job:
     comm = None          # collectives on data
     check_comm = None    # structure checks (a separate context: never matched with data)
     timeout = DEFAULT_TIMEOUT
-    checked = set()      # (collective, signature) pairs all processes agreed on
+    checked = set()      # (collective, treedef, extra, leaf dtypes and shapes) agreed on
     wire = {}            # dtype -> the reusable buffer collectives pack into
     previous_hook = None
 
@@ -193,9 +193,8 @@ def _gather_texts(text, what):
 
 
 def _check_same(what, signature):
-    """Raise ``ValueError`` unless every process passes the same ``signature`` (checked
-    once per distinct signature: every process meets a new one at the same call)."""
-    if (what, signature) in _Job.checked or _Job.comm.Get_size() == 1:
+    """Raise ``ValueError`` unless every process passes the same ``signature``."""
+    if _Job.comm.Get_size() == 1:
         return
     texts = _gather_texts(signature, what)
     if any(t != texts[0] for t in texts):
@@ -204,7 +203,6 @@ def _check_same(what, signature):
                          f"every process must pass the same structure, shapes and dtypes")
     if len(_Job.checked) > 10_000:
         _Job.checked.clear()
-    _Job.checked.add((what, signature))
 
 
 def _flatten(tree, what, extra=""):
@@ -219,7 +217,10 @@ def _flatten(tree, what, extra=""):
                             f"transform, or use lax.{what}(x, axis_name) under "
                             f"vmap(..., axis_name=...)")
         arrays.append(np.asarray(x))
-    _check_same(what, _describe(arrays, treedef) + extra)
+    key = (what, treedef, extra, tuple((a.dtype, a.shape) for a in arrays))
+    if key not in _Job.checked:  # a structure every process agreed on is not sent again
+        _check_same(what, _describe(arrays, treedef) + extra)
+        _Job.checked.add(key)
     return arrays, treedef
 
 
