@@ -18,6 +18,7 @@ them (``if x > 0``). An abstract trace (``make_ir``, ``jit``) raises
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import threading
@@ -423,6 +424,7 @@ class Primitive:
 
     RULES = ("impl", "shape_rule", "jvp", "vjp", "batch", "lower")
     no_derivative = False
+    collective = False  # a named-axis collective (its param ``axis_name``): resolved by vmap
 
     def __init__(self, name, impl, shape_rule, multiple_results=False):
         if name in primitives:
@@ -588,6 +590,84 @@ def shape_error(op, message, *shapes):
     """A ShapeError whose message names ``op`` and the operand ``shapes``."""
     got = ", ".join(str(tuple(s)) for s in shapes)
     return ShapeError(f"{op}: {message} (got shapes {got})")
+
+
+# ----------------------------------------------------------------------------------------
+# Named axes: vmap(f, axis_name=...) and the collectives of funcdl.lax
+# ----------------------------------------------------------------------------------------
+
+class _AxisEnv(threading.local):
+    def __init__(self):
+        self.bound = []  # (name, size) of the enclosing named vmaps, innermost last
+        self.batching = []  # (name or None, size) of the vmaps whose batching runs, innermost last
+
+
+_axis_env = _AxisEnv()
+
+
+@contextlib.contextmanager
+def bind_axis_name(name, size):
+    """Bind the axis ``name`` to a mapped axis of ``size`` while the block runs (nothing for
+    ``name=None``); an inner binding of a name shadows an outer one."""
+    if name is None:
+        yield
+        return
+    _axis_env.bound.append((name, int(size)))
+    try:
+        yield
+    finally:
+        _axis_env.bound.pop()
+
+
+@contextlib.contextmanager
+def batching_axis(name, size):
+    """Mark the batching of the vmap over the axis ``name`` (None: anonymous) as running:
+    the collectives over ``name`` that it meets are resolved on its batch dimension."""
+    _axis_env.batching.append((name, int(size)))
+    try:
+        yield
+    finally:
+        _axis_env.batching.pop()
+
+
+def current_batching_axis():
+    """``(name, size)`` of the innermost running batching, or ``(None, None)``."""
+    return _axis_env.batching[-1] if _axis_env.batching else (None, None)
+
+
+def axis_size(name, op="lax.axis_size"):
+    """The size of the mapped axis bound to ``name``; NameError (naming ``op`` and the fix)
+    when no enclosing vmap binds it."""
+    for bound, size in reversed(_axis_env.bound):
+        if bound == name:
+            return size
+    raise unbound_axis_error(op, name)
+
+
+def unbound_axis_error(op, name):
+    bound = sorted({n for n, _ in _axis_env.bound}, key=str)
+    known = f" (the bound axis names are {', '.join(map(repr, bound))})" if bound else ""
+    return NameError(f"{op}: unbound axis name {name!r}{known}: call it inside "
+                     f"vmap(f, axis_name={name!r}), which binds the name to the mapped axis")
+
+
+def ir_axis_names(ir):
+    """The axis names the collectives of ``ir`` (and of its sub-programs) refer to."""
+    names = getattr(ir, "_axis_names", None)
+    if names is None:
+        names = frozenset(n for e in ir.eqns for n in eqn_axis_names(e))
+        ir._axis_names = names  # an IR is never mutated
+    return names
+
+
+def eqn_axis_names(eqn):
+    """The axis names the collectives of ``eqn`` (and of its sub-programs) refer to."""
+    if eqn.prim.collective:
+        return frozenset((eqn.params["axis_name"],))
+    names = frozenset()
+    for _, sub in sub_programs(eqn):
+        names |= ir_axis_names(sub)
+    return names
 
 
 # ----------------------------------------------------------------------------------------
@@ -845,6 +925,8 @@ class Trace:
             ins = [a.val if isinstance(a, Literal) else self.value_of(a) for a in eqn.inputs]
             if any(v is _UNKNOWN for v in ins):
                 continue
+            if _axis_env.bound and eqn_axis_names(eqn):
+                continue  # a collective's value depends on the other examples of its vmap
             outs = eqn.prim.impl(*ins, **eqn.params)
             outs = outs if eqn.prim.multiple_results else [outs]
             for var, val in zip(eqn.outputs, outs):

@@ -1,6 +1,7 @@
 """``funcdl.lax``: control flow (``cond``, ``while_loop``, ``fori_loop``, ``scan``),
 slices at traced offsets (``dynamic_slice``, ``dynamic_update_slice`` and their ``_in_dim``
-forms), convolution and pooling windows.
+forms), convolution and pooling windows, and the collectives over a ``vmap``'s named axis
+(``psum``, ``pmean``, ``pmax``, ``pmin``, ``all_gather``, ``axis_index``, ``axis_size``).
 
 >>> import numpy as np
 >>> conv(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding="SAME")[0, 0, 0]
@@ -18,6 +19,8 @@ from . import primitives as P
 from . import _lax_linalg as linalg  # noqa: F401  (funcdl.lax.linalg)
 from ._lax_ops import *  # noqa: F401,F403  (JAX's array operations under their lax names)
 from .control_flow import cond, fori_loop, scan, while_loop  # noqa: F401  (re-exported)
+from ._lax_collectives import (all_gather, axis_index, axis_size, pmax, pmean, pmin,  # noqa: F401
+                               psum)
 from .numpy._base import promote
 
 

@@ -876,6 +876,14 @@ SPECIAL_CASES = (_special_zero_cases() + _special_tie_cases() + _special_structu
                  + _special_reduction_cases() + _special_contraction_and_indexing_cases())
 CASES += SPECIAL_CASES
 
+# Registered primitives that the table cannot express, and where they are tested instead. A
+# named-axis collective means something only inside ``vmap(f, axis_name=...)``, whose batching
+# turns it into ordinary primitives: eagerly (``case.fun(*args)``) it raises NameError, and the
+# traced program of any function that runs it holds no collective any more.
+_COLLECTIVES = ("tests/test_collectives.py: a collective exists only under vmap(f, axis_name=...), which "
+                "resolves it (against numpy, JAX's recorded derivatives and finite differences there)")
+TESTED_ELSEWHERE = dict.fromkeys(["psum", "pmax", "pmin", "all_gather", "axis_index"], _COLLECTIVES)
+
 
 def combined_program(cases, make_fun):
     """One program computing ``make_fun(case)`` of every case (each on its own arguments):

@@ -63,6 +63,10 @@ NOT_GRADIENT_CHECKED = {
     "bitcast": "a value's bits: zero derivative by declaration (as JAX's bitcast_convert_type)",
     "stop_gradient": "zero derivative by definition (not the finite difference of the "
                      "identity); tested in test_autodiff.test_stop_gradient",
+    **dict.fromkeys(["psum", "all_gather"], "a named-axis collective (only under vmap(f, axis_name=...)): "
+                    "derivatives checked in tests/test_collectives.py against finite differences and JAX"),
+    **dict.fromkeys(["pmax", "pmin"], "no differentiation rule inside vmap, as in JAX (tests/test_collectives.py)"),
+    "axis_index": "int32 output: no derivative",
 }
 
 

@@ -13,6 +13,7 @@ rule and numba lowering. ``funcdl.numpy``, ``funcdl.lax``, ``funcdl.random`` and
 - ``decompositions``: cholesky, triangular_solve, solve, det, slogdet, eigh, svd, qr;
 - ``fft``: the discrete Fourier transforms (FFT, IFFT, RFFT, IRFFT);
 - ``random_bits``: threefry2x32; ``bitcast``: an element's bits as another dtype;
+- ``collectives``: psum, pmax, pmin, all_gather, axis_index over a vmap's named axis;
 - ``rules`` and ``lowering``: the toolkits the blocks declare their rules with
   (``deflinear``, ``defbilinear``, ``no_derivative``, ``axis_batch``, ... and ``lowers``).
 
@@ -22,6 +23,7 @@ from .elementwise import (ZERO, Linear, binary, broadcast_shapes, complex_dtype,
                           elementwise_prims, real_dtype, select, select_p, stop_gradient_p, ternary,
                           unary)
 from .bitcast import bitcast, bitcast_p
+from .collectives import all_gather_p, axis_index_p, pmax_p, pmin_p, psum_p
 from .dynamic_slicing import (dynamic_slice, dynamic_slice_p, dynamic_update_slice,
                               dynamic_update_slice_p)
 from .indexing import gather, gather_p, scatter, scatter_p

@@ -10,14 +10,18 @@ import numpy as np
 
 from .. import primitives as P
 from .. import tree_util
-from ..core import _UNKNOWN, Literal, Trace, aval_of, check_arguments, is_weak_scalar
-from ..primitives.rules import move_axis
+from ..core import (_UNKNOWN, Literal, Trace, aval_of, batching_axis, bind_axis_name, check_arguments,
+                    current_batching_axis, eqn_axis_names, is_weak_scalar)
+from ..primitives.rules import move_axis, to_front
 
 
 def batch_eval(ir, args, dims, size):
     """Evaluate ``ir`` on ``args`` whose batch dimensions are ``dims`` (None: unbatched).
 
-    Returns ``(outs, out_dims)``."""
+    Returns ``(outs, out_dims)``. Under a named vmap (see :func:`vmap`), an equation that
+    refers to its axis name (a collective, or a call whose program holds one) is batched
+    even when none of its operands is: ``psum`` of an unbatched value is ``size * x``."""
+    name = current_batching_axis()[0]
     env = dict(zip(ir.const_vars, [(c, None) for c in ir.consts]))
     env.update(zip(ir.in_vars, zip(args, dims)))
 
@@ -26,10 +30,13 @@ def batch_eval(ir, args, dims, size):
 
     for eqn in ir.eqns:
         vals, ds = zip(*[read(a) for a in eqn.inputs]) if eqn.inputs else ((), ())
-        if all(d is None for d in ds):
+        if all(d is None for d in ds) and (name is None or name not in eqn_axis_names(eqn)):
             outs = eqn.prim.bind(*vals, **eqn.params)
             out_dims = [None] * len(eqn.outputs) if eqn.prim.multiple_results else None
         else:
+            if all(d is None for d in ds) and vals and not eqn.prim.collective:
+                # a call whose program uses this axis name: batch it along a broadcast operand
+                vals, ds = (to_front(vals[0], None, size),) + vals[1:], (0,) + ds[1:]
             outs, out_dims = eqn.prim.batch(list(vals), list(ds), size, **eqn.params)
         if eqn.prim.multiple_results:
             env.update(zip(eqn.outputs, zip(outs, out_dims)))
@@ -65,17 +72,29 @@ def _normalize_axis(axis, ndim, what):
     return int(axis) % ndim
 
 
-def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
+def vmap(fun, in_axes=0, out_axes=0, axis_size=None, axis_name=None):
     """Map ``fun`` over an axis of its arguments, as if in a loop, but vectorized.
 
     ``in_axes``: an int, None (not mapped), or a pytree prefix of the argument tuple;
     ``out_axes`` likewise for the outputs. ``axis_size`` is needed only when no argument
-    is mapped.
+    is mapped. ``axis_name`` (any hashable, usually a str) names the mapped axis inside
+    ``fun``, for the collectives of :mod:`funcdl.lax` (``psum``, ``pmean``, ``pmax``,
+    ``pmin``, ``all_gather``, ``axis_index``); an inner vmap's name shadows an equal outer one.
 
     >>> import funcdl as fd, funcdl.numpy as fnp, numpy as np
     >>> fd.vmap(lambda w, x: x @ w, in_axes=(None, 0))(np.ones((3, 2)), np.ones((5, 3))).shape
     (5, 2)
+    >>> fd.vmap(lambda x: x / fd.lax.psum(x, "i"), axis_name="i")(np.array([1.0, 3.0]))
+    array([0.25, 0.75])
     """
+    if axis_name is not None:
+        try:
+            hash(axis_name)
+        except TypeError:
+            raise TypeError(f"vmap: axis_name must be hashable (a str), got {axis_name!r}") from None
+        if isinstance(axis_name, tuple):
+            raise TypeError(f"vmap: axis_name must be one name, got the tuple {axis_name!r}")
+
     def batched(*args):
         check_arguments("vmap", args)
         if isinstance(in_axes, list):
@@ -100,8 +119,10 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
             out_leaves, info["out_tree"] = tree_util.tree_flatten(out)
             return out_leaves
 
-        ir, _, _ = _trace_per_example(flat_fun, per_example)
-        outs, out_dims = batch_eval(ir, leaves, dims, size)
+        with bind_axis_name(axis_name, size):
+            ir, _, _ = _trace_per_example(flat_fun, per_example)
+            with batching_axis(axis_name, size):
+                outs, out_dims = batch_eval(ir, leaves, dims, size)
         out_tree = info["out_tree"]
         flat_out_axes = _broadcast_prefix(out_axes, tree_util.tree_unflatten(out_tree, outs), "out_axes")
         results = []

@@ -11,7 +11,8 @@
 import functools
 
 from .. import tree_util
-from ..core import Absent, Primitive, Tracer, aval_of, bind, current_trace, eval_ir, trace_to_ir
+from ..core import (Absent, Primitive, Tracer, aval_of, bind, current_batching_axis, current_trace, eval_ir,
+                    trace_to_ir)
 from ..primitives.rules import move_axis, zeros_like
 from .batching import vmap
 
@@ -102,13 +103,14 @@ def _call_batch(args, dims, size, *, call_ir, fwd, bwd, in_tree, out_tree, name)
     summed over the batch)."""
     args = [a if d is None else move_axis(a, d, 0) for a, d in zip(args, dims)]
     axes = [None if d is None else 0 for d in dims]
+    axis_name = current_batching_axis()[0]  # the vmaps below batch the same (named) axis
     in_axes = tuple(tree_util.tree_unflatten(in_tree, axes))
 
     def fun(*a):
         return tree_util.tree_unflatten(out_tree, eval_ir(call_ir, tree_util.tree_leaves(a)))
 
     def batched_bwd(residuals, g):
-        cts = vmap(bwd, in_axes=(0, 0))(residuals, g)
+        cts = vmap(bwd, in_axes=(0, 0), axis_name=axis_name)(residuals, g)
         summed = []
         for ct, arg_axes in zip(cts, in_axes):
             summed.append(tree_util.tree_map(
@@ -118,9 +120,9 @@ def _call_batch(args, dims, size, *, call_ir, fwd, bwd, in_tree, out_tree, name)
                 if ct is not None else None)
         return tuple(summed)
 
-    batched = custom_vjp(vmap(fun, in_axes=in_axes))
+    batched = custom_vjp(vmap(fun, in_axes=in_axes, axis_size=size, axis_name=axis_name))
     batched.fun.__name__ = name
-    batched.defvjp(vmap(fwd, in_axes=in_axes), batched_bwd)
+    batched.defvjp(vmap(fwd, in_axes=in_axes, axis_size=size, axis_name=axis_name), batched_bwd)
     outs = tree_util.tree_leaves(batched(*tree_util.tree_unflatten(in_tree, args)))
     return outs, [0] * len(outs)
 

@@ -22,8 +22,8 @@ import numpy as np
 
 from .. import tree_util
 from ..config import config
-from ..core import (Absent, Aval, Primitive, Tracer, aval_of, bind, check_arguments, current_trace,
-                    eval_ir, make_ir, trace_to_ir)
+from ..core import (Absent, Aval, Primitive, Tracer, aval_of, bind, check_arguments, current_batching_axis,
+                    current_trace, eval_ir, ir_axis_names, make_ir, trace_to_ir)
 from ..primitives.lowering import CALLED_MODULES
 from ..primitives.rules import move_axis
 from . import compile_workers, disk_cache
@@ -565,10 +565,13 @@ def _vjp_program(call_ir):
 
 
 @functools.lru_cache(maxsize=256)
-def _batched_program(call_ir, dims, size):
-    """``call_ir`` over a batch: inputs with ``dims[i] == 0`` carry a leading batch axis."""
+def _batched_program(call_ir, dims, size, axis_name=None):
+    """``call_ir`` over a batch: inputs with ``dims[i] == 0`` carry a leading batch axis.
+    ``axis_name``: the name of the vmap being batched, which resolves the program's
+    collectives over it (None: an anonymous vmap)."""
     avals = [Aval((size,) + a.shape, a.dtype) if d == 0 else a for a, d in zip(call_ir.in_avals, dims)]
-    return make_ir(vmap(lambda *xs: eval_ir(call_ir, xs), in_axes=list(dims)))(*avals)
+    return make_ir(vmap(lambda *xs: eval_ir(call_ir, xs), in_axes=list(dims), axis_size=size,
+                        axis_name=axis_name))(*avals)
 
 
 def _call_jvp(tangents, primals, out, *, call_ir, name):
@@ -594,7 +597,11 @@ def _call_vjp(gs, *primals, out, call_ir, name):
 def _call_batch(args, dims, size, *, call_ir, name):
     args = [a if d in (None, 0) else move_axis(a, d, 0) for a, d in zip(args, dims)]
     dims = tuple(None if d is None else 0 for d in dims)
-    outs = bind(jit_call_p, *args, call_ir=_batched_program(call_ir, dims, size), name=f"vmap({name})")
+    axis_name = current_batching_axis()[0]
+    if axis_name not in ir_axis_names(call_ir):
+        axis_name = None  # (one cached program for every vmap that does not name its collectives)
+    outs = bind(jit_call_p, *args, call_ir=_batched_program(call_ir, dims, size, axis_name),
+                name=f"vmap({name})")
     return outs, [0] * len(outs)
 
 

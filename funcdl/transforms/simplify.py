@@ -71,8 +71,8 @@ def fold_constants(ir, keep=()):
     rename, eqns, folded = {}, [], []
     for eqn in ir.eqns:
         inputs = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
-        if not eqn.prim.multiple_results and all(
-                isinstance(a, Literal) or a in values for a in inputs):
+        if not eqn.prim.multiple_results and not eqn.prim.collective and all(
+                isinstance(a, Literal) or a in values for a in inputs):  # (collectives: vmap's)
             value = np.asarray(eqn.prim.impl(*[a.val if isinstance(a, Literal) else values[a]
                                                for a in inputs], **eqn.params))
             out = eqn.outputs[0]

@@ -1,0 +1,377 @@
+"""Named-axis collectives (``lax.psum pmean pmax pmin all_gather axis_index axis_size``) under
+``vmap(f, axis_name=...)``, with JAX's semantics.
+
+The collective primitives are not in ``tests/primitive_table.py`` (see ``TESTED_ELSEWHERE``
+there): a collective means something only inside a vmap that binds its name, whose batching
+turns it into ordinary primitives, so the table's eager and traced checks cannot apply to it.
+This file tests them instead: each against numpy (shapes, ``in_axes``, unbatched operands,
+pytrees, nested vmaps with two names, tuples of names, shadowing), through ``jit`` on either
+side of the vmap and inside control flow, their derivatives against central finite differences
+and against values recorded from JAX, and the error for an unbound name.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import funcdl as fd
+import funcdl.numpy as fnp
+from funcdl import lax
+from funcdl.core import bind
+from funcdl.primitives import psum_p
+from funcdl.test_util import check_grads
+
+XS = np.array([0.5, -1.0, 2.0, 3.0])
+M = np.arange(12.0).reshape(4, 3)
+
+
+def vmap_i(f, **kw):
+    return fd.vmap(f, axis_name="i", **kw)
+
+
+def _batched(rng, shape, axis):
+    return rng.standard_normal(shape[:axis] + (3,) + shape[axis:])
+
+
+# -- against numpy -----------------------------------------------------------------------------
+
+REDUCERS = {"psum": (lax.psum, np.sum), "pmean": (lax.pmean, np.mean), "pmax": (lax.pmax, np.max),
+            "pmin": (lax.pmin, np.min)}
+SHAPES = [(), (4,), (2, 3), (2, 1, 3)]
+
+
+@pytest.mark.parametrize("name", REDUCERS)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("in_axis", [0, -1])
+def test_reductions_match_numpy(name, shape, in_axis):
+    collective, ref = REDUCERS[name]
+    axis = in_axis % (len(shape) + 1)
+    xs = _batched(np.random.default_rng(len(shape)), shape, axis)
+    got = vmap_i(lambda x: collective(x, "i") * 2.0 + x, in_axes=in_axis)(xs)
+    per_example = np.moveaxis(xs, axis, 0)
+    want = ref(per_example, axis=0) * 2.0 + per_example
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=st.lists(st.integers(1, 3), max_size=3).map(tuple), data=st.data())
+def test_psum_all_gather_axis_index_any_shape_and_axes(shape, data):
+    in_axis = data.draw(st.integers(0, len(shape)))
+    out_axis = data.draw(st.integers(0, len(shape)))
+    gather_axis = data.draw(st.integers(0, len(shape)))
+    xs = _batched(np.random.default_rng(7), shape, in_axis)
+    per_example = np.moveaxis(xs, in_axis, 0)
+    n = per_example.shape[0]
+
+    def f(x):
+        return (lax.psum(x, "i"), lax.all_gather(x, "i", axis=gather_axis),
+                lax.axis_index("i") + fnp.zeros(x.shape, np.int32))
+    s, g, idx = vmap_i(f, in_axes=in_axis, out_axes=out_axis)(xs)
+    total = np.broadcast_to(per_example.sum(0), per_example.shape)
+    np.testing.assert_allclose(s, np.moveaxis(total, 0, out_axis), rtol=1e-12, atol=1e-12)
+    gathered = np.broadcast_to(np.moveaxis(per_example, 0, gather_axis), (n,) + shape[:gather_axis] + (n,)
+                               + shape[gather_axis:])
+    np.testing.assert_array_equal(g, np.moveaxis(gathered, 0, out_axis))
+    index = np.broadcast_to(np.arange(n, dtype=np.int32).reshape((n,) + (1,) * len(shape)), per_example.shape)
+    np.testing.assert_array_equal(idx, np.moveaxis(index, 0, out_axis))
+    assert idx.dtype == np.int32
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_all_gather_tiled(axis):
+    xs = np.random.default_rng(1).standard_normal((3, 2, 4))
+    got = vmap_i(lambda x: lax.all_gather(x, "i", axis=axis, tiled=True))(xs)
+    want = np.concatenate(list(xs), axis=axis)
+    np.testing.assert_array_equal(got, np.broadcast_to(want, (3,) + want.shape))
+
+
+def test_unbatched_operands():
+    """A value the same for every example: psum counts it once per example, JAX's semantics."""
+    y = np.array([1.0, -2.0])
+
+    def f(x, y):
+        return (lax.psum(y, "i"), lax.pmean(y, "i"), lax.pmax(y, "i"), lax.all_gather(y, "i"),
+                lax.psum(1.0, "i"), lax.axis_size("i"))
+    s, mean, mx, g, ones, size = vmap_i(f, in_axes=(0, None))(XS, y)
+    np.testing.assert_array_equal(s, np.broadcast_to(4 * y, (4, 2)))
+    np.testing.assert_array_equal(mean, np.broadcast_to(y, (4, 2)))
+    np.testing.assert_array_equal(mx, np.broadcast_to(y, (4, 2)))
+    np.testing.assert_array_equal(g, np.broadcast_to(y, (4, 4, 2)))
+    np.testing.assert_array_equal(ones, np.full(4, 4.0))
+    np.testing.assert_array_equal(size, np.full(4, 4))
+    # no argument mapped at all: axis_size gives the axis
+    np.testing.assert_array_equal(vmap_i(lambda: lax.axis_index("i"), in_axes=(), axis_size=3)(), [0, 1, 2])
+
+
+def test_pytree_operands():
+    tree = {"a": XS, "b": (M, XS * 2)}
+    got = vmap_i(lambda t: lax.psum(t, "i"))(tree)
+    np.testing.assert_allclose(got["a"], np.full(4, XS.sum()))
+    np.testing.assert_allclose(got["b"][0], np.broadcast_to(M.sum(0), M.shape))
+    got = vmap_i(lambda t: lax.all_gather(t, "i"))({"a": XS, "b": [M]})
+    np.testing.assert_array_equal(got["b"][0], np.broadcast_to(M, (4, 4, 3)))
+    np.testing.assert_allclose(vmap_i(lambda t: lax.pmean(t, "i"))([XS])[0], np.full(4, XS.mean()))
+
+
+def test_integer_dtypes():
+    n = np.arange(4, dtype=np.int32)
+    got = vmap_i(lambda x: lax.psum(x, "i"))(n)
+    assert got.dtype == np.int32 and (got == 6).all()
+    np.testing.assert_allclose(vmap_i(lambda x: lax.pmean(x, "i"))(n), np.full(4, 1.5))  # JAX: 1.5 too
+
+
+# -- two names: nested vmaps, tuples, shadowing --------------------------------------------------
+
+
+def vmap_ij(f):
+    return fd.vmap(fd.vmap(f, axis_name="j"), axis_name="i")  # M[i, j]
+
+
+def test_nested_names_and_tuples():
+    got = vmap_ij(lambda x: (lax.psum(x, "i"), lax.psum(x, "j"), lax.psum(x, ("i", "j")),
+                             lax.pmax(x, ("j", "i")), lax.pmean(x, ("i", "j"))))
+    s_i, s_j, s_ij, m_ij, mean_ij = got(M)
+    np.testing.assert_array_equal(s_i, np.broadcast_to(M.sum(0), M.shape))
+    np.testing.assert_array_equal(s_j, np.broadcast_to(M.sum(1, keepdims=True), M.shape))
+    np.testing.assert_array_equal(s_ij, np.full(M.shape, M.sum()))
+    np.testing.assert_array_equal(m_ij, np.full(M.shape, M.max()))
+    np.testing.assert_allclose(mean_ij, np.full(M.shape, M.mean()))
+
+
+def test_nested_axis_index_and_all_gather():
+    idx = vmap_ij(lambda x: (lax.axis_index("i"), lax.axis_index("j"), lax.axis_index(("i", "j")),
+                             lax.axis_size(("i", "j"))))(M)
+    i, j = np.meshgrid(np.arange(4), np.arange(3), indexing="ij")
+    np.testing.assert_array_equal(idx[0], i)
+    np.testing.assert_array_equal(idx[1], j)
+    np.testing.assert_array_equal(idx[2], i * 3 + j)  # JAX: the same (first name major)
+    np.testing.assert_array_equal(idx[3], np.full(M.shape, 12))
+    gi, gij = vmap_ij(lambda x: (lax.all_gather(x, "i"), lax.all_gather(x, ("i", "j"))))(M)
+    np.testing.assert_array_equal(gi[2, 1], M[:, 1])
+    np.testing.assert_array_equal(gij[2, 1], M.reshape(-1))  # (JAX 0.10.2's vmap fails on tuple gathers)
+    # the operand of a tiled gather has an axis of its own: gathered blocks in index order
+    blocks = fd.vmap(fd.vmap(lambda x: lax.all_gather(x, ("i", "j"), tiled=True), axis_name="j"),
+                     axis_name="i")(np.arange(24.0).reshape(2, 3, 4))
+    np.testing.assert_array_equal(blocks[1, 2], np.arange(24.0))
+
+
+def test_inner_name_shadows_outer():
+    got = fd.vmap(fd.vmap(lambda x: lax.psum(x, "i"), axis_name="i"), axis_name="i")(M)
+    np.testing.assert_array_equal(got, np.broadcast_to(M.sum(1, keepdims=True), M.shape))  # JAX: the same
+
+
+def test_anonymous_vmap_inside_a_named_one():
+    got = vmap_i(fd.vmap(lambda x: lax.psum(x, "i")))(M)  # the inner vmap maps each row's elements
+    np.testing.assert_array_equal(got, np.broadcast_to(M.sum(0), M.shape))
+
+
+# -- jit on either side, control flow ----------------------------------------------------------
+
+
+def _f(x):
+    return lax.psum(x, "i") * x + lax.axis_index("i") + lax.pmax(x, "i")
+
+
+def _f_ref(xs):
+    return xs.sum() * xs + np.arange(len(xs)) + xs.max()
+
+
+def test_jit_of_vmap_and_vmap_of_jit():
+    want = _f_ref(XS)
+    np.testing.assert_allclose(fd.jit(vmap_i(_f))(XS), want)
+    np.testing.assert_allclose(vmap_i(fd.jit(_f))(XS), want)
+    np.testing.assert_allclose(fd.jit(vmap_i(fd.jit(_f)))(XS), want)
+    ir = fd.make_ir(vmap_i(_f))(XS)
+    assert not any(e.prim.collective for e in ir.eqns), str(ir)  # resolved into ordinary primitives
+
+
+def test_vmap_of_jit_with_unbatched_operands():
+    """The jitted program uses the axis name although none of its operands is batched."""
+    got = vmap_i(fd.jit(lambda x, y: lax.psum(y, "i") + x * 0), in_axes=(0, None))(XS, 2.0)
+    np.testing.assert_array_equal(got, np.full(4, 8.0))
+    got = vmap_i(fd.jit(lambda y: (lax.psum(y, "i"), lax.axis_index("i"))), in_axes=None, axis_size=3)(2.0)
+    np.testing.assert_array_equal(got[0], np.full(3, 6.0))
+    np.testing.assert_array_equal(got[1], [0, 1, 2])
+
+
+def test_vmap_of_jit_with_another_name():
+    got = fd.vmap(vmap_i(fd.jit(lambda x: lax.psum(x, "j") * lax.axis_index("i"))), axis_name="j")(M)
+    np.testing.assert_allclose(got, np.broadcast_to(M.sum(0) * np.arange(3), M.shape))
+
+
+def test_control_flow_inside():
+    # values recorded from JAX 0.10.2 (jax.vmap(..., axis_name='i') of the same functions, float64)
+    got = vmap_i(lambda x: lax.cond(x > 0, lambda x: lax.psum(x, "i"), lambda x: -x, x))(XS)
+    np.testing.assert_allclose(got, [4.5, 1.0, 4.5, 4.5])
+    got = vmap_i(lambda x: lax.scan(lambda c, t: (c + lax.psum(x * t, "i"), c), 0.0, fnp.arange(3.0))[0])(XS)
+    np.testing.assert_allclose(got, [13.5, 13.5, 13.5, 13.5])
+
+
+# -- derivatives -------------------------------------------------------------------------------
+# JAX values: recorded with jax 0.10.2 (x64 enabled) by running the same expression with jax.vmap,
+# jax.grad, jax.jvp, jax.vjp, jax.hessian and jax.lax in place of funcdl's, at XS and M above.
+
+JAX_RECORDED = [
+    ("vmap(grad(psum(x**2)))", lambda: vmap_i(fd.grad(lambda x: lax.psum(x ** 2, "i")))(XS), [4.0, -8.0, 16.0, 24.0]),
+    ("grad(sum(vmap(psum(x)*x)))",
+     lambda: fd.grad(lambda xs: vmap_i(lambda x: lax.psum(x, "i") * x)(xs).sum())(XS), [9.0, 9.0, 9.0, 9.0]),
+    ("vmap(grad(psum(x)*x))", lambda: vmap_i(fd.grad(lambda x: lax.psum(x, "i") * x))(XS), [9.0] * 4),
+    ("vmap(grad(psum(x*x)*x))", lambda: vmap_i(fd.grad(lambda x: lax.psum(x * x, "i") * x))(XS),
+     [18.75, 5.25, 32.25, 41.25]),
+    ("vmap(grad(psum(psum(x)*x)))", lambda: vmap_i(fd.grad(lambda x: lax.psum(lax.psum(x, "i") * x, "i")))(XS),
+     [36.0] * 4),
+    ("vmap(grad(pmean(x**2)))", lambda: vmap_i(fd.grad(lambda x: lax.pmean(x ** 2, "i")))(XS), [1.0, -2.0, 4.0, 6.0]),
+    ("vmap(grad(sin(psum(x))))", lambda: vmap_i(fd.grad(lambda x: fnp.sin(lax.psum(x, "i"))))(XS),
+     [-0.8431832] * 4),
+    ("vmap(grad wrt unbatched y of psum(y**2)*x)",
+     lambda: vmap_i(fd.grad(lambda x, y: lax.psum(y ** 2, "i") * x, argnums=1), in_axes=(0, None))(XS, 1.5),
+     [13.5] * 4),
+    ("vmap(grad wrt unbatched y of psum(y**2))",
+     lambda: vmap_i(fd.grad(lambda x, y: lax.psum(y ** 2, "i"), argnums=1), in_axes=(0, None))(XS, 1.5),
+     [12.0] * 4),
+    ("vmap(vjp(psum))", lambda: vmap_i(lambda x, c: fd.vjp(lambda x: lax.psum(x, "i"), x)[1](c)[0])(XS, XS * 10),
+     [45.0] * 4),
+    ("vmap(vjp(psum(x)*x))",
+     lambda: vmap_i(lambda x, c: fd.vjp(lambda x: lax.psum(x, "i") * x, x)[1](c)[0])(XS, XS * 10),
+     [165.0, 97.5, 232.5, 277.5]),
+    ("vmap(jvp(psum(x**2)))",
+     lambda: vmap_i(lambda x: fd.jvp(lambda x: lax.psum(x ** 2, "i"), (x,), (fnp.ones_like(x),))[1])(XS), [9.0] * 4),
+    ("vmap(jvp(psum(x)*x))",
+     lambda: vmap_i(lambda x: fd.jvp(lambda x: lax.psum(x, "i") * x, (x,), (fnp.ones_like(x),))[1])(XS),
+     [6.5, 0.5, 12.5, 16.5]),
+    ("vmap(hessian(psum(x**3)))", lambda: vmap_i(fd.hessian(lambda x: lax.psum(x ** 3, "i")))(XS),
+     [12.0, -24.0, 48.0, 72.0]),
+    ("vmap(grad(all_gather(x)[1]))", lambda: vmap_i(fd.grad(lambda x: lax.all_gather(x, "i")[1]))(XS),
+     [0.0, 4.0, 0.0, 0.0]),
+    ("vmap(grad(all_gather(x).sum()*x))", lambda: vmap_i(fd.grad(lambda x: lax.all_gather(x, "i").sum() * x))(XS),
+     [9.0] * 4),
+    ("vmap(grad(all_gather(x)@arange))",
+     lambda: vmap_i(fd.grad(lambda x: (lax.all_gather(x, "i") * fnp.arange(4.0)).sum()))(XS), [0.0, 4.0, 8.0, 12.0]),
+    ("vmap(vjp(all_gather))",
+     lambda: vmap_i(lambda x, c: fd.vjp(lambda x: lax.all_gather(x, "i"), x)[1](c)[0])(
+         XS, np.arange(16.0).reshape(4, 4)), [24.0, 28.0, 32.0, 36.0]),
+    ("grad(sum(vmap(all_gather(x)*x)**2))",
+     lambda: fd.grad(lambda xs: (vmap_i(lambda x: lax.all_gather(x, "i") * x)(xs) ** 2).sum())(XS),
+     [28.5, -57.0, 114.0, 171.0]),
+    ("vmap(jvp(all_gather(x*x)))[0]",
+     lambda: vmap_i(lambda x: fd.jvp(lambda x: lax.all_gather(x * x, "i"), (x,), (x,))[1])(XS)[0],
+     [0.5, 2.0, 8.0, 18.0]),
+    ("vmap(grad(x*axis_index))", lambda: vmap_i(fd.grad(lambda x: x * lax.axis_index("i")))(XS), [0.0, 1.0, 2.0, 3.0]),
+    ("vmap(grad(pmean(pytree)['b']*x))",
+     lambda: vmap_i(fd.grad(lambda x: lax.pmean({"a": x ** 2, "b": fnp.sin(x)}, "i")["b"] * x))(XS),
+     [1.15937338, 0.77993309, -0.29607219, -0.94164856]),
+    ("vmap(vmap(grad(psum(x**2,('i','j')))))",
+     lambda: vmap_ij(fd.grad(lambda x: lax.psum(x ** 2, ("i", "j"))))(M), 24.0 * M),
+    ("vmap(grad(sum(vmap(psum(x,'i')*psum(x,'j')))))",
+     lambda: fd.vmap(fd.grad(lambda r: fd.vmap(lambda x: lax.psum(x, "i") * lax.psum(x, "j"),
+                                                 axis_name="j")(r).sum()), axis_name="i")(M), np.full(M.shape, 132.0)),
+    ("vmap(grad(all_gather tiled))",
+     lambda: vmap_i(fd.grad(lambda x: (lax.all_gather(x, "i", tiled=True) * fnp.arange(12.0)).sum()))(M),
+     4.0 * M),
+    ("vmap(grad(all_gather axis=1))",
+     lambda: vmap_i(fd.grad(lambda x: (lax.all_gather(x, "i", axis=1) ** 2
+                                       * fnp.arange(12.0).reshape(3, 4)).sum()))(M),
+     [[0.0, 32.0, 128.0], [24.0, 160.0, 360.0], [96.0, 336.0, 640.0], [216.0, 560.0, 968.0]]),
+]
+
+
+@pytest.mark.parametrize("name, compute, jax_value", JAX_RECORDED, ids=[r[0] for r in JAX_RECORDED])
+def test_derivatives_match_jax(name, compute, jax_value):
+    np.testing.assert_allclose(compute(), jax_value, rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("wrap", ["plain", "jit inside", "jit outside"])
+def test_derivatives_through_jit_match_jax(wrap):
+    f = lambda x: lax.psum(x ** 2, "i")  # noqa: E731
+    g = {"plain": lambda: vmap_i(fd.grad(f)), "jit inside": lambda: vmap_i(fd.grad(fd.jit(f))),
+         "jit outside": lambda: fd.jit(vmap_i(fd.grad(f)))}[wrap]()
+    np.testing.assert_allclose(g(XS), [4.0, -8.0, 16.0, 24.0])  # JAX's value (see JAX_RECORDED)
+    h = lambda xs: vmap_i(lambda x: lax.psum(x, "i") * x)(xs).sum()  # noqa: E731
+    h = {"plain": h, "jit inside": lambda xs: vmap_i(fd.jit(lambda x: lax.psum(x, "i") * x))(xs).sum(),
+         "jit outside": fd.jit(h)}[wrap]
+    np.testing.assert_allclose(fd.grad(h)(XS), [9.0] * 4)
+
+
+FD_FUNCTIONS = {
+    "psum": lambda x: fnp.sin(lax.psum(x ** 2, "i")) * x,
+    "pmean": lambda x: lax.pmean(fnp.tanh(x), "i") * x ** 2,
+    "all_gather": lambda x: fnp.sum(lax.all_gather(x, "i") ** 3, axis=0) * x,
+    "axis_index": lambda x: x * lax.axis_index("i") + lax.psum(x, "i"),
+    "pmax (grad of the vmap)": lambda x: lax.pmax(x, "i") * x,
+}
+
+
+@pytest.mark.parametrize("name", FD_FUNCTIONS)
+def test_derivatives_of_the_vmapped_function_match_finite_differences(name):
+    """``vmap(f, axis_name)`` is an ordinary function of the whole batch: forward and reverse
+    derivatives, to second order, against central differences."""
+    xs = np.random.default_rng(3).uniform(0.5, 1.5, (3, 2))
+    check_grads(vmap_i(FD_FUNCTIONS[name]), (xs,), order=2)
+
+
+@pytest.mark.parametrize("name", [n for n in FD_FUNCTIONS if not n.startswith("pmax")])
+def test_vmap_of_grad_is_the_gradient_of_the_summed_vmap(name):
+    """With every argument mapped, ``vmap(grad(f))`` (psum's transpose is psum, as in JAX) equals
+    the gradient of the summed batch, which finite differences check above."""
+    f = lambda x: fnp.sum(FD_FUNCTIONS[name](x))  # noqa: E731
+    xs = np.random.default_rng(4).uniform(0.5, 1.5, (3, 2))
+    want = fd.grad(lambda xs: fnp.sum(vmap_i(f)(xs)))(xs)
+    np.testing.assert_allclose(vmap_i(fd.grad(f))(xs), want, rtol=1e-12)
+    # forward mode inside the vmap is the derivative of the whole batch along the tangents
+    ts = np.random.default_rng(5).standard_normal(xs.shape)
+    _, t_out = fd.jvp(vmap_i(f), (xs,), (ts,))
+    np.testing.assert_allclose(vmap_i(lambda x, t: fd.jvp(f, (x,), (t,))[1])(xs, ts), t_out, rtol=1e-12)
+
+
+@pytest.mark.parametrize("collective", [lax.pmax, lax.pmin])
+def test_pmax_pmin_have_no_derivative_inside_vmap(collective):
+    with pytest.raises(NotImplementedError, match="not implemented"):  # JAX raises NotImplementedError too
+        vmap_i(fd.grad(lambda x: collective(x, "i") * x))(XS)
+    with pytest.raises(NotImplementedError, match="all_gather"):
+        vmap_i(lambda x: fd.jvp(lambda x: collective(x, "i"), (x,), (x,)))(XS)
+    # outside the vmap it is an ordinary max/min over the batch (ties split evenly)
+    got = fd.grad(lambda xs: vmap_i(lambda x: collective(x, "i") * x)(xs).sum())(XS)
+    k = np.argmax(XS) if collective is lax.pmax else np.argmin(XS)
+    want = np.full(4, XS[k])
+    want[k] += XS.sum()
+    np.testing.assert_allclose(got, want)
+
+
+# -- unbound names ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op, call", [
+    ("lax.psum", lambda x: lax.psum(x, "i")), ("lax.pmean", lambda x: lax.pmean(x, "i")),
+    ("lax.pmax", lambda x: lax.pmax(x, "i")), ("lax.pmin", lambda x: lax.pmin(x, "i")),
+    ("lax.all_gather", lambda x: lax.all_gather(x, "i")), ("lax.axis_index", lambda x: lax.axis_index("i")),
+    ("lax.axis_size", lambda x: lax.axis_size("i")), ("lax.psum", lambda x: lax.psum(x, ("i", "j")))])
+def test_unbound_axis_name_raises_name_error(op, call):
+    fix = r"call it inside vmap\(f, axis_name='i'\)"
+    with pytest.raises(NameError, match=rf"{op}: unbound axis name 'i'.*{fix}"):
+        call(XS)  # eagerly
+    with pytest.raises(NameError, match=fix):
+        fd.jit(call)(XS)
+    with pytest.raises(NameError, match=fix):
+        fd.grad(lambda x: fnp.sum(call(x)))(XS)
+    with pytest.raises(NameError, match=fix):
+        fd.vmap(call)(XS)  # an anonymous vmap binds no name
+    with pytest.raises(NameError, match=rf"unbound axis name 'i' \(the bound axis names are 'j'\)"):
+        fd.vmap(call, axis_name="j")(XS)
+
+
+def test_an_unresolved_collective_never_reaches_code_generation():
+    """Bound directly (bypassing lax.psum's check), the primitive still raises, eagerly and
+    when jit is about to compile it."""
+    with pytest.raises(NameError, match="vmap"):
+        bind(psum_p, XS, axis_name="i")
+    with pytest.raises(NameError, match="jit met `psum`"):
+        fd.jit(lambda x: bind(psum_p, x, axis_name="i"))(XS)
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="one name"):
+        fd.vmap(lambda x: x, axis_name=("i", "j"))
+    with pytest.raises(ValueError, match="out of range"):
+        vmap_i(lambda x: lax.all_gather(x, "i", axis=2))(XS)
+    with pytest.raises(ValueError, match="out of range"):
+        vmap_i(lambda x: lax.all_gather(x, "i", tiled=True))(XS)  # a scalar has no axis to tile
