@@ -297,7 +297,8 @@ FD_FUNCTIONS = {
     "pmean": lambda x: lax.pmean(fnp.tanh(x), "i") * x ** 2,
     "all_gather": lambda x: fnp.sum(lax.all_gather(x, "i") ** 3, axis=0) * x,
     "axis_index": lambda x: x * lax.axis_index("i") + lax.psum(x, "i"),
-    "pmax (grad of the vmap)": lambda x: lax.pmax(x, "i") * x,
+    "pmax": lambda x: lax.pmax(x, "i") * x,
+    "pmin": lambda x: fnp.exp(lax.pmin(x ** 2, "i")) + x,
 }
 
 
@@ -309,7 +310,7 @@ def test_derivatives_of_the_vmapped_function_match_finite_differences(name):
     check_grads(vmap_i(FD_FUNCTIONS[name]), (xs,), order=2)
 
 
-@pytest.mark.parametrize("name", [n for n in FD_FUNCTIONS if not n.startswith("pmax")])
+@pytest.mark.parametrize("name", FD_FUNCTIONS)
 def test_vmap_of_grad_is_the_gradient_of_the_summed_vmap(name):
     """With every argument mapped, ``vmap(grad(f))`` (psum's transpose is psum, as in JAX) equals
     the gradient of the summed batch, which finite differences check above."""
@@ -324,17 +325,19 @@ def test_vmap_of_grad_is_the_gradient_of_the_summed_vmap(name):
 
 
 @pytest.mark.parametrize("collective", [lax.pmax, lax.pmin])
-def test_pmax_pmin_have_no_derivative_inside_vmap(collective):
-    with pytest.raises(NotImplementedError, match="not implemented"):  # JAX raises NotImplementedError too
-        vmap_i(fd.grad(lambda x: collective(x, "i") * x))(XS)
-    with pytest.raises(NotImplementedError, match="all_gather"):
-        vmap_i(lambda x: fd.jvp(lambda x: collective(x, "i"), (x,), (x,)))(XS)
-    # outside the vmap it is an ordinary max/min over the batch (ties split evenly)
-    got = fd.grad(lambda xs: vmap_i(lambda x: collective(x, "i") * x)(xs).sum())(XS)
-    k = np.argmax(XS) if collective is lax.pmax else np.argmin(XS)
-    want = np.full(4, XS[k])
-    want[k] += XS.sum()
-    np.testing.assert_allclose(got, want)
+def test_pmax_pmin_derivatives_split_ties_evenly(collective):
+    """JAX does not differentiate pmax/pmin; funcdl gives reduce_max's derivative (the
+    examples attaining the extremum share it), the same inside and outside the vmap."""
+    xs = np.array([3.0, -1.0, 3.0, -1.0])  # ties for both the max and the min
+    f = lambda x: collective(x, "i") * x  # noqa: E731
+    outside = fd.grad(lambda xs: vmap_i(f)(xs).sum())(xs)
+    extreme = xs.max() if collective is lax.pmax else xs.min()
+    hits = xs == extreme
+    np.testing.assert_allclose(outside, extreme + hits * xs.sum() / hits.sum())
+    np.testing.assert_allclose(vmap_i(fd.grad(f))(xs), outside)
+    np.testing.assert_allclose(fd.jit(vmap_i(fd.grad(f)))(xs), outside)
+    _, t_out = fd.jvp(vmap_i(f), (xs,), (np.ones(4),))
+    np.testing.assert_allclose(vmap_i(lambda x: fd.jvp(f, (x,), (1.0,))[1])(xs), t_out)
 
 
 # -- unbound names ---------------------------------------------------------------------------

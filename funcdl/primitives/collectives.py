@@ -13,15 +13,18 @@ transforms traced inside the vmap (``vmap(grad(f))``). Their ``impl`` and loweri
 reached only by a collective that no vmap resolves: both raise the unbound-name NameError.
 
 Derivatives are JAX's: psum is linear and its own transpose, all_gather's transpose is the
-summed cotangent's slice of each example (psum_scatter), axis_index has none, and pmax/pmin
-have none (JAX raises NotImplementedError too).
+summed cotangent's slice of each example (psum_scatter), axis_index has none; pmax/pmin
+(which JAX does not differentiate) share the derivative among the examples that attain
+the extremum, as ``reduce_max`` does.
 """
 import numpy as np
 
 from ..core import Aval, Primitive, axis_size, bind, current_batching_axis, shape_error
 from .dynamic_slicing import dynamic_slice
 from .reductions import reduce
-from .rules import const, deflinear, move_axis, mul, ndim_of, no_derivative, shape_of
+from .elementwise import binary, convert
+from .rules import (const, deflinear, div, dtype_of, instantiate, move_axis, mul, ndim_of,
+                    no_derivative, shape_of)
 from .structural import broadcast_to, reshape
 
 PUBLIC = {"psum": "lax.psum", "pmax": "lax.pmax", "pmin": "lax.pmin", "all_gather": "lax.all_gather",
@@ -90,17 +93,27 @@ pmax_p = _defreducer("pmax", "reduce_max", lambda x, n: x)
 pmin_p = _defreducer("pmin", "reduce_min", lambda x, n: x)
 
 
-def _no_differentiation_rule(name):
-    def rule(*args, **params):
-        raise NotImplementedError(
-            f"Differentiation rule for '{name}' not implemented (as in JAX). Differentiate outside "
-            f"the vmap (grad(vmap(f, axis_name=...))), where it is an ordinary reduction over the batch, "
-            f"or use fnp.{name[1:]}(lax.all_gather(x, axis_name), axis=0), which is differentiable")
-    return rule
+def _extremum_weights(x, out, axis_name):
+    """1/count for the examples that attain the max/min, 0 for the others (ties share the
+    derivative, as in ``reduce_max``)."""
+    hits = convert(binary("eq", x, out), dtype_of(x))
+    return div(hits, bind(psum_p, hits, axis_name=axis_name))
+
+
+def _defextremum_derivatives(prim):
+    """d pmax(x) = psum(w * dx) with the weights above; its transpose gives each example
+    ``w * psum(g)``. (JAX has no derivative for pmax/pmin; this one is reduce_max's.)"""
+    def jvp(tangents, primals, out, *, axis_name):
+        w = _extremum_weights(primals[0], out, axis_name)
+        return bind(psum_p, mul(instantiate(tangents[0], primals[0]), w), axis_name=axis_name)
+
+    def vjp(g, x, *, out, axis_name):
+        return [mul(_extremum_weights(x, out, axis_name), bind(psum_p, g, axis_name=axis_name))]
+    prim.jvp, prim.vjp = jvp, vjp
 
 
 for _prim in (pmax_p, pmin_p):
-    _prim.jvp = _prim.vjp = _no_differentiation_rule(_prim.name)
+    _defextremum_derivatives(_prim)
 
 
 # -- all_gather: every example's value, stacked along a new axis ----------------------------------
