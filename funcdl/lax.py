@@ -19,8 +19,8 @@ from . import primitives as P
 from . import _lax_linalg as linalg  # noqa: F401  (funcdl.lax.linalg)
 from ._lax_ops import *  # noqa: F401,F403  (JAX's array operations under their lax names)
 from .control_flow import cond, fori_loop, scan, while_loop  # noqa: F401  (re-exported)
-from ._lax_collectives import (all_gather, axis_index, axis_size, pmax, pmean, pmin,  # noqa: F401
-                               psum)
+from ._lax_collectives import (all_gather, all_to_all, axis_index, axis_size, pbroadcast,  # noqa: F401
+                               pmax, pmean, pmin, ppermute, pshuffle, psum, psum_scatter, pswapaxes)
 from .numpy._base import promote
 
 

@@ -35,8 +35,7 @@ MISSING = {
         "ball binomial generalized_normal multinomial poisson").split()},
         **{name: _PRNG_KEYS for name in "clone key_data key_dtype key_impl wrap_key_data".split()}},
     "lax": {**{name: _SHARDING for name in (
-        "after_all all_to_all create_token pbroadcast pcast "
-        "ppermute precv psend pshuffle psum_scatter pswapaxes ragged_all_to_all "
+        "after_all create_token pcast precv psend ragged_all_to_all "
         "with_sharding_constraint optimization_barrier platform_dependent composite dce_sink "
         "shape_as_value stage").split()},
         "reduce_precision": _LATER + " (rounding a float's mantissa and exponent to fewer bits)",
