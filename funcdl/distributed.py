@@ -14,7 +14,8 @@ Failures never hang: every collective waits at most ``timeout`` seconds (``initi
 ``FUNCDL_DISTRIBUTED_TIMEOUT`` in the environment; default 300), then raises
 :class:`DistributedError` naming the process and the collective; an exception that reaches
 the top of a process aborts all of them (MPI's ``Abort``) after printing which process
-failed and why. Processes that pass different pytree structures, shapes or dtypes to a
+failed and why; a process that exits tells the others, and those waiting for it raise
+within seconds. Processes that pass different pytree structures, shapes or dtypes to a
 collective get a ``ValueError`` listing what each one passed, at the first such call.
 
 >>> from funcdl import distributed
@@ -23,6 +24,7 @@ True
 >>> distributed.pmean({"w": np.ones(2)})["w"]  # the same on every process here
 array([1., 1.])
 """
+import atexit
 import os
 import sys
 import time
@@ -57,6 +59,9 @@ class _Job:
     checked = set()      # (collective, treedef, extra, leaf dtypes and shapes) agreed on
     wire = {}            # dtype -> the reusable buffer collectives pack into
     previous_hook = None
+    exit_comm = None     # exit notices: a process leaving tells the others
+    exit_notice = None   # the rank of a process that left, once exit_request completes
+    exit_request = None
 
 
 def initialize(coordinator_address=None, num_processes=None, process_id=None, *,
@@ -78,6 +83,7 @@ def initialize(coordinator_address=None, num_processes=None, process_id=None, *,
         _Job.timeout = _positive(float(env), "FUNCDL_DISTRIBUTED_TIMEOUT") if env else DEFAULT_TIMEOUT
         if _Job.comm.Get_size() > 1:
             _Job.previous_hook, sys.excepthook = sys.excepthook, _abort_on_uncaught
+            _listen_for_exits()
     if timeout is not None:
         _Job.timeout = _positive(timeout, "timeout")
     for given, actual, name in ((num_processes, _Job.comm.Get_size(), "num_processes"),
@@ -114,6 +120,35 @@ def process_count():
     return _Job.comm.Get_size()
 
 
+def _listen_for_exits():
+    """Post the receive of an exit notice, and send one to every other process when this
+    one exits (normally or by ``sys.exit``), so that a process waiting in a collective for
+    it learns at once that it will never come (see :func:`_wait`)."""
+    _Job.exit_comm = MPI.COMM_WORLD.Dup()
+    _Job.exit_notice = np.full(1, -1, np.int64)
+    _Job.exit_request = _Job.exit_comm.Irecv(_Job.exit_notice, source=MPI.ANY_SOURCE)
+    atexit.register(_announce_exit)  # runs before mpi4py's MPI_Finalize (registered earlier)
+
+
+def _announce_exit():
+    if MPI.Is_finalized():
+        return
+    comm, me = _Job.exit_comm, _Job.exit_comm.Get_rank()
+    mine = np.array([me], np.int64)
+    sends = [comm.Isend(mine, dest=r) for r in range(comm.Get_size()) if r != me]
+    deadline = time.monotonic() + 1.0  # tiny messages: sent at once unless a peer is gone
+    while not MPI.Request.Testall(sends) and time.monotonic() < deadline:
+        time.sleep(1e-4)
+    if not _Job.exit_request.Test():
+        _Job.exit_request.Cancel()
+        _Job.exit_request.Wait()
+
+
+def _left():
+    """The rank of a process that has exited, or None."""
+    return int(_Job.exit_notice[0]) if _Job.exit_request is not None and _Job.exit_request.Test() else None
+
+
 ABORT_GRACE_SECONDS = 1.0  # lets mpiexec forward the report before the abort ends the job
 
 
@@ -143,17 +178,21 @@ def _wait(request, what):
     process compiling, or failed) pauses between polls, up to 1 ms."""
     start = time.monotonic()
     spin_until, deadline, pause = start + SPIN_SECONDS, start + _Job.timeout, 1e-5
-    polls = 0
+    polls, gone = 0, None
     while not request.Test():
         polls += 1
         if polls % 64:
             continue
         now = time.monotonic()
         if now > deadline:
-            raise _timed_out(what)
+            raise _timed_out(what) if gone is None else _exited(what, gone)
         if now > spin_until:
             time.sleep(pause)
             pause = min(2 * pause, 1e-3)
+        if gone is None and _left() is not None:
+            # a process exited: a collective it completed before leaving may still be
+            # completing here, so report it only if this one does not complete soon
+            gone, deadline = _left(), min(deadline, now + EXIT_GRACE_SECONDS)
 
 
 def _together(what):
@@ -164,6 +203,17 @@ def _together(what):
     start only when every process is there to complete them."""
     if _Job.comm.Get_size() > 1:
         _wait(_Job.check_comm.Ibarrier(), what)
+
+
+EXIT_GRACE_SECONDS = 2.0
+
+
+def _exited(what, rank):
+    me, size = _Job.comm.Get_rank(), _Job.comm.Get_size()
+    return DistributedError(
+        f"distributed.{what}: process {rank} of {size} exited while process {me} waited for it "
+        f"in this collective; every process must make the same collective calls (did its "
+        f"script end early, or call sys.exit?)")
 
 
 def _timed_out(what):

@@ -119,11 +119,12 @@ def stuck(out):
 
 
 def dies(out, how):
-    """Process 1 leaves between two collectives: ``exit`` (sys.exit(3): the other waits
-    out the timeout) or ``killed`` (SIGKILL, as by the OOM killer: mpiexec ends the job)."""
+    """Process 1 leaves between two collectives: ``exit`` (sys.exit(3): its exit notice
+    ends the other's wait) or ``killed`` (SIGKILL, as by the OOM killer: mpiexec ends the
+    job); neither waits for the (long) timeout."""
     import signal
     from funcdl import distributed as dist
-    dist.initialize(timeout=2.0)
+    dist.initialize(timeout=60.0)
     dist.psum(np.ones(3))
     if dist.process_index() == 1:
         sys.exit(3) if how == "exit" else os.kill(os.getpid(), signal.SIGKILL)

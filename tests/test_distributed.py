@@ -116,6 +116,7 @@ def test_a_stuck_process_times_out_with_a_clear_error(tmp_path):
 def test_a_process_that_exits_or_is_killed_ends_the_job(tmp_path):
     rc, output, seconds = mpirun("dies", tmp_path, "exit", check=False)
     assert rc != 0 and "process 0 of 2 failed with DistributedError" in output
+    assert "distributed.psum: process 1 of 2 exited while process 0 waited for it" in output
     assert seconds < 18, f"the job took {seconds:.0f} s to end"
     rc, output, seconds = mpirun("dies", tmp_path, "killed", check=False)
     assert rc != 0 and "Killed (signal 9)" in output
