@@ -73,7 +73,8 @@ def worker(repeat):
     comm = MPI.COMM_WORLD
     rank = dist.process_index()
     say = print if rank == 0 else (lambda *a, **k: None)
-    say(f"2 MPI processes ({" ".join(MPI.Get_library_version().split()[:3])}), 1 thread each; "
+    library = " ".join(MPI.Get_library_version().split()[:3])  # e.g. "MPICH Version: 5.0.2"
+    say(f"2 MPI processes ({library}), 1 thread each; "
         f"median of {repeat} interleaved blocks per contender")
     for label, sizes in MODELS.items():
         say(f"\n{label}: Adam step, ms per step (1 proc = fused local step on process 0)\n")
