@@ -832,3 +832,85 @@ def t(key, df, shape=None, dtype=np.float32):
     n = normal(key_n, shape, dtype)
     half = fnp.divide(fnp.asarray(df, dtype), dtype.type(2))
     return fnp.multiply(n, fnp.sqrt(fnp.divide(half, gamma(key_g, half, shape, dtype))))
+
+
+def generalized_normal(key, p, shape=(), dtype=np.float32):
+    """Samples with density proportional to ``exp(-|x| ** p)`` (``p=1``: Laplace; ``p=2``: a
+    normal of variance 1/2), as JAX draws them: a random sign times ``gamma(1/p) ** (1/p)``.
+
+    >>> generalized_normal(key(0), 1.5, (3,)).shape
+    (3,)
+    """
+    k = _check_key(key, "generalized_normal")
+    dtype = _float_dtype(dtype, "generalized_normal")
+    p = _positive_power(p, "generalized_normal")
+    shape = _shape(shape, "generalized_normal")
+    key_g, key_r = split(k)
+    magnitude = fnp.power(gamma(key_g, 1 / p, shape, dtype), dtype.type(1 / p))
+    return fnp.multiply(rademacher(key_r, shape, dtype), magnitude)
+
+
+def ball(key, d, p=2, shape=(), dtype=np.float32):
+    """Points drawn uniformly from the ``d``-dimensional unit ``p``-norm ball (shape
+    ``shape + (d,)``), by JAX's construction: generalized-normal coordinates scaled by
+    ``(sum |g| ** p + exponential) ** (1/p)``.
+
+    >>> x = ball(key(0), 3, shape=(100,)); x.shape, bool((fnp.linalg.norm(x, axis=-1) <= 1).all())
+    ((100, 3), True)
+    """
+    k = _check_key(key, "ball")
+    dtype = _float_dtype(dtype, "ball")
+    if not isinstance(d, (int, np.integer)) or d < 1:
+        raise ValueError(f"random.ball: d must be a positive int (the dimension), got {d!r}")
+    p = _positive_power(p, "ball")
+    shape = _shape(shape, "ball")
+    key_g, key_e = split(k)
+    g = generalized_normal(key_g, p, shape + (int(d),), dtype)
+    e = exponential(key_e, shape, dtype)
+    radius = fnp.power(fnp.add(fnp.sum(fnp.power(fnp.abs(g), dtype.type(p)), axis=-1), e), dtype.type(1 / p))
+    return fnp.divide(g, radius[..., None])
+
+
+def _positive_power(p, op):
+    if isinstance(p, Tracer) or not np.ndim(p) == 0 or not float(p) > 0:
+        raise ValueError(f"random.{op}: p must be a positive Python number (the norm's power), got {p!r}")
+    return float(p)
+
+
+def key_data(keys):
+    """The ``uint32`` words of ``keys``: funcdl's keys are those words already (JAX's raw
+    ``PRNGKey`` form), so this returns them (JAX compatibility).
+
+    >>> key_data(key(3))
+    array([0, 3], dtype=uint32)
+    """
+    return _check_keys(keys, "key_data")
+
+
+def wrap_key_data(key_bits_array, *, impl=None):
+    """A key from its ``uint32`` words (the inverse of :func:`key_data`); funcdl has one
+    generator, threefry-2x32, so ``impl`` may only name it.
+
+    >>> wrap_key_data(np.array([0, 7], np.uint32))
+    array([0, 7], dtype=uint32)
+    """
+    if impl not in (None, "threefry2x32"):
+        raise ValueError(f"random.wrap_key_data: funcdl's keys are threefry2x32 keys, got impl={impl!r}")
+    return _check_keys(key_bits_array, "wrap_key_data")
+
+
+def clone(key):
+    """``key`` itself: funcdl's keys are immutable arrays, never donated (JAX compatibility).
+
+    >>> clone(key(1))
+    array([0, 1], dtype=uint32)
+    """
+    return _check_keys(key, "clone")
+
+
+def _check_keys(keys, op):
+    keys = fnp.asarray(keys)
+    if keys.ndim < 1 or keys.shape[-1] != 2 or keys.dtype != np.uint32:
+        raise TypeError(f"random.{op}: keys must be uint32 arrays whose last axis has size 2 "
+                        f"(random.key, random.split), got {keys.dtype.name}{list(keys.shape)}")
+    return keys

@@ -126,6 +126,8 @@ SAMPLERS = {
     "chisquare": lambda k: random.chisquare(k, 3.0, (3,)),
     "f": lambda k: random.f(k, 3.0, 5.0, (3,)),
     "t": lambda k: random.t(k, 4.0, (3,)),
+    "generalized_normal": lambda k: random.generalized_normal(k, 1.5, (3,)),
+    "ball": lambda k: random.ball(k, 3, 1.5, (2,)),
 }
 
 
@@ -158,7 +160,7 @@ def test_traced_ir_gives_the_same_numbers(name):
 TRANSCENDENTAL = {"gumbel", "exponential", "cauchy", "laplace", "logistic", "pareto", "maxwell",
                   "double_sided_maxwell", "weibull_min", "rayleigh", "wald", "lognormal",
                   "multivariate_normal", "orthogonal", "choice_unique_p",
-                  "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t"}
+                  "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "generalized_normal", "ball"}
 
 
 def test_jit_gives_the_same_numbers():
@@ -221,7 +223,8 @@ def test_jax_streams(name):
     np.testing.assert_array_equal(got.ravel(), np.array(want, got.dtype))
 
 
-# The gamma family, recorded from JAX 0.10.2 for key(0) (float32; float64 for "gamma64"). Its
+# The gamma family (and generalized_normal and ball, built on it), recorded from JAX 0.10.2 for
+# key(0) (float32; float64 for "gamma64"). Its
 # rejection sampler goes through float32 log and pow, which differ from XLA's by an ulp: the
 # values agree to a few ulps (and the same proposals are accepted).
 JAX_GAMMA_FAMILY = {
@@ -245,6 +248,16 @@ JAX_GAMMA_FAMILY = {
           [2.579707384109497, 0.1921967715024948, 0.15977689623832703, 0.3884202837944031]),
     "t": (lambda k: random.t(k, 4.0, (4,)),
           [0.7160012722015381, -2.417440891265869, -1.414402961730957, -1.6585885286331177]),
+    "generalized_normal": (lambda k: random.generalized_normal(k, 1.5, (5,)),
+                           [1.0603917837142944, 0.08920828253030777, -1.375133752822876, 0.5591428875923157,
+                            0.6801239252090454]),
+    "generalized_normal_laplace": (lambda k: random.generalized_normal(k, 1.0, (2, 2)),
+                                   [0.6031932830810547, 0.1431722193956375, -1.25200355052948,
+                                    0.9684783816337585]),
+    "ball": (lambda k: random.ball(k, 3, 2, (2,)),
+             [0.9171597361564636, 0.3927421569824219, 0.01165350154042244, -0.8613650798797607,
+              0.3168482482433319, -0.06285543739795685]),
+    "ball_l1": (lambda k: random.ball(k, 2, 1.0), [0.6340225338935852, 0.3605864346027374]),
     "gamma64": (lambda k: random.gamma(k, np.array([0.3, 2.5]), dtype=np.float64),
                 [0.01796465549854392, 1.5385596967070414]),
 }
@@ -722,3 +735,25 @@ def test_bits_dtypes():
         assert random.bits(random.key(0), (3,), dtype).dtype == dtype
     with pytest.raises(TypeError, match=r"random\.bits.*unsigned"):
         random.bits(random.key(0), (3,), np.int32)
+
+
+def test_key_data_wrap_key_data_and_clone_are_the_raw_words():
+    k = random.split(random.key(5), 3)
+    for f in (random.key_data, random.wrap_key_data, random.clone):
+        np.testing.assert_array_equal(f(k), k)
+    with pytest.raises(TypeError, match="uint32"):
+        random.key_data(np.zeros(2, np.int32))
+    with pytest.raises(ValueError, match="threefry2x32"):
+        random.wrap_key_data(k[0], impl="rbg")
+
+
+def test_generalized_normal_and_ball_distributions():
+    x = np.asarray(random.generalized_normal(random.key(2), 2.0, (20000,)), np.float64)
+    assert abs(x.mean()) < 0.02 and abs(x.var() - 0.5) < 0.02  # p=2: a normal of variance 1/2
+    pts = np.asarray(random.ball(random.key(3), 2, 1.0, (4000,)), np.float64)
+    assert (np.abs(pts).sum(-1) <= 1).all()
+    assert abs((np.abs(pts).sum(-1) <= 0.5).mean() - 0.25) < 0.03  # uniform: area scales as r**2
+    with pytest.raises(ValueError, match="positive Python number"):
+        random.generalized_normal(random.key(0), -1.0)
+    with pytest.raises(ValueError, match="positive int"):
+        random.ball(random.key(0), 0)
