@@ -13,9 +13,9 @@ are 1 ulp away); samplers that go through ``exp``, ``log`` or ``tan`` (``gumbel`
 ``exponential``, ...) agree with JAX's to an ulp or two, because XLA's float32 ``log`` is
 not numpy's. For the same reason, those samplers can differ by an ulp between eager
 evaluation and ``jit``; all others are bitwise the same in both. The gamma family
-(``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``) runs JAX's
-Marsaglia-Tsang rejection sampler with JAX's keys per element, so it accepts the same
-proposals and agrees to a few ulps.
+(``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``, and
+``generalized_normal`` and ``ball`` built on it) runs JAX's Marsaglia-Tsang rejection sampler
+with JAX's keys per element, so it accepts the same proposals and agrees to a few ulps.
 
 >>> import funcdl.random as random
 >>> k1, k2 = random.split(random.key(0))
