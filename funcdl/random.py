@@ -15,7 +15,8 @@ not numpy's. For the same reason, those samplers can differ by an ulp between ea
 evaluation and ``jit``; all others are bitwise the same in both. The gamma family
 (``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``, and
 ``generalized_normal`` and ``ball`` built on it) runs JAX's Marsaglia-Tsang rejection sampler
-with JAX's keys per element, so it accepts the same proposals and agrees to a few ulps.
+with JAX's keys per element, so it accepts the same proposals and agrees to a few ulps;
+``poisson`` runs JAX's loops over the whole sample and gives its counts.
 
 >>> import funcdl.random as random
 >>> k1, k2 = random.split(random.key(0))
@@ -914,3 +915,82 @@ def _check_keys(keys, op):
         raise TypeError(f"random.{op}: keys must be uint32 arrays whose last axis has size 2 "
                         f"(random.key, random.split), got {keys.dtype.name}{list(keys.shape)}")
     return keys
+
+
+def poisson(key, lam, shape=None, dtype=np.int32):
+    """Poisson(``lam``) counts, JAX's numbers for the same key: Knuth's product of uniforms
+    where ``lam < 10``, Hormann's transformed rejection elsewhere (each a loop over the whole
+    sample, as in JAX; ``lam`` is taken in float32, as JAX does). Integer samples: no
+    derivative.
+
+    >>> bool((poisson(key(0), 3.0, (100,)) >= 0).all())
+    True
+    """
+    k = _check_key(key, "poisson")
+    if np.dtype(dtype).kind not in "iu":
+        raise TypeError(f"random.poisson: dtype must be an integer dtype, got {np.dtype(dtype).name}")
+    shape = _real_shape(shape, "poisson", lam)
+    lam = fnp.broadcast_to(fnp.asarray(lam).astype(np.float32), shape)
+    small = fnp.logical_or(fnp.isnan(lam), fnp.less(lam, np.float32(10)))
+    # both samplers run on every element: each gets a value for which the other finishes at once
+    counts = fnp.where(small, _poisson_knuth(k, fnp.where(small, lam, np.float32(0)), shape),
+                       _poisson_rejection(k, fnp.where(small, np.float32(1e5), lam), shape))
+    return fnp.where(fnp.equal(lam, np.float32(0)), np.float32(0), counts).astype(dtype)
+
+
+_POISSON_MAX_ITERS = np.int32(np.iinfo(np.int32).max)
+
+
+def _poisson_knuth(k, lam, shape):
+    """Count the uniforms whose running product stays above ``exp(-lam)``."""
+    from .control_flow import while_loop  # noqa: PLC0415
+
+    def more(state):
+        i, _, _, log_prod = state
+        return fnp.logical_and(fnp.any(fnp.greater(log_prod, fnp.negative(lam))), i < _POISSON_MAX_ITERS)
+
+    def step(state):
+        i, count, kk, log_prod = state
+        kk, sub = split(kk)
+        count = fnp.where(fnp.greater(log_prod, fnp.negative(lam)), fnp.add(count, np.float32(1)), count)
+        return i + np.int32(1), count, kk, fnp.add(log_prod, fnp.log(uniform(sub, shape, np.float32)))
+
+    zeros = fnp.zeros(shape, np.float32)
+    _, count, _, _ = while_loop(more, step, (np.int32(0), zeros, k, zeros))
+    return fnp.subtract(count, np.float32(1))
+
+
+def _poisson_rejection(k, lam, shape):
+    """Hormann's transformed rejection (PTRS), every element until it accepts."""
+    from .control_flow import while_loop  # noqa: PLC0415
+    from .scipy.special import gammaln  # noqa: PLC0415
+    f = np.float32
+    log_lam = fnp.log(lam)
+    b = fnp.add(f(0.931), fnp.multiply(f(2.53), fnp.sqrt(lam)))
+    a = fnp.add(f(-0.059), fnp.multiply(f(0.02483), b))
+    inv_alpha = fnp.add(f(1.1239), fnp.divide(f(1.1328), fnp.subtract(b, f(3.4))))
+    v_r = fnp.subtract(f(0.9277), fnp.divide(f(3.6224), fnp.subtract(b, f(2))))
+
+    def more(state):
+        i, _, accepted, _ = state
+        return fnp.logical_and(fnp.any(fnp.logical_not(accepted)), i < _POISSON_MAX_ITERS)
+
+    def step(state):
+        i, k_out, accepted, kk = state
+        kk, key_u, key_v = split(kk, 3)
+        u = fnp.subtract(uniform(key_u, shape, np.float32), f(0.5))
+        v = uniform(key_v, shape, np.float32)
+        us = fnp.subtract(f(0.5), fnp.abs(u))
+        count = fnp.floor(fnp.add(fnp.add(fnp.multiply(fnp.add(fnp.divide(fnp.multiply(f(2), a), us), b), u), lam),
+                                  f(0.43)))
+        s = fnp.log(fnp.divide(fnp.multiply(v, inv_alpha), fnp.add(fnp.divide(a, fnp.multiply(us, us)), b)))
+        t = fnp.subtract(fnp.add(fnp.negative(lam), fnp.multiply(count, log_lam)),
+                         gammaln(fnp.add(count, f(1))))
+        quick = fnp.logical_and(fnp.greater_equal(us, f(0.07)), fnp.less_equal(v, v_r))
+        reject = fnp.logical_or(fnp.less(count, f(0)),
+                                fnp.logical_and(fnp.less(us, f(0.013)), fnp.greater(v, us)))
+        accept = fnp.logical_or(quick, fnp.logical_and(fnp.logical_not(reject), fnp.less_equal(s, t)))
+        return (i + np.int32(1), fnp.where(accept, count, k_out), fnp.logical_or(accepted, accept), kk)
+
+    init = (np.int32(0), fnp.full(shape, f(-1)), fnp.zeros(shape, np.bool_), k)
+    return while_loop(more, step, init)[1]

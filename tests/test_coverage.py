@@ -31,7 +31,7 @@ MISSING = {
         "owens_t sici spence sph_harm_y wofz").split()},
     "nn": {"get_scaled_dot_general_config": _LATER, "scaled_dot_general": _LATER, "scaled_matmul": _LATER},
     "random": {**{name: _LATER + " (item 7: the discrete samplers that loop, e.g. poisson's rejection sampling)"
-                  for name in "binomial multinomial poisson".split()},
+                  for name in "binomial multinomial".split()},
         **{name: _PRNG_KEYS for name in "key_dtype key_impl".split()}},
     "lax": {**{name: _SHARDING for name in (
         "after_all create_token pcast precv psend ragged_all_to_all "

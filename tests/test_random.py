@@ -128,6 +128,7 @@ SAMPLERS = {
     "t": lambda k: random.t(k, 4.0, (3,)),
     "generalized_normal": lambda k: random.generalized_normal(k, 1.5, (3,)),
     "ball": lambda k: random.ball(k, 3, 1.5, (2,)),
+    "poisson": lambda k: random.poisson(k, np.array([0.5, 4.0, 15.0, 300.0], np.float32)),
 }
 
 
@@ -160,7 +161,7 @@ def test_traced_ir_gives_the_same_numbers(name):
 TRANSCENDENTAL = {"gumbel", "exponential", "cauchy", "laplace", "logistic", "pareto", "maxwell",
                   "double_sided_maxwell", "weibull_min", "rayleigh", "wald", "lognormal",
                   "multivariate_normal", "orthogonal", "choice_unique_p",
-                  "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "generalized_normal", "ball"}
+                  "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "generalized_normal", "ball", "poisson"}
 
 
 def test_jit_gives_the_same_numbers():
@@ -757,3 +758,28 @@ def test_generalized_normal_and_ball_distributions():
         random.generalized_normal(random.key(0), -1.0)
     with pytest.raises(ValueError, match="positive int"):
         random.ball(random.key(0), 0)
+
+
+# Recorded from JAX 0.10.2: jax.random.poisson for key(0) (key(7) for the 2x3), int32; the sums
+# are of 20,000 draws each at lam 0.7 and 30 from key(1) (JAX's means: 0.699 and 30.0472).
+JAX_POISSON = {
+    "knuth": (lambda: random.poisson(random.key(0), 3.0, (8,)), [0, 0, 4, 4, 1, 2, 2, 6]),
+    "both samplers and zero": (lambda: random.poisson(random.key(0), np.array(
+        [0.5, 4.0, 15.0, 100.0, 0.0, 9.99, 10.0, 2500.0])), [0, 1, 10, 110, 0, 6, 13, 2493]),
+    "rejection": (lambda: random.poisson(random.key(7), 12.0, (2, 3)), [14, 10, 8, 8, 8, 12]),
+    "20,000 draws": (lambda: random.poisson(random.key(1), np.array([[0.7], [30.0]]) * np.ones((2, 20000))
+                                            ).sum(axis=1), [13980, 600944]),
+}
+
+
+@pytest.mark.parametrize("name", JAX_POISSON)
+def test_poisson_gives_jax_numbers(name):
+    f, want = JAX_POISSON[name]
+    for got in (f(), fd.jit(f)()):
+        assert np.asarray(got).dtype.kind == "i"
+        np.testing.assert_array_equal(np.ravel(got), want)
+
+
+def test_poisson_rejects_float_dtypes():
+    with pytest.raises(TypeError, match="integer dtype"):
+        random.poisson(random.key(0), 2.0, dtype=np.float32)
