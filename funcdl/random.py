@@ -16,7 +16,8 @@ evaluation and ``jit``; all others are bitwise the same in both. The gamma famil
 (``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``, and
 ``generalized_normal`` and ``ball`` built on it) runs JAX's Marsaglia-Tsang rejection sampler
 with JAX's keys per element, so it accepts the same proposals and agrees to a few ulps;
-``poisson`` runs JAX's loops over the whole sample and gives its counts.
+``poisson`` runs JAX's loops over the whole sample and gives its counts (all but a rare
+draw that an ulp of ``log`` decides).
 
 >>> import funcdl.random as random
 >>> k1, k2 = random.split(random.key(0))
