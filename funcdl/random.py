@@ -16,8 +16,8 @@ evaluation and ``jit``; all others are bitwise the same in both. The gamma famil
 (``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``, and
 ``generalized_normal`` and ``ball`` built on it) runs JAX's Marsaglia-Tsang rejection sampler
 with JAX's keys per element, so it accepts the same proposals and agrees to a few ulps;
-``poisson`` runs JAX's loops over the whole sample and gives its counts (all but a rare
-draw that an ulp of ``log`` decides).
+``poisson`` and ``binomial`` run JAX's loops over the whole sample and give its counts (all
+but a rare draw that an ulp of ``log`` decides).
 
 >>> import funcdl.random as random
 >>> k1, k2 = random.split(random.key(0))
@@ -994,4 +994,120 @@ def _poisson_rejection(k, lam, shape):
         return (i + np.int32(1), fnp.where(accept, count, k_out), fnp.logical_or(accepted, accept), kk)
 
     init = (np.int32(0), fnp.full(shape, f(-1)), fnp.zeros(shape, np.bool_), k)
+    return while_loop(more, step, init)[1]
+
+
+def binomial(key, n, p, shape=None, dtype=np.float32):
+    """Binomial(``n``, ``p``) counts (as floats, as in JAX), JAX's numbers for the same key:
+    sums of geometric gaps where ``n * min(p, 1 - p) <= 10``, the BTRS transformed rejection
+    elsewhere (each a loop over the whole sample). ``n`` is floored; a nan or negative ``n``
+    or an invalid ``p`` gives nan, an infinite ``n`` inf. No derivative.
+
+    >>> bool((binomial(key(0), 10, 0.3, (100,)) <= 10).all())
+    True
+    """
+    k = _check_key(key, "binomial")
+    dtype = _float_dtype(dtype, "binomial")
+    p = _probability(p)
+    shape = _real_shape(shape, "binomial", n, p)
+    count = fnp.broadcast_to(fnp.asarray(n).astype(p.dtype), shape)
+    p = fnp.broadcast_to(p, shape)
+    t = p.dtype.type
+    # nan/inf inputs, and each sampler's logs of the other's values: eager numpy would warn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = fnp.less(p, t(0.5))
+        q = fnp.where(low, p, fnp.subtract(t(1), p))
+        bad_count = fnp.logical_or(fnp.isnan(count), fnp.less(count, t(0)))
+        infinite = fnp.isinf(count)
+        nan_q = fnp.isnan(q)
+        bad_q = fnp.logical_or(nan_q, fnp.less(q, t(0)))
+        q = fnp.where(bad_q, t(0.01), q)
+        inversion = fnp.logical_or(bad_count, fnp.less_equal(fnp.multiply(count, q), t(10)))
+        count = fnp.floor(count)
+        # both samplers run on every element: each gets values for which the other finishes at once
+        samples = fnp.where(
+            inversion, _binomial_inversion(k, fnp.where(inversion, count, t(0)), q, shape),
+            _binomial_btrs(k, fnp.where(inversion, t(1e4), count), fnp.where(inversion, t(0.5), q), shape))
+        invalid = fnp.logical_or(bad_q, bad_count)
+        samples = fnp.where(invalid, t(np.nan), samples)
+        samples = fnp.where(fnp.logical_and(infinite, fnp.logical_not(invalid)), t(np.inf), samples)
+        keep = fnp.logical_or(fnp.logical_or(low, bad_count), fnp.logical_or(nan_q, infinite))
+        return fnp.where(keep, samples, fnp.subtract(count, samples)).astype(dtype)
+
+
+def _binomial_inversion(k, count, q, shape):
+    """Count the geometric(q) gaps that fit in ``count`` trials."""
+    from .control_flow import while_loop  # noqa: PLC0415
+    t = q.dtype.type
+    log1m_q = fnp.log1p(fnp.negative(q))
+
+    def more(state):
+        i, _, total, _ = state
+        return fnp.logical_and(fnp.any(fnp.less_equal(total, count)), i < _POISSON_MAX_ITERS)
+
+    def step(state):
+        i, gaps, total, kk = state
+        sub, kk = split(kk)
+        gaps = fnp.where(fnp.less_equal(total, count), fnp.add(gaps, t(1)), gaps)
+        gap = fnp.ceil(fnp.divide(fnp.log(uniform(sub, shape, q.dtype)), log1m_q))
+        return i + np.int32(1), gaps, fnp.add(total, gap), kk
+
+    zeros = fnp.zeros(shape, q.dtype)
+    return fnp.subtract(while_loop(more, step, (np.int32(0), zeros, zeros, k))[1], t(1))
+
+
+# log(k!) - Stirling's approximation of it, for k = 0 .. 9
+_STIRLING_TAIL = np.array([0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                           0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                           0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                           0.00833056343336287])
+
+
+def _stirling_tail(k):
+    t = k.dtype.type
+    kc = fnp.clip(k, t(0), t(9))
+    kp1sq = fnp.multiply(fnp.add(kc, t(1)), fnp.add(kc, t(1)))
+    series = fnp.divide(fnp.subtract(t(1.0 / 12), fnp.divide(fnp.subtract(t(1.0 / 360), fnp.divide(
+        t(1.0 / 1260), kp1sq)), kp1sq)), fnp.add(kc, t(1)))
+    table = fnp.take(_STIRLING_TAIL.astype(k.dtype), fnp.floor(kc).astype(np.int32))
+    return fnp.where(fnp.less_equal(k, t(9)), table, series)
+
+
+def _binomial_btrs(k, count, q, shape):
+    """Hormann's BTRS transformed rejection, every element until it accepts."""
+    from .control_flow import while_loop  # noqa: PLC0415
+    t = q.dtype.type
+    stddev = fnp.sqrt(fnp.multiply(fnp.multiply(count, q), fnp.subtract(t(1), q)))
+    b = fnp.add(t(1.15), fnp.multiply(t(2.53), stddev))
+    a = fnp.add(fnp.add(t(-0.0873), fnp.multiply(t(0.0248), b)), fnp.multiply(t(0.01), q))
+    c = fnp.add(fnp.multiply(count, q), t(0.5))
+    v_r = fnp.subtract(t(0.92), fnp.divide(t(4.2), b))
+    r = fnp.divide(q, fnp.subtract(t(1), q))
+    alpha = fnp.multiply(fnp.add(t(2.83), fnp.divide(t(5.1), b)), stddev)
+    m = fnp.floor(fnp.multiply(fnp.add(count, t(1)), q))
+    log, mul, add, sub, div = fnp.log, fnp.multiply, fnp.add, fnp.subtract, fnp.divide
+
+    def more(state):
+        i, _, accepted, _ = state
+        return fnp.logical_and(fnp.any(fnp.logical_not(accepted)), i < _POISSON_MAX_ITERS)
+
+    def step(state):
+        i, k_out, accepted, kk = state
+        kk, key_u, key_v = split(kk, 3)
+        u = sub(uniform(key_u, shape, q.dtype), t(0.5))
+        v = uniform(key_v, shape, q.dtype)
+        us = sub(t(0.5), fnp.abs(u))
+        quick = fnp.logical_and(fnp.greater_equal(us, t(0.07)), fnp.less_equal(v, v_r))
+        draw = fnp.floor(add(mul(add(div(mul(t(2), a), us), b), u), c))
+        reject = fnp.logical_or(fnp.less(draw, t(0)), fnp.greater(draw, count))
+        log_v = log(div(mul(v, alpha), add(div(a, mul(us, us)), b)))
+        upper = add(add(add(mul(add(m, t(0.5)), log(div(add(m, t(1)), mul(r, add(sub(count, m), t(1)))))),
+                            mul(add(count, t(1)), log(div(add(sub(count, m), t(1)), add(sub(count, draw), t(1)))))),
+                        mul(add(draw, t(0.5)), log(div(mul(r, add(sub(count, draw), t(1))), add(draw, t(1)))))),
+                    sub(sub(add(_stirling_tail(m), _stirling_tail(sub(count, m))), _stirling_tail(draw)),
+                        _stirling_tail(sub(count, draw))))
+        accept = fnp.logical_or(quick, fnp.logical_and(fnp.logical_not(reject), fnp.less_equal(log_v, upper)))
+        return (i + np.int32(1), fnp.where(accept, draw, k_out), fnp.logical_or(accepted, accept), kk)
+
+    init = (np.int32(0), fnp.full(shape, t(-1)), fnp.zeros(shape, np.bool_), k)
     return while_loop(more, step, init)[1]
