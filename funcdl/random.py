@@ -963,7 +963,6 @@ def _poisson_knuth(k, lam, shape):
 
 def _poisson_rejection(k, lam, shape):
     """Hormann's transformed rejection (PTRS), every element until it accepts."""
-    from .control_flow import while_loop  # noqa: PLC0415
     from .scipy.special import gammaln  # noqa: PLC0415
     f = np.float32
     log_lam = fnp.log(lam)
@@ -972,16 +971,7 @@ def _poisson_rejection(k, lam, shape):
     inv_alpha = fnp.add(f(1.1239), fnp.divide(f(1.1328), fnp.subtract(b, f(3.4))))
     v_r = fnp.subtract(f(0.9277), fnp.divide(f(3.6224), fnp.subtract(b, f(2))))
 
-    def more(state):
-        i, _, accepted, _ = state
-        return fnp.logical_and(fnp.any(fnp.logical_not(accepted)), i < _POISSON_MAX_ITERS)
-
-    def step(state):
-        i, k_out, accepted, kk = state
-        kk, key_u, key_v = split(kk, 3)
-        u = fnp.subtract(uniform(key_u, shape, np.float32), f(0.5))
-        v = uniform(key_v, shape, np.float32)
-        us = fnp.subtract(f(0.5), fnp.abs(u))
+    def propose(u, v, us):
         count = fnp.floor(fnp.add(fnp.add(fnp.multiply(fnp.add(fnp.divide(fnp.multiply(f(2), a), us), b), u), lam),
                                   f(0.43)))
         s = fnp.log(fnp.divide(fnp.multiply(v, inv_alpha), fnp.add(fnp.divide(a, fnp.multiply(us, us)), b)))
@@ -990,10 +980,31 @@ def _poisson_rejection(k, lam, shape):
         quick = fnp.logical_and(fnp.greater_equal(us, f(0.07)), fnp.less_equal(v, v_r))
         reject = fnp.logical_or(fnp.less(count, f(0)),
                                 fnp.logical_and(fnp.less(us, f(0.013)), fnp.greater(v, us)))
-        accept = fnp.logical_or(quick, fnp.logical_and(fnp.logical_not(reject), fnp.less_equal(s, t)))
-        return (i + np.int32(1), fnp.where(accept, count, k_out), fnp.logical_or(accepted, accept), kk)
+        return count, fnp.logical_or(quick, fnp.logical_and(fnp.logical_not(reject), fnp.less_equal(s, t)))
+    return _until_accepted(k, shape, np.dtype(np.float32), propose)
 
-    init = (np.int32(0), fnp.full(shape, f(-1)), fnp.zeros(shape, np.bool_), k)
+
+def _until_accepted(k, shape, dtype, propose):
+    """The transformed-rejection loop of ``poisson`` and ``binomial`` (as JAX runs it): each
+    round splits the key in three, draws ``u`` (centred) and ``v`` uniform, and keeps
+    ``draw`` where ``propose(u, v, 0.5 - |u|)`` gives ``(draw, accept)``, until every
+    element has accepted."""
+    from .control_flow import while_loop  # noqa: PLC0415
+    t = dtype.type
+
+    def more(state):
+        i, _, accepted, _ = state
+        return fnp.logical_and(fnp.any(fnp.logical_not(accepted)), i < _POISSON_MAX_ITERS)
+
+    def step(state):
+        i, k_out, accepted, kk = state
+        kk, key_u, key_v = split(kk, 3)
+        u = fnp.subtract(uniform(key_u, shape, dtype), t(0.5))
+        v = uniform(key_v, shape, dtype)
+        draw, accept = propose(u, v, fnp.subtract(t(0.5), fnp.abs(u)))
+        return (i + np.int32(1), fnp.where(accept, draw, k_out), fnp.logical_or(accepted, accept), kk)
+
+    init = (np.int32(0), fnp.full(shape, t(-1)), fnp.zeros(shape, np.bool_), k)
     return while_loop(more, step, init)[1]
 
 
@@ -1075,7 +1086,6 @@ def _stirling_tail(k):
 
 def _binomial_btrs(k, count, q, shape):
     """Hormann's BTRS transformed rejection, every element until it accepts."""
-    from .control_flow import while_loop  # noqa: PLC0415
     t = q.dtype.type
     stddev = fnp.sqrt(fnp.multiply(fnp.multiply(count, q), fnp.subtract(t(1), q)))
     b = fnp.add(t(1.15), fnp.multiply(t(2.53), stddev))
@@ -1087,16 +1097,7 @@ def _binomial_btrs(k, count, q, shape):
     m = fnp.floor(fnp.multiply(fnp.add(count, t(1)), q))
     log, mul, add, sub, div = fnp.log, fnp.multiply, fnp.add, fnp.subtract, fnp.divide
 
-    def more(state):
-        i, _, accepted, _ = state
-        return fnp.logical_and(fnp.any(fnp.logical_not(accepted)), i < _POISSON_MAX_ITERS)
-
-    def step(state):
-        i, k_out, accepted, kk = state
-        kk, key_u, key_v = split(kk, 3)
-        u = sub(uniform(key_u, shape, q.dtype), t(0.5))
-        v = uniform(key_v, shape, q.dtype)
-        us = sub(t(0.5), fnp.abs(u))
+    def propose(u, v, us):
         quick = fnp.logical_and(fnp.greater_equal(us, t(0.07)), fnp.less_equal(v, v_r))
         draw = fnp.floor(add(mul(add(div(mul(t(2), a), us), b), u), c))
         reject = fnp.logical_or(fnp.less(draw, t(0)), fnp.greater(draw, count))
@@ -1106,8 +1107,5 @@ def _binomial_btrs(k, count, q, shape):
                         mul(add(draw, t(0.5)), log(div(mul(r, add(sub(count, draw), t(1))), add(draw, t(1)))))),
                     sub(sub(add(_stirling_tail(m), _stirling_tail(sub(count, m))), _stirling_tail(draw)),
                         _stirling_tail(sub(count, draw))))
-        accept = fnp.logical_or(quick, fnp.logical_and(fnp.logical_not(reject), fnp.less_equal(log_v, upper)))
-        return (i + np.int32(1), fnp.where(accept, draw, k_out), fnp.logical_or(accepted, accept), kk)
-
-    init = (np.int32(0), fnp.full(shape, t(-1)), fnp.zeros(shape, np.bool_), k)
-    return while_loop(more, step, init)[1]
+        return draw, fnp.logical_or(quick, fnp.logical_and(fnp.logical_not(reject), fnp.less_equal(log_v, upper)))
+    return _until_accepted(k, shape, q.dtype, propose)
