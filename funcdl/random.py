@@ -16,8 +16,8 @@ evaluation and ``jit``; all others are bitwise the same in both. The gamma famil
 (``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``, and
 ``generalized_normal`` and ``ball`` built on it) runs JAX's Marsaglia-Tsang rejection sampler
 with JAX's keys per element, so it accepts the same proposals and agrees to a few ulps;
-``poisson`` and ``binomial`` run JAX's loops over the whole sample and give its counts (all
-but a rare draw that an ulp of ``log`` decides).
+``poisson``, ``binomial`` and ``multinomial`` run JAX's loops over the whole sample and
+give its counts (all but a rare draw that an ulp of ``log`` decides).
 
 >>> import funcdl.random as random
 >>> k1, k2 = random.split(random.key(0))
@@ -1109,3 +1109,35 @@ def _binomial_btrs(k, count, q, shape):
                         _stirling_tail(sub(count, draw))))
         return draw, fnp.logical_or(quick, fnp.logical_and(fnp.logical_not(reject), fnp.less_equal(log_v, upper)))
     return _until_accepted(k, shape, q.dtype, propose)
+
+
+def multinomial(key, n, p, *, shape=None, dtype=np.float32, unroll=1):
+    """Multinomial(``n``, ``p``) counts over the last axis of ``p`` (as floats, as in JAX),
+    JAX's numbers for the same key: a chain of binomials, each category taking its share of
+    the trials still left (``lax.scan`` over the categories; ``unroll`` is accepted for JAX
+    compatibility). ``shape`` defaults to ``p``'s; ``n`` broadcasts against ``shape[:-1]``.
+
+    >>> multinomial(key(0), 20, np.array([0.2, 0.3, 0.5], np.float32)).sum()
+    np.float32(20.0)
+    """
+    from .control_flow import scan  # noqa: PLC0415
+    k = _check_key(key, "multinomial")
+    dtype = _float_dtype(dtype, "multinomial")
+    p = _probability(p)
+    shape = tuple(p.shape) if shape is None else _shape(shape, "multinomial")
+    if not shape:
+        raise ValueError("random.multinomial: p needs a last axis of categories (shape (..., k))")
+    n = fnp.broadcast_to(fnp.asarray(n).astype(p.dtype), shape[:-1])
+    p = fnp.moveaxis(fnp.broadcast_to(p, shape), -1, 0)
+    t = p.dtype.type
+    left = fnp.flip(fnp.cumsum(fnp.flip(p, 0), axis=0), 0)  # the probability not yet assigned
+    ratios = fnp.divide(p, fnp.where(fnp.equal(left, t(0)), t(1), left))
+
+    def category(remaining, ratio_key):
+        ratio, kk = ratio_key
+        count = binomial(kk, remaining, fnp.clip(ratio, t(0), t(1)), dtype=p.dtype)
+        return fnp.subtract(remaining, count), count
+
+    with np.errstate(invalid="ignore", divide="ignore"):  # see binomial
+        _, counts = scan(category, n, (ratios, split(k, shape[-1])))
+    return fnp.moveaxis(counts, 0, -1).astype(dtype)

@@ -30,8 +30,7 @@ MISSING = {
         "bernoulli bessel_jn boxcox boxcox1p comb dawsn erfcx exp1 expi expn fresnel hyp1f1 hyp2f1 "
         "owens_t sici spence sph_harm_y wofz").split()},
     "nn": {"get_scaled_dot_general_config": _LATER, "scaled_dot_general": _LATER, "scaled_matmul": _LATER},
-    "random": {"multinomial": _LATER + " (item 7: JAX draws it as a chain of binomials over the categories)",
-        **{name: _PRNG_KEYS for name in "key_dtype key_impl".split()}},
+    "random": {name: _PRNG_KEYS for name in "key_dtype key_impl".split()},
     "lax": {**{name: _SHARDING for name in (
         "after_all create_token pcast precv psend ragged_all_to_all "
         "with_sharding_constraint optimization_barrier platform_dependent composite dce_sink "

@@ -130,6 +130,7 @@ SAMPLERS = {
     "ball": lambda k: random.ball(k, 3, 1.5, (2,)),
     "poisson": lambda k: random.poisson(k, np.array([0.5, 4.0, 15.0, 300.0], np.float32)),
     "binomial": lambda k: random.binomial(k, np.array([5.0, 40.0, 1000.0], np.float32), 0.3),
+    "multinomial": lambda k: random.multinomial(k, 50.0, np.array([0.1, 0.2, 0.7], np.float32)),
 }
 
 
@@ -163,7 +164,7 @@ TRANSCENDENTAL = {"gumbel", "exponential", "cauchy", "laplace", "logistic", "par
                   "double_sided_maxwell", "weibull_min", "rayleigh", "wald", "lognormal",
                   "multivariate_normal", "orthogonal", "choice_unique_p",
                   "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "generalized_normal", "ball", "poisson",
-                  "binomial"}
+                  "binomial", "multinomial"}
 
 
 def test_jit_gives_the_same_numbers():
@@ -807,6 +808,27 @@ JAX_BINOMIAL = {
 @pytest.mark.parametrize("name", JAX_BINOMIAL)
 def test_binomial_gives_jax_numbers(name):
     f, want = JAX_BINOMIAL[name]
+    for got in (f(), fd.jit(f)()):
+        assert np.asarray(got).dtype == np.float32
+        np.testing.assert_array_equal(np.ravel(got), want)
+
+
+# Recorded from JAX 0.10.2: jax.random.multinomial, float32 (the sums: of 2,000 draws of 30 trials
+# from key(1); every one of the 8,000 counts was compared equal once).
+JAX_MULTINOMIAL = {
+    "one": (lambda: random.multinomial(random.key(0), 20, np.array([0.2, 0.3, 0.5], np.float32)), [1, 6, 13]),
+    "batched n and p": (lambda: random.multinomial(random.key(0), np.array([10.0, 100.0], np.float32), np.array(
+        [[0.1, 0.6, 0.3], [0.25, 0.25, 0.5]], np.float32)), [0, 9, 1, 23, 24, 53]),
+    "shape": (lambda: random.multinomial(random.key(4), 50, np.array([0.05, 0.15, 0.3, 0.5], np.float32),
+                                         shape=(3, 4)), [1, 4, 8, 37, 2, 4, 12, 32, 2, 6, 22, 20]),
+    "2,000 draws": (lambda: random.multinomial(random.key(1), 30, np.array([0.1, 0.2, 0.3, 0.4], np.float32),
+                                               shape=(2000, 4)).sum(axis=0), [6233, 12057, 17881, 23829]),
+}
+
+
+@pytest.mark.parametrize("name", JAX_MULTINOMIAL)
+def test_multinomial_gives_jax_numbers(name):
+    f, want = JAX_MULTINOMIAL[name]
     for got in (f(), fd.jit(f)()):
         assert np.asarray(got).dtype == np.float32
         np.testing.assert_array_equal(np.ravel(got), want)
